@@ -1,0 +1,65 @@
+# newsflow — the two commands a newcomer needs are `make run` and `make test`.
+# Everything else here is what those two are made of.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format unit integration kafka-start kafka-stop kafka-status \
+        kafka-logs topics worker clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(STAMP)  ## create .venv and install pinned dependencies (constraints.txt)
+
+run: install  ## start broker + worker, publish seeds/articles, show alerts (Ctrl-C stops the worker)
+	deploy/local/run.sh
+
+test: install kafka-start lint  ## lint, unit and integration tests against the local broker
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install  ## ruff (lint + format check) and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install  ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+unit: install  ## unit tests only (no broker)
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+integration: install kafka-start  ## integration tests only
+	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
+
+kafka-start: install  ## start the local Kafka broker (idempotent)
+	deploy/local/kafka.sh start
+
+kafka-stop:  ## stop the local Kafka broker
+	deploy/local/kafka.sh stop
+
+kafka-status:  ## is the local broker up?
+	deploy/local/kafka.sh status
+
+kafka-logs:  ## follow the broker's log
+	deploy/local/kafka.sh logs
+
+topics: install kafka-start  ## create the pipeline's topics (idempotent)
+	$(BIN)/newsflow topics create
+
+worker: install kafka-start topics  ## run the worker in the foreground
+	$(BIN)/newsflow worker
+
+clean: kafka-stop  ## stop the broker and delete local data (.local)
+	rm -rf .local

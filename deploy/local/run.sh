@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# `make run`: broker, topics, worker, the sample articles, then the alerts as they arrive.
+# Ctrl-C stops the worker cleanly; the broker keeps running (`make kafka-stop` stops it).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+bin="$root/.venv/bin"
+state="${NEWSFLOW_LOCAL_DIR:-$root/.local}"
+mkdir -p "$state"
+worker_log="$state/worker.log"
+
+deploy/local/kafka.sh start
+"$bin/newsflow" topics create
+
+[[ -f "$worker_log" ]] && mv -f "$worker_log" "$worker_log.1"
+echo "run.sh: starting the worker; its log: $worker_log"
+"$bin/newsflow" worker >>"$worker_log" 2>&1 &
+worker_pid=$!
+tail_pid=""
+
+stop() {
+  trap - EXIT INT TERM
+  [[ -n "$tail_pid" ]] && kill -TERM "$tail_pid" 2>/dev/null || true
+  if kill -0 "$worker_pid" 2>/dev/null; then
+    echo "run.sh: stopping the worker (pid $worker_pid)"
+    kill -TERM "$worker_pid" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$worker_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$worker_pid" 2>/dev/null || true
+  fi
+  echo "run.sh: worker stopped; the broker is still up (make kafka-stop)"
+}
+trap stop EXIT INT TERM
+
+# Ready when faust has joined the group and started its agents.
+for _ in $(seq 1 300); do
+  grep -q "Worker ready" "$worker_log" 2>/dev/null && break
+  kill -0 "$worker_pid" 2>/dev/null || { echo "run.sh: the worker exited; see $worker_log"; exit 1; }
+  sleep 0.2
+done
+
+echo "run.sh: alerts on news.alerts.sanctions (Ctrl-C to stop):"
+"$bin/newsflow" tail &
+tail_pid=$!
+sleep 2  # let the tail consumer take its partitions before anything is published
+"$bin/newsflow" publish seeds/articles
+wait "$tail_pid"

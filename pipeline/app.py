@@ -1,0 +1,174 @@
+"""Kafka wiring: the faust app, its topics and one agent per stage. The only faust import.
+
+    news.articles.raw        --normalize_articles-->  news.articles.normalized
+    news.articles.normalized --tag_entities-------->  news.articles.tagged
+    news.articles.tagged     --flag_events--------->  news.alerts.sanctions
+    any stage, bad input     ---------------------->  news.deadletter
+
+Topics carry raw bytes; decoding happens in our code (codec.py), so a record that does
+not decode is dead-lettered with its original bytes instead of being skipped by faust.
+Each output is acknowledged by the broker before the input's offset can be committed
+(at-least-once; outputs are keyed by the article or alert id so repeats are recognisable).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from pipeline import logs, metrics
+from pipeline.chain import run_normalize
+from pipeline.codec import decode_normalized, decode_tagged, dumps
+from pipeline.errors import RejectedMessage
+from pipeline.models import DeadLetter, TaggedArticle
+from pipeline.resources import Stages
+from pipeline.settings import Settings
+from pipeline.stages.sanctions import flag
+
+log = logs.get("newsflow.app")
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """What a stage step produced for one input: records for one topic, plus an outcome."""
+
+    key: bytes | None
+    value: bytes | None
+    outcome: str
+
+
+StageStep = Callable[[bytes, Any], Output]
+
+
+def create_app(settings: Settings, stages: Stages) -> faust.App:
+    """Build the faust app with the three stage agents."""
+    app = faust.App(
+        settings.app_id,
+        broker=settings.broker_url,
+        value_serializer="raw",
+        key_serializer="raw",
+        web_enabled=False,
+        datadir=str(settings.data_dir),
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+    )
+
+    def topic(name: str) -> faust.TopicT:
+        return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw",
+                         value_serializer="raw", partitions=settings.topic_partitions)
+
+    raw, normalized, tagged = (topic(settings.topic_raw), topic(settings.topic_normalized),
+                               topic(settings.topic_tagged))
+    alerts, deadletter = topic(settings.topic_alerts), topic(settings.topic_deadletter)
+
+    def normalize_step(value: bytes, message: Any) -> Output:
+        metrics.BYTES_IN.inc(len(value))
+        article = run_normalize(value, settings, _timestamp_ms(message))
+        return Output(article.id.encode(), dumps(article), "ok")
+
+    def tag_step(value: bytes, message: Any) -> Output:
+        article = decode_normalized(value)
+        entities = stages.tagger.tag(article)
+        for e in entities:
+            metrics.ENTITIES.labels(e.label).inc()
+        return Output(article.id.encode(), dumps(TaggedArticle(article, entities)), "ok")
+
+    def flag_step(value: bytes, message: Any) -> Output:
+        alert = flag(decode_tagged(value), stages.rules)
+        if alert is None:
+            return Output(None, None, "no_alert")
+        for event_type in alert.event_types:
+            metrics.ALERTS.labels(event_type, alert.severity).inc()
+        return Output(alert.alert_id.encode(), dumps(alert), "alert")
+
+    # raw input bytes -> NormalizedArticle JSON
+    @app.agent(raw, name="normalize_articles")
+    async def normalize_articles(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            await _handle(event, "normalize", normalize_step, normalized, deadletter)
+
+    # NormalizedArticle JSON -> TaggedArticle JSON (article + entities)
+    @app.agent(normalized, name="tag_entities")
+    async def tag_entities(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            await _handle(event, "tag", tag_step, tagged, deadletter)
+
+    # TaggedArticle JSON -> Alert JSON, only for articles that are flagged
+    @app.agent(tagged, name="flag_events")
+    async def flag_events(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            await _handle(event, "flag", flag_step, alerts, deadletter)
+
+    metrics.WATCHLIST_SIZE.set(stages.watchlist_size)
+    metrics.WATCHLIST_LOADED.set(time.time())
+    return app
+
+
+async def _handle(
+    event: Any, stage: str, step: StageStep, out: Any, deadletter: Any
+) -> None:
+    message = event.message
+    value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
+    where = {"stage": stage, "topic": message.topic, "partition": message.partition,
+             "offset": message.offset}
+    started = time.perf_counter()
+    try:
+        result = step(value, message)
+    except RejectedMessage as exc:
+        await _dead_letter(deadletter, stage, exc.reason, str(exc), message, value)
+        log.warning("dead-lettered", reason=exc.reason, error=str(exc)[:300], **where)
+        metrics.MESSAGES.labels(stage, "deadletter").inc()
+        return
+    except Exception as exc:  # a bug in a stage: keep the partition flowing, keep the input
+        reason = f"bug.{type(exc).__name__}"
+        await _dead_letter(deadletter, stage, reason, repr(exc)[:1000], message, value)
+        log.exception("stage raised unexpectedly; dead-lettered", reason=reason, **where)
+        metrics.MESSAGES.labels(stage, "deadletter").inc()
+        return
+    if result.value is not None:
+        # Awaiting the delivery future: the output is on the broker before we move on.
+        await (await out.send(key=result.key, value=result.value))
+    metrics.STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
+    metrics.MESSAGES.labels(stage, result.outcome).inc()
+    if stage == "flag":
+        ts = _timestamp_ms(message)
+        if ts:
+            metrics.END_TO_END_SECONDS.observe(max(0.0, time.time() - ts / 1000))
+
+
+async def _dead_letter(
+    deadletter: Any, stage: str, reason: str, error: str, message: Any, value: bytes
+) -> None:
+    key = message.key if isinstance(message.key, bytes) else None
+    record = DeadLetter(
+        stage=stage,
+        reason=reason,
+        error=error,
+        source_topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        timestamp_ms=_timestamp_ms(message),
+        key_b64=base64.b64encode(key).decode() if key is not None else None,
+        original_b64=base64.b64encode(value).decode(),
+        original_size=len(value),
+        failed_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+    )
+    metrics.DEADLETTERS.labels(stage, reason).inc()
+    await (await deadletter.send(key=key, value=dumps(record)))
+
+
+def _timestamp_ms(message: Any) -> int | None:
+    ts = getattr(message, "timestamp", None)
+    if not ts:
+        return None
+    return int(float(ts) * 1000)

@@ -1,0 +1,273 @@
+"""The ``newsflow`` command: one entry point for the worker and every tool.
+
+    newsflow worker                  run the streaming pipeline
+    newsflow topics create|list      create the configured topics (idempotent)
+    newsflow publish PATH...         publish articles to the input topic
+    newsflow tail [TOPIC]            print what arrives on a topic (default: alerts)
+    newsflow process PATH...         run the stages in-process, no Kafka (JSON lines)
+    newsflow eval FILE               measure flagging and tagging on labelled articles
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from pipeline import __version__, logs
+from pipeline.codec import dumps, read_article_file
+from pipeline.errors import FatalError, RejectedMessage
+from pipeline.settings import Settings
+
+ARTICLE_SUFFIXES = {".json", ".jsonl", ".ndjson", ".txt", ".html", ".htm"}
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except FatalError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsflow")
+def cli() -> None:
+    """newsflow: normalize, tag and flag news articles flowing through Kafka."""
+
+
+@cli.command()
+def worker() -> None:
+    """Run the streaming pipeline (normalize, tag, flag) until SIGINT/SIGTERM."""
+    from faust.worker import Worker
+    from prometheus_client import start_http_server
+
+    from pipeline.app import create_app
+    from pipeline.kafka import create_topics
+    from pipeline.resources import build_stages
+
+    settings = _settings()
+    logs.configure(settings.log_level, settings.log_format)
+    log = logs.get("newsflow.worker")
+    try:
+        stages = build_stages(settings)
+    except FatalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    asyncio.run(create_topics(settings, settings.all_topics))
+    start_http_server(settings.metrics_port, addr=settings.metrics_host)
+    log.info("worker starting", bootstrap=settings.kafka_bootstrap, group=settings.app_id,
+             watchlist_entries=stages.watchlist_size, rule_version=stages.rules.version,
+             metrics=f"http://{settings.metrics_host}:{settings.metrics_port}/metrics")
+    app = create_app(settings, stages)
+    Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+
+
+@cli.group()
+def topics() -> None:
+    """Manage the pipeline's topics."""
+
+
+@topics.command("create")
+def topics_create() -> None:
+    """Create every configured topic that does not exist yet (idempotent)."""
+    from pipeline.kafka import create_topics
+
+    settings = _settings()
+    result = asyncio.run(create_topics(settings, settings.all_topics))
+    for name, state in result.items():
+        click.echo(f"{state:8} {name} (partitions={settings.topic_partitions})")
+
+
+@topics.command("list")
+def topics_list() -> None:
+    """List the pipeline's topics and whether they exist."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    settings = _settings()
+
+    async def run() -> set[str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+        await admin.start()
+        try:
+            return set(await admin.list_topics())
+        finally:
+            await admin.close()
+
+    existing = asyncio.run(run())
+    for name in settings.all_topics:
+        click.echo(f"{'exists' if name in existing else 'missing':8} {name}")
+
+
+def _walk(paths: tuple[Path, ...]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+            )
+        else:
+            yield path
+
+
+def _key(raw: bytes, settings: Settings) -> bytes | None:
+    """The record key: the id the normalize stage will give the article, if it decodes."""
+    from pipeline.chain import run_normalize
+
+    try:
+        return run_normalize(raw, settings, None).id.encode()
+    except RejectedMessage:
+        return None
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--topic", help="Topic to publish to (default: the input topic).")
+def publish(paths: tuple[Path, ...], topic: str | None) -> None:
+    """Publish articles: JSON, JSON lines, HTML or seed-format text; directories are walked."""
+    from pipeline.kafka import publish as send
+
+    settings = _settings()
+    records: list[tuple[bytes | None, bytes]] = []
+    for path in _walk(paths):
+        for raw in read_article_file(path):
+            records.append((_key(raw, settings), raw))
+    with click.progressbar(length=len(records), label="publishing", file=sys.stderr) as bar:
+        sent = asyncio.run(send(settings, _progress(records, bar), topic))
+    click.echo(f"sent {sent} article(s) to {topic or settings.topic_raw}")
+
+
+def _progress(
+    records: list[tuple[bytes | None, bytes]], bar: Any
+) -> Iterator[tuple[bytes | None, bytes]]:
+    for record in records:
+        yield record
+        bar.update(1)
+
+
+@cli.command()
+@click.argument("topic", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print raw JSON lines.")
+@click.option("--from-beginning", is_flag=True, help="Start at the oldest retained record.")
+@click.option("--max", "max_records", type=int, default=None, help="Stop after N records.")
+@click.option("--timeout", type=float, default=None, help="Stop after S idle seconds.")
+def tail(
+    topic: str | None,
+    as_json: bool,
+    from_beginning: bool,
+    max_records: int | None,
+    timeout: float | None,
+) -> None:
+    """Print each record of TOPIC (default: the alerts topic) as it arrives."""
+    from pipeline.kafka import tail as follow
+
+    settings = _settings()
+    name = topic or settings.topic_alerts
+
+    async def run() -> int:
+        count = 0
+        async for record in follow(settings, name, from_beginning=from_beginning,
+                                   idle_timeout=timeout):
+            if as_json:
+                click.echo(record.value.decode("utf-8", "replace"))
+            else:
+                click.echo(_readable(record.value))
+            count += 1
+            if max_records is not None and count >= max_records:
+                break
+        return count
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+
+
+def _readable(value: bytes) -> str:
+    try:
+        doc = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value.decode("utf-8", "replace")
+    if not isinstance(doc, dict):
+        return value.decode("utf-8", "replace")
+    if "alert_id" in doc:
+        flows = ", ".join(f"{f['supplier']}->{f['recipient']}" for f in doc.get("flows", []))
+        lines = [
+            f"[{doc['severity']} {doc['score']:.2f}] {doc['title']}",
+            f"  article {doc['article_id']}  published {doc.get('published_at')}",
+            f"  events: {', '.join(doc['event_types'])}   countries: "
+            f"{', '.join(doc['countries'])}" + (f"   flows: {flows}" if flows else ""),
+        ]
+        lines += [f"  watchlist: {w['name']} ({w['dataset']})" for w in doc.get("watchlist", [])]
+        lines += [f"  - {e['event_type']} [{e['start']}:{e['end']}] \"{e['text']}\""
+                  for e in doc["evidence"]]
+        return "\n".join(lines)
+    if "reason" in doc and "original_b64" in doc:
+        return (f"deadletter stage={doc['stage']} reason={doc['reason']} "
+                f"from={doc['source_topic']}[{doc['partition']}]@{doc['offset']} "
+                f"size={doc['original_size']} error={doc['error'][:120]}")
+    if "article" in doc and "entities" in doc:
+        ents = ", ".join(sorted({f"{e['label']}:{e['id']}" for e in doc["entities"]}))
+        return f"tagged {doc['article']['id']}: {ents}"
+    if "fingerprint" in doc:
+        return f"article {doc['id']} [{doc.get('language')}] {doc['title']}"
+    return value.decode("utf-8", "replace")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def process(paths: tuple[Path, ...]) -> None:
+    """Run the stages in-process on files; print one JSON line per article.
+
+    Lines are {"article", "entities", "alerts"}, or {"deadletter": {...}} for input the
+    worker would dead-letter. Exit status 1 only when a file cannot be read.
+    """
+    from pipeline.chain import run_chain
+    from pipeline.resources import build_stages
+
+    settings = _settings()
+    try:
+        stages = build_stages(settings)
+    except FatalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    failed = False
+    out = sys.stdout.buffer
+    for path in _walk(paths):
+        try:
+            raws = read_article_file(path)
+        except OSError as exc:
+            click.echo(f"newsflow: cannot read {path}: {exc}", err=True)
+            failed = True
+            continue
+        for index, raw in enumerate(raws):
+            try:
+                result = run_chain(raw, stages, settings)
+            except RejectedMessage as exc:
+                line: dict[str, Any] = {"deadletter": {"reason": exc.reason, "error": str(exc),
+                                                       "path": str(path), "index": index}}
+                out.write(dumps(line) + b"\n")
+                continue
+            alerts = [result.alert] if result.alert is not None else []
+            out.write(dumps({"article": result.article, "entities": result.entities,
+                             "alerts": alerts}) + b"\n")
+        out.flush()
+    if failed:
+        sys.exit(1)
+
+
+@cli.command("eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--verbose", "-v", is_flag=True, help="Print every article's verdict.")
+def evaluate(path: Path, verbose: bool) -> None:
+    """Measure the flag, event types, countries and entity recall on labelled JSON lines."""
+    from pipeline.evaluation import evaluate_file
+
+    settings = _settings()
+    report = evaluate_file(path, settings, verbose=verbose)
+    click.echo(report)
+
+
+def main() -> None:
+    cli()

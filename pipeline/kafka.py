@@ -1,0 +1,122 @@
+"""Plain aiokafka clients for the CLI: topic admin, publishing, tailing.
+
+The streaming worker lives in ``app.py`` (faust); this module is everything else that
+talks to the broker, with the same settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from pipeline.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    key: bytes | None
+    value: bytes
+
+
+async def create_topics(settings: Settings, names: Iterable[str]) -> dict[str, str]:
+    """Create the topics that do not exist yet; returns ``{name: "created"|"exists"}``."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = list(dict.fromkeys(names))
+        missing = [n for n in wanted if n not in existing]
+        result = {n: "exists" for n in wanted if n in existing}
+        if missing:
+            new = [NewTopic(n, settings.topic_partitions, settings.topic_replication)
+                   for n in missing]
+            try:
+                await admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass  # created concurrently by another process: what we wanted
+            result.update(dict.fromkeys(missing, "created"))
+        await _wait_for_metadata(admin, missing)
+        return result
+    finally:
+        await admin.close()
+
+
+async def _wait_for_metadata(admin: AIOKafkaAdminClient, names: list[str]) -> None:
+    deadline = time.monotonic() + 15
+    while names and time.monotonic() < deadline:
+        if set(names) <= set(await admin.list_topics()):
+            return
+        await asyncio.sleep(0.1)
+
+
+def producer(settings: Settings) -> AIOKafkaProducer:
+    """An idempotent producer waiting for all in-sync replicas (acks=all)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_request_size=max(settings.max_message_bytes * 2, 1024 * 1024),
+    )
+
+
+async def publish(
+    settings: Settings, records: Iterable[tuple[bytes | None, bytes]], topic: str | None = None
+) -> int:
+    """Send ``(key, value)`` records and wait until the broker has every one."""
+    prod = producer(settings)
+    await prod.start()
+    sent = 0
+    try:
+        futures = []
+        for key, value in records:
+            futures.append(await prod.send(topic or settings.topic_raw, value=value, key=key))
+            sent += 1
+        await asyncio.gather(*futures)
+    finally:
+        await prod.stop()
+    return sent
+
+
+async def tail(
+    settings: Settings,
+    topic: str,
+    *,
+    from_beginning: bool = False,
+    idle_timeout: float | None = None,
+) -> AsyncIterator[Record]:
+    """Follow a topic without joining a group (nothing is committed).
+
+    Stops after ``idle_timeout`` seconds without a record, when given.
+    """
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest" if from_beginning else "latest",
+    )
+    await consumer.start()
+    try:
+        last = time.monotonic()
+        while True:
+            batch = await consumer.getmany(timeout_ms=500, max_records=500)
+            for messages in batch.values():
+                for m in messages:
+                    last = time.monotonic()
+                    yield Record(m.topic, m.partition, m.offset, m.timestamp, m.key,
+                                 m.value or b"")
+            if idle_timeout is not None and time.monotonic() - last > idle_timeout:
+                return
+    finally:
+        await consumer.stop()

@@ -1,0 +1,182 @@
+"""Messages that flow between stages: frozen, slotted dataclasses.
+
+orjson serializes these dataclasses directly (``codec.dumps``); the ``from_dict``
+constructors rebuild them from decoded JSON and raise ``KeyError``/``TypeError``/
+``ValueError`` on a wrong shape, which the codec turns into a ``SchemaViolation``.
+Each class matches one file in ``schemas/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class InputArticle:
+    """An article as publishers send it (``schemas/article-input.schema.json``)."""
+
+    title: str
+    body: str
+    id: str | None = None
+    published_at: str | None = None
+    source: str | None = None
+    url: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedArticle:
+    """Clean text with sentence offsets (``schemas/article-normalized.schema.json``).
+
+    ``text`` is the title, a blank line, then the body; every offset anywhere in the
+    pipeline indexes into ``text``. ``sentences`` holds ``(start, end)`` pairs; the
+    title is sentence 0.
+    """
+
+    id: str
+    title: str
+    body: str
+    text: str
+    body_start: int
+    sentences: tuple[tuple[int, int], ...]
+    published_at: str | None
+    published_at_source: str
+    source: str | None
+    url: str | None
+    language: str | None
+    fingerprint: str
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> NormalizedArticle:
+        return cls(
+            id=str(d["id"]),
+            title=str(d["title"]),
+            body=str(d["body"]),
+            text=str(d["text"]),
+            body_start=int(d["body_start"]),
+            sentences=tuple((int(s), int(e)) for s, e in d["sentences"]),
+            published_at=d.get("published_at"),
+            published_at_source=str(d["published_at_source"]),
+            source=d.get("source"),
+            url=d.get("url"),
+            language=d.get("language"),
+            fingerprint=str(d["fingerprint"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """One tagged mention. ``text == article.text[start:end]``."""
+
+    label: str
+    id: str
+    text: str
+    start: int
+    end: int
+    sentence: int
+    name: str | None = None
+    country: str | None = None
+    dataset: str | None = None
+    score: float | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Entity:
+        score = d.get("score")
+        return cls(
+            label=str(d["label"]),
+            id=str(d["id"]),
+            text=str(d["text"]),
+            start=int(d["start"]),
+            end=int(d["end"]),
+            sentence=int(d["sentence"]),
+            name=d.get("name"),
+            country=d.get("country"),
+            dataset=d.get("dataset"),
+            score=None if score is None else float(score),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedArticle:
+    """A normalized article with its entities (``schemas/article-tagged.schema.json``)."""
+
+    article: NormalizedArticle
+    entities: tuple[Entity, ...]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TaggedArticle:
+        return cls(
+            article=NormalizedArticle.from_dict(d["article"]),
+            entities=tuple(Entity.from_dict(e) for e in d["entities"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A rule hit: the sentence that triggered it. ``text == article.text[start:end]``."""
+
+    event_type: str
+    rule: str
+    text: str
+    start: int
+    end: int
+    sentence: int
+    trigger: str
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistHit:
+    """A sanctioned party named in the article."""
+
+    id: str
+    name: str
+    dataset: str
+    matched: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """Something (arms, troops) moving from a supplier to a recipient country."""
+
+    supplier: str
+    recipient: str
+    sentence: int
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A sanctions-relevant event found in one article (``schemas/alert.schema.json``)."""
+
+    alert_id: str
+    article_id: str
+    title: str
+    url: str | None
+    published_at: str | None
+    event_types: tuple[str, ...]
+    countries: tuple[str, ...]
+    watchlist: tuple[WatchlistHit, ...]
+    score: float
+    severity: str
+    evidence: tuple[Evidence, ...]
+    flows: tuple[Flow, ...]
+    quantities: tuple[str, ...]
+    rule_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message the pipeline could not process, with its original bytes (base64)."""
+
+    stage: str
+    reason: str
+    error: str
+    source_topic: str
+    partition: int | None
+    offset: int | None
+    timestamp_ms: int | None
+    key_b64: str | None
+    original_b64: str
+    original_size: int
+    failed_at: str

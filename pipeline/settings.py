@@ -1,0 +1,113 @@
+"""Settings: read once from ``NEWSFLOW_*`` environment variables into one frozen object.
+
+Nothing else in the package reads the environment; the settings object is passed down.
+Every variable is listed in the README (section "Settings") with its default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from pipeline.errors import FatalError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS = PROJECT_ROOT / "seeds"
+
+
+def _split_paths(value: str) -> tuple[Path, ...]:
+    return tuple(Path(p) for p in value.split(os.pathsep) if p.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every tunable of the pipeline. Build with :meth:`from_env`."""
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    app_id: str = "newsflow"
+    topic_raw: str = "news.articles.raw"
+    topic_normalized: str = "news.articles.normalized"
+    topic_tagged: str = "news.articles.tagged"
+    topic_alerts: str = "news.alerts.sanctions"
+    topic_deadletter: str = "news.deadletter"
+    topic_partitions: int = 6
+    topic_replication: int = 1
+    max_message_bytes: int = 1024 * 1024
+    max_body_chars: int = 500_000
+    watchlists: tuple[Path, ...] = field(
+        default_factory=lambda: (SEEDS / "watchlists" / "sample.ftm.jsonl",)
+    )
+    rules: Path = SEEDS / "rules" / "sanctions.toml"
+    regimes: Path = SEEDS / "rules" / "regimes.toml"
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9108
+    log_level: str = "INFO"
+    log_format: str = "auto"
+    data_dir: Path = PROJECT_ROOT / ".local" / "worker"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``NEWSFLOW_<FIELD>`` variables (upper-case field names) over the defaults.
+
+        Raises:
+            FatalError: a variable does not parse (a port that is not a number, say).
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"NEWSFLOW_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            try:
+                values[f.name] = _parse(f.name, raw)
+            except ValueError as exc:
+                raise FatalError(f"NEWSFLOW_{f.name.upper()}={raw!r}: {exc}") from exc
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        """Raise :class:`FatalError` for values that cannot work."""
+        if self.topic_partitions < 1 or self.topic_replication < 1:
+            raise FatalError("topic partitions and replication must be at least 1")
+        if self.max_message_bytes < 1024:
+            raise FatalError("NEWSFLOW_MAX_MESSAGE_BYTES must be at least 1024")
+        if self.log_format not in {"auto", "json", "console"}:
+            raise FatalError("NEWSFLOW_LOG_FORMAT must be auto, json or console")
+
+    @property
+    def broker_url(self) -> str:
+        """The bootstrap servers in faust's ``kafka://host:port;host:port`` form."""
+        return ";".join(f"kafka://{h.strip()}" for h in self.kafka_bootstrap.split(","))
+
+    @property
+    def all_topics(self) -> tuple[str, ...]:
+        return (
+            self.topic_raw,
+            self.topic_normalized,
+            self.topic_tagged,
+            self.topic_alerts,
+            self.topic_deadletter,
+        )
+
+
+_INT_FIELDS = {
+    "topic_partitions",
+    "topic_replication",
+    "max_message_bytes",
+    "max_body_chars",
+    "metrics_port",
+}
+_PATH_FIELDS = {"rules", "regimes", "data_dir"}
+
+
+def _parse(name: str, raw: str) -> object:
+    if name in _INT_FIELDS:
+        return int(raw)
+    if name in _PATH_FIELDS:
+        return Path(raw)
+    if name == "watchlists":
+        return _split_paths(raw)
+    return raw

@@ -1,0 +1,138 @@
+"""A name gazetteer: one Aho-Corasick automaton over every alias, built once.
+
+Matching runs on a case-folded copy of the text in which every character that is not a
+letter or digit becomes a space, so ``Kim Jong-un``, ``KIM JONG UN`` and ``Kim Jong Un``
+meet the same key, and offsets stay those of the original text. Each candidate then
+passes the alias's own checks: whole words, capitalisation for proper names, exact case
+for acronyms, context for ambiguous names. Overlaps resolve to the longest match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import ahocorasick
+
+
+class Case(Enum):
+    """How the surface text must be written for an alias to count."""
+
+    ANY = "any"  # lower case is fine ("front company")
+    PROPER = "proper"  # starts with a capital ("Russia", "North Korean")
+    EXACT = "exact"  # exactly as listed, letters and case ("US", "DPRK")
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """One name of one thing, with what the tagger should emit for it."""
+
+    surface: str
+    label: str
+    id: str
+    name: str
+    case: Case = Case.PROPER
+    ambiguous: bool = False
+    country: str | None = None
+    dataset: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    alias: Alias
+    start: int
+    end: int
+
+
+def fold(text: str) -> str:
+    """Lower-case, with every non-alphanumeric character a space; same length as ``text``."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # rare characters whose lower case is longer ("İ")
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return "".join(c if c.isalnum() else " " for c in lowered)
+
+
+def key(surface: str) -> str:
+    """The automaton key of an alias: folded, single-spaced, trimmed."""
+    return " ".join(fold(surface).split())
+
+
+class Gazetteer:
+    """Finds every alias in a text. Build once; :meth:`find` is safe to call concurrently."""
+
+    __slots__ = ("_automaton", "size")
+
+    def __init__(self, aliases: list[Alias]) -> None:
+        by_key: dict[str, list[Alias]] = {}
+        for alias in aliases:
+            k = key(alias.surface)
+            if len(k) < 2:
+                continue
+            entries = by_key.setdefault(k, [])
+            if all((a.id, a.label) != (alias.id, alias.label) for a in entries):
+                entries.append(alias)
+        self._automaton = ahocorasick.Automaton()
+        for k, entries in by_key.items():
+            self._automaton.add_word(k, (len(k), tuple(entries)))
+        self.size = len(by_key)
+        if self.size:
+            self._automaton.make_automaton()
+
+    def find(self, text: str, folded: str | None = None) -> list[Match]:
+        """Non-overlapping matches in ``text``, longest first, in text order."""
+        if not self.size:
+            return []
+        folded = fold(text) if folded is None else folded
+        candidates: list[Match] = []
+        n = len(text)
+        for end_index, (length, entries) in self._automaton.iter(folded):
+            start, end = end_index - length + 1, end_index + 1
+            if (start > 0 and folded[start - 1] != " ") or (end < n and folded[end] != " "):
+                continue
+            surface = text[start:end]
+            for alias in entries:
+                if _case_ok(alias, surface) and (
+                    not alias.ambiguous or _context_ok(text, start, end)
+                ):
+                    candidates.append(Match(alias, start, end))
+        return _longest_first(candidates)
+
+
+def _case_ok(alias: Alias, surface: str) -> bool:
+    if alias.case is Case.ANY:
+        return True
+    if alias.case is Case.EXACT:
+        return surface.replace(".", "") == alias.surface.replace(".", "")
+    return surface[:1].isupper() or surface[:1].isdigit()
+
+
+def _context_ok(text: str, start: int, end: int) -> bool:
+    """An ambiguous name ("Jordan", "Georgia", "Turkey") counts only standing alone.
+
+    It must not be part of a longer capitalised name ("Michael Jordan", "Georgia Tech",
+    "Atlanta, Georgia") and must not be in an all-lower-case context of its own.
+    """
+    before = text[max(0, start - 30) : start].split()
+    prev_word = before[-1] if before else ""
+    after = text[end : end + 30]
+    if prev_word.endswith(",") and prev_word[:1].isupper():
+        return False  # "Atlanta, Georgia"
+    if prev_word[:1].isupper() and not prev_word.endswith((".", "!", "?", ":", '"')):
+        if prev_word.lower() not in {"the", "in", "to", "and", "of", "from", "with", "a"}:
+            return False
+    # "Georgia Tech", "Jordan Peterson": the name goes on with another capitalised word.
+    return not (after[:1] == " " and after[1:2].isupper())
+
+
+def _longest_first(candidates: list[Match]) -> list[Match]:
+    candidates.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    kept: list[Match] = []
+    last_end = -1
+    for m in candidates:
+        if m.start >= last_end:
+            kept.append(m)
+            last_end = m.end
+        elif kept and m.start == kept[-1].start and m.end == kept[-1].end:
+            kept.append(m)  # the same span for another thing (a country and its army)
+    return kept

@@ -1,0 +1,336 @@
+"""Sanctions-event flagging stage: rule hits near sanctioned parties become an alert.
+
+    TaggedArticle -> Alert | None
+
+Rules are data (``seeds/rules/sanctions.toml`` and ``regimes.toml``), compiled once into a
+:class:`RuleSet` by :func:`build_ruleset`. A trigger counts only in a sentence that is
+not in another sense of "sanction" (negative context) and whose own or neighbouring
+sentences name a sanctioned jurisdiction or watchlist party (or, for designations and
+freezes, a sanctions authority). Every alert carries each hit with its sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.errors import FatalError
+from pipeline.models import Alert, Entity, Evidence, Flow, TaggedArticle, WatchlistHit
+
+EVENT_TYPES = (
+    "arms_transfer",
+    "military_cooperation",
+    "troop_deployment",
+    "sanctions_designation",
+    "sanctions_evasion",
+    "export_control",
+    "asset_freeze",
+    "financial_sanctions",
+    "proliferation",
+    "cyber_theft",
+    "un_sanctions_action",
+    "trade_embargo",
+)
+_REQUIRES = ("sanctioned", "authority")
+_AUTHORITY_EVENTS = frozenset({"sanctions_designation", "asset_freeze", "financial_sanctions"})
+_FLOW_EVENTS = frozenset({"arms_transfer", "troop_deployment", "military_cooperation"})
+_SUPPLY_VERB = (
+    r"suppl(?:y|ies|ied|ying)|provid(?:e|es|ed|ing)|sen(?:d|ds|t|ding)|deliver(?:s|ed|ing)?"
+    r"|ship(?:s|ped|ping)?|s(?:ell|ells|old|elling)|transferr?(?:s|ed|ing)?|g(?:ive|ave|iving)"
+    r"|deploy(?:s|ed|ing)?|dispatch(?:es|ed|ing)?"
+)
+_FLOW_FROM_TO = re.compile(r"\s+to\s+")
+_FLOW_VERB = re.compile(
+    rf"\s+(?:[\w'-]+\s+){{0,4}}?(?:{_SUPPLY_VERB})\s+(?:(?:[\w'-]+\s+){{0,6}}?to\s+"
+    r"(?:support\s+|help\s+|aid\s+|assist\s+)?)?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    relief: bool
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class EventRule:
+    code: str
+    weight: float
+    requires: str
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Compiled rules. Build once with :func:`build_ruleset`."""
+
+    version: str
+    min_score: float
+    min_event_score: float
+    modifiers: Mapping[str, float]
+    bonuses: Mapping[str, float]
+    severity: tuple[tuple[str, float], ...]
+    negative: re.Pattern[str]
+    hedged: re.Pattern[str]
+    denied: re.Pattern[str]
+    quantity: re.Pattern[str]
+    events: tuple[EventRule, ...]
+    sanctioned: frozenset[str]
+    designators: frozenset[str]
+
+
+def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
+    if not patterns:
+        return re.compile(r"(?!x)x")  # matches nothing
+    try:
+        return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\b", re.I)
+    except re.error as exc:
+        raise FatalError(f"bad pattern in {where}: {exc}") from exc
+
+
+def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleSet:
+    """Validate and compile the rule and regime documents (parsed TOML).
+
+    Raises:
+        FatalError: an unknown event code, a missing field, a bad regular expression.
+    """
+    try:
+        events = []
+        for ev in rules["event"]:
+            code = ev["code"]
+            if code not in EVENT_TYPES:
+                raise FatalError(f"unknown event code {code!r} in the rules")
+            if ev["requires"] not in _REQUIRES:
+                raise FatalError(f"{code}: requires must be one of {_REQUIRES}")
+            compiled = tuple(
+                Rule(r["name"], bool(r.get("relief", False)),
+                     _alternation(list(r["patterns"]), f"{code}/{r['name']}"))
+                for r in ev["rule"]
+            )
+            events.append(EventRule(code, float(ev["weight"]), ev["requires"], compiled))
+        ctx = rules["context"]
+        sev = rules["severity"]
+        sanctioned = frozenset(t.upper() for r in regimes["regime"] for t in r["targets"])
+        return RuleSet(
+            version=str(rules["version"]),
+            min_score=float(rules["min_score"]),
+            min_event_score=float(rules["min_event_score"]),
+            modifiers={k: float(v) for k, v in rules["modifiers"].items()},
+            bonuses={k: float(v) for k, v in rules["bonuses"].items()},
+            severity=(("critical", float(sev["critical"])), ("high", float(sev["high"])),
+                      ("medium", float(sev["medium"]))),
+            negative=_alternation(ctx["negative"], "context.negative"),
+            hedged=_alternation(ctx["hedged"], "context.hedged"),
+            denied=_alternation(ctx["denied"], "context.denied"),
+            quantity=_alternation(ctx["quantity"], "context.quantity"),
+            events=tuple(events),
+            sanctioned=sanctioned,
+            designators=frozenset(c.upper() for c in regimes["designators"]["countries"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FatalError(f"invalid rules document: {exc!r}") from exc
+
+
+@dataclass(slots=True)
+class _SentenceFacts:
+    countries: set[str]
+    sanctioned: bool
+    authority: bool
+    watchlist: bool
+
+
+def _facts(entities: tuple[Entity, ...], n: int, rules: RuleSet) -> list[_SentenceFacts]:
+    facts = [_SentenceFacts(set(), False, False, False) for _ in range(n)]
+    for e in entities:
+        if e.sentence >= n:
+            continue
+        f = facts[e.sentence]
+        if e.label == "COUNTRY":
+            f.countries.add(e.id)
+            f.sanctioned |= e.id in rules.sanctioned
+            f.authority |= e.id in rules.designators
+        elif e.label == "WATCHLIST":
+            f.watchlist = True
+            f.sanctioned = True
+            if e.country:
+                f.countries.add(e.country)
+        elif e.label == "ORGANIZATION" and e.country in rules.designators:
+            f.authority = True
+        elif e.label == "ORGANIZATION" and e.id in _AUTHORITY_IDS:
+            f.authority = True
+    return facts
+
+
+# International authorities that count as a sanctions actor without a country.
+_AUTHORITY_IDS = frozenset({"un-security-council", "un-panel-of-experts", "msmt", "fatf", "iaea"})
+
+
+def _requirement_met(facts: list[_SentenceFacts], i: int, requires: str) -> bool:
+    window = facts[max(0, i - 1) : i + 2]
+    if any(f.sanctioned for f in window):
+        return True
+    return requires == "authority" and any(f.authority for f in window)
+
+
+def flag(tagged: TaggedArticle, rules: RuleSet) -> Alert | None:
+    """An alert for the article, or ``None`` when its score stays under ``min_score``."""
+    article = tagged.article
+    text = article.text
+    spans = article.sentences
+    facts = _facts(tagged.entities, len(spans), rules)
+    has_title = bool(article.title)
+    evidence: list[Evidence] = []
+    weights: dict[str, list[float]] = {}
+    for i, (start, end) in enumerate(spans):
+        sentence = text[start:end]
+        if rules.negative.search(sentence):
+            continue
+        modifier: float | None = None
+        for event in rules.events:
+            for rule in event.rules:
+                m = rule.pattern.search(sentence)
+                if m is None or not _requirement_met(facts, i, event.requires):
+                    continue
+                if modifier is None:
+                    modifier = _modifier(sentence, rules, headline=has_title and i == 0)
+                w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
+                weights.setdefault(event.code, []).append(min(w, 0.95))
+                evidence.append(Evidence(event.code, f"{event.code}/{rule.name}", sentence,
+                                         start, end, i, m.group(0)))
+                break  # one hit per event type and sentence
+    if not evidence:
+        return None
+    type_scores = {code: _noisy_or(ws) for code, ws in weights.items()}
+    kept = [c for c in EVENT_TYPES if type_scores.get(c, 0.0) >= rules.min_event_score]
+    if not kept:
+        return None
+    evidence = [e for e in evidence if e.event_type in kept]
+    ev_sentences = sorted({e.sentence for e in evidence})
+    quantities = tuple(dict.fromkeys(
+        q.group(0) for i in ev_sentences for q in rules.quantity.finditer(_sentence(article, i))
+    ))
+    terms = [type_scores[c] for c in kept]
+    if any(facts[i].watchlist for i in ev_sentences):
+        terms.append(rules.bonuses["watchlist"])
+    if quantities:
+        terms.append(rules.bonuses["quantity"])
+    if len(ev_sentences) >= 3:
+        terms.append(rules.bonuses["multi_sentence"])
+    score = round(_noisy_or(terms), 3)
+    if score < rules.min_score:
+        return None
+    flows = _flows(tagged, {e.sentence for e in evidence if e.event_type in _FLOW_EVENTS})
+    return Alert(
+        alert_id=alert_id(article.id, rules.version),
+        article_id=article.id,
+        title=article.title,
+        url=article.url,
+        published_at=article.published_at,
+        event_types=tuple(kept),
+        countries=_countries(tagged.entities, evidence, flows, rules),
+        watchlist=_watchlist(tagged.entities),
+        score=score,
+        severity=_severity(score, rules),
+        evidence=tuple(evidence),
+        flows=flows,
+        quantities=quantities,
+        rule_version=rules.version,
+    )
+
+
+def alert_id(article_id: str, rule_version: str) -> str:
+    """Deterministic: the same article under the same rules always gives the same id."""
+    digest = hashlib.blake2b(f"{article_id}\x00{rule_version}".encode(), digest_size=10)
+    return f"alert-{digest.hexdigest()}"
+
+
+def _sentence(article: Any, i: int) -> str:
+    start, end = article.sentences[i]
+    return str(article.text[start:end])
+
+
+def _modifier(sentence: str, rules: RuleSet, *, headline: bool) -> float:
+    m = rules.modifiers["headline"] if headline else 1.0
+    if rules.denied.search(sentence):
+        m *= rules.modifiers["denied"]
+    elif rules.hedged.search(sentence):
+        m *= rules.modifiers["hedged"]
+    return m
+
+
+def _noisy_or(values: list[float]) -> float:
+    remaining = 1.0
+    for v in values:
+        remaining *= 1.0 - max(0.0, min(v, 1.0))
+    return 1.0 - remaining
+
+
+def _severity(score: float, rules: RuleSet) -> str:
+    for name, threshold in rules.severity:
+        if score >= threshold:
+            return name
+    return "low"
+
+
+def _countries(
+    entities: tuple[Entity, ...],
+    evidence: list[Evidence],
+    flows: tuple[Flow, ...],
+    rules: RuleSet,
+) -> tuple[str, ...]:
+    """The acting countries: sanctioned jurisdictions and watchlist parties' countries in
+    the evidence sentences, both ends of every flow, and designating states in the
+    evidence of designations, freezes and financial measures. Most-mentioned first."""
+    sentences = {e.sentence for e in evidence}
+    authority_sentences = {e.sentence for e in evidence if e.event_type in _AUTHORITY_EVENTS}
+    counts: Counter[str] = Counter()
+    for e in entities:
+        if e.sentence not in sentences or not e.country:
+            continue
+        if (
+            e.label == "WATCHLIST"
+            or (e.label == "COUNTRY" and e.id in rules.sanctioned)
+            or (e.sentence in authority_sentences and e.country in rules.designators
+                and e.label in ("COUNTRY", "ORGANIZATION"))
+        ):
+            counts[e.country] += 1
+    for f in flows:
+        counts[f.supplier] += 1
+        counts[f.recipient] += 1
+    return tuple(sorted(counts, key=lambda c: (c not in rules.sanctioned, -counts[c], c)))
+
+
+def _watchlist(entities: tuple[Entity, ...]) -> tuple[WatchlistHit, ...]:
+    hits: dict[str, WatchlistHit] = {}
+    for e in entities:
+        if e.label == "WATCHLIST" and e.id not in hits:
+            hits[e.id] = WatchlistHit(e.id, e.name or e.text, e.dataset or "", e.text,
+                                      e.score or 1.0)
+    return tuple(hits.values())
+
+
+def _flows(tagged: TaggedArticle, sentences: set[int]) -> tuple[Flow, ...]:
+    """Supplier -> recipient pairs: "from X to Y", "X supplied Y with", "X sent troops to Y"."""
+    text = tagged.article.text
+    by_sentence: dict[int, list[Entity]] = {}
+    for e in tagged.entities:
+        if e.label == "COUNTRY" and e.sentence in sentences:
+            by_sentence.setdefault(e.sentence, []).append(e)
+    flows: dict[tuple[str, str], Flow] = {}
+    for i, countries in sorted(by_sentence.items()):
+        for a, b in zip(countries, countries[1:], strict=False):
+            if a.id == b.id:
+                continue
+            between = text[a.end : b.start]
+            from_to = _FLOW_FROM_TO.fullmatch(between) and text[: a.start].lower().endswith(
+                "from "
+            )
+            if from_to or _FLOW_VERB.fullmatch(between):
+                flows.setdefault((a.id, b.id), Flow(a.id, b.id, i))
+    return tuple(flows.values())
