@@ -64,11 +64,20 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
     )
 
     def topic(name: str) -> faust.TopicT:
-        return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw",
-                         value_serializer="raw", partitions=settings.topic_partitions)
+        return app.topic(
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=settings.topic_partitions,
+        )
 
-    raw, normalized, tagged = (topic(settings.topic_raw), topic(settings.topic_normalized),
-                               topic(settings.topic_tagged))
+    raw, normalized, tagged = (
+        topic(settings.topic_raw),
+        topic(settings.topic_normalized),
+        topic(settings.topic_tagged),
+    )
     alerts, deadletter = topic(settings.topic_alerts), topic(settings.topic_deadletter)
 
     def normalize_step(value: bytes, message: Any) -> Output:
@@ -93,19 +102,19 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
 
     # raw input bytes -> NormalizedArticle JSON
     @app.agent(raw, name="normalize_articles")
-    async def normalize_articles(stream: faust.StreamT) -> None:
+    async def normalize_articles(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             await _handle(event, "normalize", normalize_step, normalized, deadletter)
 
     # NormalizedArticle JSON -> TaggedArticle JSON (article + entities)
     @app.agent(normalized, name="tag_entities")
-    async def tag_entities(stream: faust.StreamT) -> None:
+    async def tag_entities(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             await _handle(event, "tag", tag_step, tagged, deadletter)
 
     # TaggedArticle JSON -> Alert JSON, only for articles that are flagged
     @app.agent(tagged, name="flag_events")
-    async def flag_events(stream: faust.StreamT) -> None:
+    async def flag_events(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             await _handle(event, "flag", flag_step, alerts, deadletter)
 
@@ -114,24 +123,28 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
     return app
 
 
-async def _handle(
-    event: Any, stage: str, step: StageStep, out: Any, deadletter: Any
-) -> None:
+async def _handle(event: Any, stage: str, step: StageStep, out: Any, deadletter: Any) -> None:
     message = event.message
     value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
-    where = {"stage": stage, "topic": message.topic, "partition": message.partition,
-             "offset": message.offset}
+    where = {
+        "stage": stage,
+        "topic": message.topic,
+        "partition": message.partition,
+        "offset": message.offset,
+    }
     started = time.perf_counter()
     try:
         result = step(value, message)
     except RejectedMessage as exc:
-        await _dead_letter(deadletter, stage, exc.reason, str(exc), message, value)
+        await _dead_letter(deadletter, stage, exc.reason, str(exc), message=message, value=value)
         log.warning("dead-lettered", reason=exc.reason, error=str(exc)[:300], **where)
         metrics.MESSAGES.labels(stage, "deadletter").inc()
         return
     except Exception as exc:  # a bug in a stage: keep the partition flowing, keep the input
         reason = f"bug.{type(exc).__name__}"
-        await _dead_letter(deadletter, stage, reason, repr(exc)[:1000], message, value)
+        await _dead_letter(
+            deadletter, stage, reason, repr(exc)[:1000], message=message, value=value
+        )
         log.exception("stage raised unexpectedly; dead-lettered", reason=reason, **where)
         metrics.MESSAGES.labels(stage, "deadletter").inc()
         return
@@ -147,7 +160,7 @@ async def _handle(
 
 
 async def _dead_letter(
-    deadletter: Any, stage: str, reason: str, error: str, message: Any, value: bytes
+    deadletter: Any, stage: str, reason: str, error: str, *, message: Any, value: bytes
 ) -> None:
     key = message.key if isinstance(message.key, bytes) else None
     record = DeadLetter(

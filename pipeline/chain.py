@@ -28,8 +28,9 @@ class ChainResult:
 def run_normalize(raw: bytes, settings: Settings, timestamp_ms: int | None) -> NormalizedArticle:
     """Decode and normalize one input record. Raises :class:`RejectedMessage`."""
     article, _ = decode_input(raw, max_bytes=settings.max_message_bytes)
-    return normalize(article, kafka_timestamp_ms=timestamp_ms,
-                     max_body_chars=settings.max_body_chars)
+    return normalize(
+        article, kafka_timestamp_ms=timestamp_ms, max_body_chars=settings.max_body_chars
+    )
 
 
 def run_chain(

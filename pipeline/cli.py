@@ -1,16 +1,17 @@
 """The ``newsflow`` command: one entry point for the worker and every tool.
 
-    newsflow worker                  run the streaming pipeline
-    newsflow topics create|list      create the configured topics (idempotent)
-    newsflow publish PATH...         publish articles to the input topic
-    newsflow tail [TOPIC]            print what arrives on a topic (default: alerts)
-    newsflow process PATH...         run the stages in-process, no Kafka (JSON lines)
-    newsflow eval FILE               measure flagging and tagging on labelled articles
+newsflow worker                  run the streaming pipeline
+newsflow topics create|list      create the configured topics (idempotent)
+newsflow publish PATH...         publish articles to the input topic
+newsflow tail [TOPIC]            print what arrives on a topic (default: alerts)
+newsflow process PATH...         run the stages in-process, no Kafka (JSON lines)
+newsflow eval FILE               measure flagging and tagging on labelled articles
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,9 +60,14 @@ def worker() -> None:
         raise click.ClickException(str(exc)) from exc
     asyncio.run(create_topics(settings, settings.all_topics))
     start_http_server(settings.metrics_port, addr=settings.metrics_host)
-    log.info("worker starting", bootstrap=settings.kafka_bootstrap, group=settings.app_id,
-             watchlist_entries=stages.watchlist_size, rule_version=stages.rules.version,
-             metrics=f"http://{settings.metrics_host}:{settings.metrics_port}/metrics")
+    log.info(
+        "worker starting",
+        bootstrap=settings.kafka_bootstrap,
+        group=settings.app_id,
+        watchlist_entries=stages.watchlist_size,
+        rule_version=stages.rules.version,
+        metrics=f"http://{settings.metrics_host}:{settings.metrics_port}/metrics",
+    )
     app = create_app(settings, stages)
     Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
 
@@ -168,8 +174,9 @@ def tail(
 
     async def run() -> int:
         count = 0
-        async for record in follow(settings, name, from_beginning=from_beginning,
-                                   idle_timeout=timeout):
+        async for record in follow(
+            settings, name, from_beginning=from_beginning, idle_timeout=timeout
+        ):
             if as_json:
                 click.echo(record.value.decode("utf-8", "replace"))
             else:
@@ -179,10 +186,8 @@ def tail(
                 break
         return count
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
 
 
 def _readable(value: bytes) -> str:
@@ -201,13 +206,17 @@ def _readable(value: bytes) -> str:
             f"{', '.join(doc['countries'])}" + (f"   flows: {flows}" if flows else ""),
         ]
         lines += [f"  watchlist: {w['name']} ({w['dataset']})" for w in doc.get("watchlist", [])]
-        lines += [f"  - {e['event_type']} [{e['start']}:{e['end']}] \"{e['text']}\""
-                  for e in doc["evidence"]]
+        lines += [
+            f'  - {e["event_type"]} [{e["start"]}:{e["end"]}] "{e["text"]}"'
+            for e in doc["evidence"]
+        ]
         return "\n".join(lines)
     if "reason" in doc and "original_b64" in doc:
-        return (f"deadletter stage={doc['stage']} reason={doc['reason']} "
-                f"from={doc['source_topic']}[{doc['partition']}]@{doc['offset']} "
-                f"size={doc['original_size']} error={doc['error'][:120]}")
+        return (
+            f"deadletter stage={doc['stage']} reason={doc['reason']} "
+            f"from={doc['source_topic']}[{doc['partition']}]@{doc['offset']} "
+            f"size={doc['original_size']} error={doc['error'][:120]}"
+        )
     if "article" in doc and "entities" in doc:
         ents = ", ".join(sorted({f"{e['label']}:{e['id']}" for e in doc["entities"]}))
         return f"tagged {doc['article']['id']}: {ents}"
@@ -245,13 +254,21 @@ def process(paths: tuple[Path, ...]) -> None:
             try:
                 result = run_chain(raw, stages, settings)
             except RejectedMessage as exc:
-                line: dict[str, Any] = {"deadletter": {"reason": exc.reason, "error": str(exc),
-                                                       "path": str(path), "index": index}}
+                line: dict[str, Any] = {
+                    "deadletter": {
+                        "reason": exc.reason,
+                        "error": str(exc),
+                        "path": str(path),
+                        "index": index,
+                    }
+                }
                 out.write(dumps(line) + b"\n")
                 continue
             alerts = [result.alert] if result.alert is not None else []
-            out.write(dumps({"article": result.article, "entities": result.entities,
-                             "alerts": alerts}) + b"\n")
+            out.write(
+                dumps({"article": result.article, "entities": result.entities, "alerts": alerts})
+                + b"\n"
+            )
         out.flush()
     if failed:
         sys.exit(1)

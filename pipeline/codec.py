@@ -26,7 +26,6 @@ SCHEMA_NAMES = ("article-input", "article-normalized", "article-tagged", "alert"
 
 # The seed format: an optional leading space, "date YYYY-MM-DD", the title; then the body.
 _SEED_FIRST_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+(.+?)\s*$")
-_INPUT_FIELDS = ("id", "title", "body", "published_at", "source", "url", "language")
 
 
 def dumps(obj: object) -> bytes:
@@ -108,7 +107,16 @@ def decode_input(raw: bytes, *, max_bytes: int) -> tuple[InputArticle, str]:
     if not isinstance(doc, dict):
         raise SchemaViolation("root", f"expected an object, got {type(doc).__name__}")
     validate("article-input", doc)
-    return InputArticle(**{k: doc.get(k) for k in _INPUT_FIELDS}), fmt
+    article = InputArticle(
+        title=doc["title"],
+        body=doc["body"],
+        id=doc.get("id"),
+        published_at=doc.get("published_at"),
+        source=doc.get("source"),
+        url=doc.get("url"),
+        language=doc.get("language"),
+    )
+    return article, fmt
 
 
 def _loads_object(raw: bytes) -> dict[str, Any]:

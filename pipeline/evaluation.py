@@ -35,8 +35,10 @@ class _Counts:
         p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
         r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
         f = 2 * p * r / (p + r) if p + r else 0.0
-        return (f"{name:14} precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}  "
-                f"(tp {self.tp}, fp {self.fp}, fn {self.fn})")
+        return (
+            f"{name:14} precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}  "
+            f"(tp {self.tp}, fp {self.fp}, fn {self.fn})"
+        )
 
 
 @dataclass
@@ -51,24 +53,29 @@ class Report:
 
     def __str__(self) -> str:
         recall = self.entities_found / self.entities_total if self.entities_total else 0.0
-        return "\n".join([
-            *self.lines,
-            self.flag.line("flag"),
-            self.events.line("event types"),
-            self.countries.line("countries"),
-            f"{'key entities':14} recall {recall:.3f} ({self.entities_found}/{self.entities_total})",
-            f"{'rejected':14} {self.rejected}",
-        ])
+        return "\n".join(
+            [
+                *self.lines,
+                self.flag.line("flag"),
+                self.events.line("event types"),
+                self.countries.line("countries"),
+                f"{'key entities':14} recall {recall:.3f} "
+                f"({self.entities_found}/{self.entities_total})",
+                f"{'rejected':14} {self.rejected}",
+            ]
+        )
 
 
 def _as_input(doc: dict[str, Any]) -> bytes:
-    return orjson.dumps({
-        "id": doc.get("id"),
-        "title": doc.get("title") or "",
-        "body": doc.get("text") or doc.get("body") or "",
-        "published_at": doc.get("published") or doc.get("published_at"),
-        "url": doc.get("url"),
-    })
+    return orjson.dumps(
+        {
+            "id": doc.get("id"),
+            "title": doc.get("title") or "",
+            "body": doc.get("text") or doc.get("body") or "",
+            "published_at": doc.get("published") or doc.get("published_at"),
+            "url": doc.get("url"),
+        }
+    )
 
 
 def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> Report:
@@ -101,8 +108,11 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
             mark = "ok  " if predicted == gold else ("FP  " if predicted else "FN  ")
             detail = ""
             if alert is not None:
-                detail = (f" score={alert.score} types={','.join(alert.event_types)} "
-                          f"countries={','.join(alert.countries)}")
-            report.lines.append(f"{mark}{doc.get('id')} gold={gold} "
-                                f"{(doc.get('title') or '')[:70]!r}{detail}")
+                detail = (
+                    f" score={alert.score} types={','.join(alert.event_types)} "
+                    f"countries={','.join(alert.countries)}"
+                )
+            report.lines.append(
+                f"{mark}{doc.get('id')} gold={gold} {(doc.get('title') or '')[:70]!r}{detail}"
+            )
     return report

@@ -7,6 +7,7 @@ talks to the broker, with the same settings.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -38,12 +39,12 @@ async def create_topics(settings: Settings, names: Iterable[str]) -> dict[str, s
         missing = [n for n in wanted if n not in existing]
         result = {n: "exists" for n in wanted if n in existing}
         if missing:
-            new = [NewTopic(n, settings.topic_partitions, settings.topic_replication)
-                   for n in missing]
-            try:
+            new = [
+                NewTopic(n, settings.topic_partitions, settings.topic_replication) for n in missing
+            ]
+            # Created concurrently by another process is what we wanted too.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # created concurrently by another process: what we wanted
             result.update(dict.fromkeys(missing, "created"))
         await _wait_for_metadata(admin, missing)
         return result
@@ -114,8 +115,7 @@ async def tail(
             for messages in batch.values():
                 for m in messages:
                     last = time.monotonic()
-                    yield Record(m.topic, m.partition, m.offset, m.timestamp, m.key,
-                                 m.value or b"")
+                    yield Record(m.topic, m.partition, m.offset, m.timestamp, m.key, m.value or b"")
             if idle_timeout is not None and time.monotonic() - last > idle_timeout:
                 return
     finally:

@@ -31,7 +31,8 @@ DEADLETTERS = Counter(
     "newsflow_deadletters_total", "Messages sent to the dead-letter topic.", ["stage", "reason"]
 )
 ALERTS = Counter(
-    "newsflow_alerts_total", "Alerts produced, by event type and severity.",
+    "newsflow_alerts_total",
+    "Alerts produced, by event type and severity.",
     ["event_type", "severity"],
 )
 ENTITIES = Counter("newsflow_entities_total", "Entities tagged, by label.", ["label"])

@@ -85,6 +85,10 @@ cmd_start() {
     fi
   fi
   if port_open; then
+    if metadata_ok; then
+      log "a Kafka broker not started from this checkout already answers on 127.0.0.1:$port; using it"
+      return 0
+    fi
     log "something else already listens on 127.0.0.1:$port; set KAFKA_PORT"
     return 1
   fi

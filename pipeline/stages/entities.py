@@ -97,11 +97,22 @@ def organization_aliases(table: Mapping[str, Mapping[str, Any]]) -> list[Alias]:
         country, kind = org.get("country"), org.get("kind")
         for surface in names:
             case = Case.ANY if surface.islower() else Case.PROPER
-            aliases.append(Alias(surface, "ORGANIZATION", org_id, canonical, case, False, country,
-                                 kind=kind))
+            aliases.append(
+                Alias(surface, "ORGANIZATION", org_id, canonical, case, False, country, kind=kind)
+            )
         for surface in org.get("acronyms", []):
-            aliases.append(Alias(surface, "ORGANIZATION", org_id, canonical, Case.EXACT, False,
-                                 country, kind=kind))
+            aliases.append(
+                Alias(
+                    surface,
+                    "ORGANIZATION",
+                    org_id,
+                    canonical,
+                    Case.EXACT,
+                    False,
+                    country,
+                    kind=kind,
+                )
+            )
     return aliases
 
 
@@ -116,12 +127,24 @@ def watchlist_aliases(entries: Iterable[WatchlistEntry]) -> list[Alias]:
                 continue
             acronym = surface.isupper() and len(surface) <= 6
             case = Case.EXACT if acronym else Case.PROPER
-            aliases.append(Alias(surface, "WATCHLIST", e.id, e.name, case, False, country, dataset,
-                                 e.schema))
+            aliases.append(
+                Alias(surface, "WATCHLIST", e.id, e.name, case, False, country, dataset, e.schema)
+            )
         for surface in e.weak_aliases:
             if surface.isupper() and len(key_letters(surface)) >= 3:
-                aliases.append(Alias(surface, "WATCHLIST", e.id, e.name, Case.EXACT, False,
-                                     country, dataset, e.schema))
+                aliases.append(
+                    Alias(
+                        surface,
+                        "WATCHLIST",
+                        e.id,
+                        e.name,
+                        Case.EXACT,
+                        False,
+                        country,
+                        dataset,
+                        e.schema,
+                    )
+                )
     return aliases
 
 
@@ -151,24 +174,58 @@ class EntityTagger:
             surface = text[m.start : m.end]
             if a.label == "WATCHLIST":
                 label = _SCHEMA_LABEL.get(a.kind or "", "ORGANIZATION")
-                out.append(Entity(label, a.id, surface, m.start, m.end, sentence, a.name,
-                                  a.country))
-                out.append(Entity("WATCHLIST", a.id, surface, m.start, m.end, sentence, a.name,
-                                  a.country, a.dataset, 1.0))
+                out.append(
+                    Entity(label, a.id, surface, m.start, m.end, sentence, a.name, a.country)
+                )
+                out.append(
+                    Entity(
+                        "WATCHLIST",
+                        a.id,
+                        surface,
+                        m.start,
+                        m.end,
+                        sentence,
+                        a.name,
+                        a.country,
+                        a.dataset,
+                        1.0,
+                    )
+                )
             else:
-                out.append(Entity(a.label, a.id, surface, m.start, m.end, sentence, a.name,
-                                  a.country))
-        for m in _IMO.finditer(text):
-            imo = m.group(1)
-            sentence = _sentence_of(starts, m.start())
+                out.append(
+                    Entity(a.label, a.id, surface, m.start, m.end, sentence, a.name, a.country)
+                )
+        for found in _IMO.finditer(text):
+            imo = found.group(1)
+            sentence = _sentence_of(starts, found.start())
             entry = self._vessels_by_imo.get(imo)
             name = entry.name if entry else None
-            out.append(Entity("VESSEL", f"imo-{imo}", m.group(0), m.start(), m.end(), sentence,
-                              name))
+            out.append(
+                Entity(
+                    "VESSEL",
+                    f"imo-{imo}",
+                    found.group(0),
+                    found.start(),
+                    found.end(),
+                    sentence,
+                    name,
+                )
+            )
             if entry is not None:
-                out.append(Entity("WATCHLIST", entry.id, m.group(0), m.start(), m.end(), sentence,
-                                  entry.name, entry.countries[0] if entry.countries else None,
-                                  ",".join(entry.datasets), 1.0))
+                out.append(
+                    Entity(
+                        "WATCHLIST",
+                        entry.id,
+                        found.group(0),
+                        found.start(),
+                        found.end(),
+                        sentence,
+                        entry.name,
+                        entry.countries[0] if entry.countries else None,
+                        ",".join(entry.datasets),
+                        1.0,
+                    )
+                )
         out.sort(key=lambda e: (e.start, e.end))
         return tuple(out)
 

@@ -118,9 +118,12 @@ def _context_ok(text: str, start: int, end: int) -> bool:
     after = text[end : end + 30]
     if prev_word.endswith(",") and prev_word[:1].isupper():
         return False  # "Atlanta, Georgia"
-    if prev_word[:1].isupper() and not prev_word.endswith((".", "!", "?", ":", '"')):
-        if prev_word.lower() not in {"the", "in", "to", "and", "of", "from", "with", "a"}:
-            return False
+    if (
+        prev_word[:1].isupper()
+        and not prev_word.endswith((".", "!", "?", ":", '"'))
+        and prev_word.lower() not in {"the", "in", "to", "and", "of", "from", "with", "a"}
+    ):
+        return False  # "Michael Jordan"
     # "Georgia Tech", "Jordan Peterson": the name goes on with another capitalised word.
     return not (after[:1] == " " and after[1:2].isupper())
 

@@ -12,6 +12,7 @@ freezes, a sanctions authority). Every alert carries each hit with its sentence.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -109,8 +110,11 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             if ev["requires"] not in _REQUIRES:
                 raise FatalError(f"{code}: requires must be one of {_REQUIRES}")
             compiled = tuple(
-                Rule(r["name"], bool(r.get("relief", False)),
-                     _alternation(list(r["patterns"]), f"{code}/{r['name']}"))
+                Rule(
+                    r["name"],
+                    bool(r.get("relief", False)),
+                    _alternation(list(r["patterns"]), f"{code}/{r['name']}"),
+                )
                 for r in ev["rule"]
             )
             events.append(EventRule(code, float(ev["weight"]), ev["requires"], compiled))
@@ -123,8 +127,11 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             min_event_score=float(rules["min_event_score"]),
             modifiers={k: float(v) for k, v in rules["modifiers"].items()},
             bonuses={k: float(v) for k, v in rules["bonuses"].items()},
-            severity=(("critical", float(sev["critical"])), ("high", float(sev["high"])),
-                      ("medium", float(sev["medium"]))),
+            severity=(
+                ("critical", float(sev["critical"])),
+                ("high", float(sev["high"])),
+                ("medium", float(sev["medium"])),
+            ),
             negative=_alternation(ctx["negative"], "context.negative"),
             hedged=_alternation(ctx["hedged"], "context.hedged"),
             denied=_alternation(ctx["denied"], "context.denied"),
@@ -160,9 +167,9 @@ def _facts(entities: tuple[Entity, ...], n: int, rules: RuleSet) -> list[_Senten
             f.sanctioned = True
             if e.country:
                 f.countries.add(e.country)
-        elif e.label == "ORGANIZATION" and e.country in rules.designators:
-            f.authority = True
-        elif e.label == "ORGANIZATION" and e.id in _AUTHORITY_IDS:
+        elif e.label == "ORGANIZATION" and (
+            e.country in rules.designators or e.id in _AUTHORITY_IDS
+        ):
             f.authority = True
     return facts
 
@@ -201,8 +208,11 @@ def flag(tagged: TaggedArticle, rules: RuleSet) -> Alert | None:
                     modifier = _modifier(sentence, rules, headline=has_title and i == 0)
                 w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
                 weights.setdefault(event.code, []).append(min(w, 0.95))
-                evidence.append(Evidence(event.code, f"{event.code}/{rule.name}", sentence,
-                                         start, end, i, m.group(0)))
+                evidence.append(
+                    Evidence(
+                        event.code, f"{event.code}/{rule.name}", sentence, start, end, i, m.group(0)
+                    )
+                )
                 break  # one hit per event type and sentence
     if not evidence:
         return None
@@ -212,9 +222,11 @@ def flag(tagged: TaggedArticle, rules: RuleSet) -> Alert | None:
         return None
     evidence = [e for e in evidence if e.event_type in kept]
     ev_sentences = sorted({e.sentence for e in evidence})
-    quantities = tuple(dict.fromkeys(
-        q.group(0) for i in ev_sentences for q in rules.quantity.finditer(_sentence(article, i))
-    ))
+    quantities = tuple(
+        dict.fromkeys(
+            q.group(0) for i in ev_sentences for q in rules.quantity.finditer(_sentence(article, i))
+        )
+    )
     terms = [type_scores[c] for c in kept]
     if any(facts[i].watchlist for i in ev_sentences):
         terms.append(rules.bonuses["watchlist"])
@@ -296,8 +308,11 @@ def _countries(
         if (
             e.label == "WATCHLIST"
             or (e.label == "COUNTRY" and e.id in rules.sanctioned)
-            or (e.sentence in authority_sentences and e.country in rules.designators
-                and e.label in ("COUNTRY", "ORGANIZATION"))
+            or (
+                e.sentence in authority_sentences
+                and e.country in rules.designators
+                and e.label in ("COUNTRY", "ORGANIZATION")
+            )
         ):
             counts[e.country] += 1
     for f in flows:
@@ -310,8 +325,9 @@ def _watchlist(entities: tuple[Entity, ...]) -> tuple[WatchlistHit, ...]:
     hits: dict[str, WatchlistHit] = {}
     for e in entities:
         if e.label == "WATCHLIST" and e.id not in hits:
-            hits[e.id] = WatchlistHit(e.id, e.name or e.text, e.dataset or "", e.text,
-                                      e.score or 1.0)
+            hits[e.id] = WatchlistHit(
+                e.id, e.name or e.text, e.dataset or "", e.text, e.score or 1.0
+            )
     return tuple(hits.values())
 
 
@@ -324,13 +340,11 @@ def _flows(tagged: TaggedArticle, sentences: set[int]) -> tuple[Flow, ...]:
             by_sentence.setdefault(e.sentence, []).append(e)
     flows: dict[tuple[str, str], Flow] = {}
     for i, countries in sorted(by_sentence.items()):
-        for a, b in zip(countries, countries[1:], strict=False):
+        for a, b in itertools.pairwise(countries):
             if a.id == b.id:
                 continue
             between = text[a.end : b.start]
-            from_to = _FLOW_FROM_TO.fullmatch(between) and text[: a.start].lower().endswith(
-                "from "
-            )
+            from_to = _FLOW_FROM_TO.fullmatch(between) and text[: a.start].lower().endswith("from ")
             if from_to or _FLOW_VERB.fullmatch(between):
                 flows.setdefault((a.id, b.id), Flow(a.id, b.id, i))
     return tuple(flows.values())

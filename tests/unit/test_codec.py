@@ -80,8 +80,11 @@ def test_stage_outputs_validate_against_their_schemas(
     article = orjson.loads(orjson.dumps(result.article))
     tagged = orjson.loads(orjson.dumps({"article": result.article, "entities": result.entities}))
     alert = orjson.loads(orjson.dumps(result.alert))
-    for name, doc in (("article-normalized", article), ("article-tagged", tagged),
-                      ("alert", alert)):
+    for name, doc in (
+        ("article-normalized", article),
+        ("article-tagged", tagged),
+        ("alert", alert),
+    ):
         errors = list(validator(name).iter_errors(doc))
         assert errors == [], (name, errors[:1])
 

@@ -43,8 +43,10 @@ def test_fullwidth_letters_fold_to_ascii() -> None:
 
 
 def test_html_bodies_lose_markup_scripts_and_navigation_but_keep_paragraphs() -> None:
-    html = ("<html><script>var x = 1;</script><nav>Menu</nav><p>First &amp; one.</p>"
-            "<div>Second<br>line</div><style>p{}</style></html>")
+    html = (
+        "<html><script>var x = 1;</script><nav>Menu</nav><p>First &amp; one.</p>"
+        "<div>Second<br>line</div><style>p{}</style></html>"
+    )
     a = normalize(InputArticle(title="T", body=html), now=NOW)
     assert a.body == "First & one.\n\nSecond\n\nline"
     assert "var x" not in html_to_text("<script>var x</script>")
@@ -53,14 +55,18 @@ def test_html_bodies_lose_markup_scripts_and_navigation_but_keep_paragraphs() ->
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Mr. Kim met Gen. Park in the U.S. capital. They spoke.",
-         ["Mr. Kim met Gen. Park in the U.S. capital.", "They spoke."]),
+        (
+            "Mr. Kim met Gen. Park in the U.S. capital. They spoke.",
+            ["Mr. Kim met Gen. Park in the U.S. capital.", "They spoke."],
+        ),
         ("J. Smith said so. No. 2 followed.", ["J. Smith said so.", "No. 2 followed."]),
         ('He said "it is over." Then he left.', ['He said "it is over."', "Then he left."]),
         ("Kim Jong Un spoke. Kim Yo Jong did not!", ["Kim Jong Un spoke.", "Kim Yo Jong did not!"]),
         ("One ends here\n\nand a paragraph starts", ["One ends here", "and a paragraph starts"]),
-        ("It cost $2.5 billion in 2024. Prices rose.", ["It cost $2.5 billion in 2024.",
-                                                        "Prices rose."]),
+        (
+            "It cost $2.5 billion in 2024. Prices rose.",
+            ["It cost $2.5 billion in 2024.", "Prices rose."],
+        ),
     ],
 )
 def test_sentences_respect_abbreviations_initials_quotes_and_paragraphs(
@@ -87,8 +93,9 @@ def test_dates_in_iso_rfc2822_and_plain_forms_become_utc(value: str, expected: s
 def test_missing_or_far_future_date_falls_back_to_the_kafka_timestamp() -> None:
     ts = int(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC).timestamp() * 1000)
     for value in (None, "not a date", "2999-01-01"):
-        a = normalize(InputArticle(title="T", body="B.", published_at=value),
-                      kafka_timestamp_ms=ts, now=NOW)
+        a = normalize(
+            InputArticle(title="T", body="B.", published_at=value), kafka_timestamp_ms=ts, now=NOW
+        )
         assert (a.published_at, a.published_at_source) == ("2026-01-02T03:04:05Z", "kafka")
     a = normalize(InputArticle(title="T", body="B."), now=NOW)
     assert (a.published_at, a.published_at_source) == (None, "none")
@@ -97,13 +104,17 @@ def test_missing_or_far_future_date_falls_back_to_the_kafka_timestamp() -> None:
 def test_id_is_given_else_from_canonical_url_else_from_content() -> None:
     given = normalize(InputArticle(title="T", body="B", id=" abc "), now=NOW)
     assert given.id == "abc"
-    u1 = normalize(InputArticle(title="T", body="B", url="https://WWW.Example.com/a/?utm_source=x#top"),
-                   now=NOW)
+    u1 = normalize(
+        InputArticle(title="T", body="B", url="https://WWW.Example.com/a/?utm_source=x#top"),
+        now=NOW,
+    )
     u2 = normalize(InputArticle(title="T2", body="B2", url="https://example.com/a"), now=NOW)
-    assert u1.id == u2.id and u1.id.startswith("url-")
+    assert u1.id == u2.id
+    assert u1.id.startswith("url-")
     c1 = normalize(InputArticle(title="T", body="Same  body"), now=NOW)
     c2 = normalize(InputArticle(title="T", body="Same body"), now=NOW)
-    assert c1.id == c2.id and c1.id.startswith("content-")
+    assert c1.id == c2.id
+    assert c1.id.startswith("content-")
     assert canonical_url("HTTP://Example.com/x/?b=2&a=1&fbclid=z") == "http://example.com/x?a=1&b=2"
 
 
@@ -134,5 +145,6 @@ def test_every_sentence_span_lies_inside_the_text_and_is_trimmed(seed_bytes: byt
     assert len(a.sentences) == 13
     for s, e in a.sentences:
         piece = a.text[s:e]
-        assert piece == piece.strip() and piece
+        assert piece == piece.strip()
+        assert piece
     assert a.published_at == "2025-06-02T00:00:00Z"

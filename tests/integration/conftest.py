@@ -1,0 +1,184 @@
+"""Integration fixtures: the real local broker, uuid topics, a worker subprocess.
+
+The broker is started by `make test` (deploy/local/kafka.sh start). These tests never
+skip: without a broker they fail, so CI cannot pass without exercising Kafka.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
+
+from pipeline.settings import PROJECT_ROOT, Settings
+
+BOOTSTRAP = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+async def _broker_answers() -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP, request_timeout_ms=5000)
+    await admin.start()
+    try:
+        await admin.describe_cluster()
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def broker() -> str:
+    try:
+        asyncio.run(asyncio.wait_for(_broker_answers(), 20))
+    except Exception as exc:  # any failure to reach the broker ends the run loudly
+        pytest.fail(f"no Kafka broker at {BOOTSTRAP} ({exc!r}); run `make kafka-start`")
+    return BOOTSTRAP
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Env:
+    """A private set of topics and a consumer group for one test module."""
+
+    vars: dict[str, str]
+    settings: Settings
+    workdir: Path
+
+    def run_cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pipeline", *args],
+            env=self.vars,
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def make_env(broker: str, workdir: Path, **extra: str) -> Env:
+    suffix = uuid.uuid4().hex[:10]
+    values = {
+        "NEWSFLOW_KAFKA_BOOTSTRAP": broker,
+        "NEWSFLOW_APP_ID": f"newsflow-test-{suffix}",
+        "NEWSFLOW_TOPIC_RAW": f"test.{suffix}.raw",
+        "NEWSFLOW_TOPIC_NORMALIZED": f"test.{suffix}.normalized",
+        "NEWSFLOW_TOPIC_TAGGED": f"test.{suffix}.tagged",
+        "NEWSFLOW_TOPIC_ALERTS": f"test.{suffix}.alerts",
+        "NEWSFLOW_TOPIC_DEADLETTER": f"test.{suffix}.deadletter",
+        "NEWSFLOW_TOPIC_PARTITIONS": "3",
+        "NEWSFLOW_METRICS_PORT": str(free_port()),
+        "NEWSFLOW_DATA_DIR": str(workdir / "data"),
+        "NEWSFLOW_LOG_FORMAT": "json",
+        **extra,
+    }
+    env = {**os.environ, **values}
+    return Env(env, Settings.from_env(env), workdir)
+
+
+class Worker:
+    """`newsflow worker` as a subprocess, logging to a file."""
+
+    def __init__(self, env: Env, name: str = "worker") -> None:
+        self.env = env
+        self.log = env.workdir / f"{name}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 90) -> None:
+        with self.log.open("ab") as fh:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pipeline", "worker"],
+                env=self.env.vars,
+                cwd=PROJECT_ROOT,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+            )
+        mark = self.log.stat().st_size if self.log.exists() else 0
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"worker exited: {self.log.read_text()[-3000:]}")
+            if b"Worker ready" in self.log.read_bytes()[mark:]:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"worker not ready in {timeout}s: {self.log.read_text()[-3000:]}")
+
+    def stop(self, timeout: float = 60) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return int(self.proc.returncode)
+
+
+@pytest.fixture(scope="module")
+def pipeline_env(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    env = make_env(broker, tmp_path_factory.mktemp("pipeline"))
+    created = env.run_cli("topics", "create")
+    assert created.returncode == 0, created.stderr
+    yield env
+
+
+@pytest.fixture(scope="module")
+def worker(pipeline_env: Env) -> Iterator[Worker]:
+    w = Worker(pipeline_env)
+    w.start()
+    yield w
+    w.stop()
+
+
+async def _consume(topic: str, want: int, timeout: float, settle: float) -> list[object]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=BOOTSTRAP,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    records: list[object] = []
+    try:
+        deadline = time.monotonic() + timeout
+        settled_at: float | None = None
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=250)
+            for msgs in batch.values():
+                records.extend(msgs)
+            if len(records) >= want:
+                settled_at = settled_at or time.monotonic()
+                if time.monotonic() - settled_at >= settle:
+                    break
+    finally:
+        await consumer.stop()
+    return records
+
+
+def consume(topic: str, want: int = 1, timeout: float = 30, settle: float = 2.0) -> list[object]:
+    """Every record on ``topic`` once at least ``want`` arrived and ``settle`` s passed quietly,
+    or whatever arrived by ``timeout``."""
+    return asyncio.run(_consume(topic, want, timeout, settle))

@@ -1,0 +1,80 @@
+"""End to end through the real broker: the seed is flagged; bad input is dead-lettered."""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from pipeline.codec import validator
+from tests.integration.conftest import Env, Worker, consume
+
+
+def _values(records: list[Any]) -> list[dict[str, Any]]:
+    return [orjson.loads(r.value) for r in records]
+
+
+def test_seed_flows_to_one_normalized_one_tagged_and_an_alert_naming_kp_and_ru(
+    pipeline_env: Env, worker: Worker, seed_path: Path
+) -> None:
+    s = pipeline_env.settings
+    started = time.monotonic()
+    published = pipeline_env.run_cli("publish", str(seed_path))
+    assert published.returncode == 0, published.stderr
+    assert "sent 1 article(s)" in published.stdout
+
+    alerts = _values(consume(s.topic_alerts, want=1, timeout=30))
+    assert time.monotonic() - started < 30
+    normalized = _values(consume(s.topic_normalized, want=1, timeout=5))
+    tagged = _values(consume(s.topic_tagged, want=1, timeout=5))
+    assert len(normalized) == 1
+    assert len(tagged) == 1
+    assert len(alerts) == 1
+
+    text = normalized[0]["text"]
+    assert tagged[0]["article"]["id"] == normalized[0]["id"]
+    alert = alerts[0]
+    assert not list(validator("alert").iter_errors(alert))
+    assert {"KP", "RU"} <= set(alert["countries"])
+    assert alert["article_id"] == normalized[0]["id"]
+    assert alert["evidence"]
+    for ev in alert["evidence"]:
+        assert text[ev["start"] : ev["end"]] == ev["text"]
+        assert ev["text"] in seed_path.read_text()
+
+
+def test_malformed_input_is_dead_lettered_and_the_next_article_still_flows(
+    pipeline_env: Env, worker: Worker, tmp_path: Path
+) -> None:
+    s = pipeline_env.settings
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"this is not JSON {")
+    good = tmp_path / "good.json"
+    good.write_bytes(
+        orjson.dumps(
+            {"id": "after-bad-1", "title": "Calm day", "body": "Nothing happened in Oslo today."}
+        )
+    )
+    for path in (bad, good):
+        out = pipeline_env.run_cli("publish", str(path))
+        assert out.returncode == 0, out.stderr
+
+    dead = _values(consume(s.topic_deadletter, want=1, timeout=30))
+    assert len(dead) == 1
+    letter = dead[0]
+    assert not list(validator("deadletter").iter_errors(letter))
+    assert letter["reason"] == "decode.json"
+    assert letter["stage"] == "normalize"
+    assert letter["source_topic"] == s.topic_raw
+    assert base64.b64decode(letter["original_b64"]) == b"this is not JSON {"
+
+    deadline = time.monotonic() + 30
+    ids: list[str] = []
+    while time.monotonic() < deadline and "after-bad-1" not in ids:
+        ids = [d["id"] for d in _values(consume(s.topic_normalized, want=2, timeout=5, settle=0))]
+    assert "after-bad-1" in ids
+    assert worker.proc is not None
+    assert worker.proc.poll() is None

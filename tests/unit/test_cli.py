@@ -1,0 +1,80 @@
+"""The CLI's in-process mode and its readable output, without a broker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from click.testing import CliRunner
+
+from pipeline.cli import _readable, cli
+
+
+def test_process_prints_article_entities_alerts_and_deadletters(
+    tmp_path: Path, seed_path: Path
+) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe not text")
+    quiet = tmp_path / "quiet.json"
+    quiet.write_text('{"title": "Snow", "body": "Snow fell in Oslo."}')
+    result = CliRunner().invoke(cli, ["process", str(seed_path), str(bad), str(quiet)])
+    assert result.exit_code == 0, result.output
+    lines = [orjson.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 3
+    seed, dead, calm = lines
+    text = seed["article"]["text"]
+    assert {e["label"] for e in seed["entities"]} >= {"COUNTRY", "ORGANIZATION"}
+    for e in seed["entities"]:
+        assert text[e["start"] : e["end"]] == e["text"]
+    (alert,) = seed["alerts"]
+    assert {"KP", "RU"} <= set(alert["countries"])
+    assert 0 <= alert["score"] <= 1
+    for ev in alert["evidence"]:
+        assert text[ev["start"] : ev["end"]] == ev["text"]
+    assert dead == {
+        "deadletter": {
+            "reason": "decode.utf8",
+            "error": dead["deadletter"]["error"],
+            "path": str(bad),
+            "index": 0,
+        }
+    }
+    assert calm["alerts"] == []
+
+
+def test_process_exits_non_zero_only_for_an_unreadable_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["process", str(tmp_path / "missing.json")])
+    assert result.exit_code == 1
+
+
+def test_readable_alert_shows_severity_title_and_evidence() -> None:
+    alert = {
+        "alert_id": "a",
+        "article_id": "x",
+        "title": "Title",
+        "url": None,
+        "published_at": None,
+        "event_types": ["arms_transfer"],
+        "countries": ["KP", "RU"],
+        "watchlist": [],
+        "score": 0.9,
+        "severity": "high",
+        "flows": [{"supplier": "KP", "recipient": "RU", "sentence": 1}],
+        "quantities": [],
+        "rule_version": "v",
+        "evidence": [
+            {
+                "event_type": "arms_transfer",
+                "rule": "r",
+                "text": "Shells went.",
+                "start": 7,
+                "end": 19,
+                "sentence": 1,
+                "trigger": "Shells",
+            }
+        ],
+    }
+    out = _readable(orjson.dumps(alert))
+    assert out.splitlines()[0] == "[high 0.90] Title"
+    assert "KP->RU" in out
+    assert '- arms_transfer [7:19] "Shells went."' in out
