@@ -26,9 +26,10 @@ from pipeline import logs, metrics
 from pipeline.chain import run_normalize
 from pipeline.codec import decode_normalized, decode_tagged, dumps
 from pipeline.errors import RejectedMessage
-from pipeline.models import DeadLetter, TaggedArticle
+from pipeline.models import DeadLetter
 from pipeline.resources import Stages
 from pipeline.settings import Settings
+from pipeline.stages.entities import tag_article
 from pipeline.stages.sanctions import flag
 
 log = logs.get("newsflow.app")
@@ -86,11 +87,10 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
         return Output(article.id.encode(), dumps(article), "ok")
 
     def tag_step(value: bytes, message: Any) -> Output:
-        article = decode_normalized(value)
-        entities = stages.tagger.tag(article)
-        for e in entities:
+        tagged = tag_article(stages.tagger, decode_normalized(value))
+        for e in tagged.entities:
             metrics.ENTITIES.labels(e.label).inc()
-        return Output(article.id.encode(), dumps(TaggedArticle(article, entities)), "ok")
+        return Output(tagged.article.id.encode(), dumps(tagged), "ok")
 
     def flag_step(value: bytes, message: Any) -> Output:
         alert = flag(decode_tagged(value), stages.rules)

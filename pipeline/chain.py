@@ -14,15 +14,23 @@ from pipeline.errors import RejectedMessage
 from pipeline.models import Alert, Entity, NormalizedArticle, TaggedArticle
 from pipeline.resources import Stages
 from pipeline.settings import Settings
+from pipeline.stages.entities import tag_article
 from pipeline.stages.normalize import normalize
 from pipeline.stages.sanctions import flag
 
 
 @dataclass(frozen=True, slots=True)
 class ChainResult:
-    article: NormalizedArticle
-    entities: tuple[Entity, ...]
+    tagged: TaggedArticle
     alert: Alert | None
+
+    @property
+    def article(self) -> NormalizedArticle:
+        return self.tagged.article
+
+    @property
+    def entities(self) -> tuple[Entity, ...]:
+        return self.tagged.entities
 
 
 def run_normalize(raw: bytes, settings: Settings, timestamp_ms: int | None) -> NormalizedArticle:
@@ -42,9 +50,8 @@ def run_chain(
         RejectedMessage: the record would be dead-lettered (``reason`` says why).
     """
     article = run_normalize(raw, settings, timestamp_ms)
-    entities = stages.tagger.tag(article)
-    alert = flag(TaggedArticle(article, entities), stages.rules)
-    return ChainResult(article, entities, alert)
+    tagged = tag_article(stages.tagger, article)
+    return ChainResult(tagged, flag(tagged, stages.rules))
 
 
 __all__ = ["ChainResult", "RejectedMessage", "run_chain", "run_normalize"]

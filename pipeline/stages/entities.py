@@ -1,22 +1,26 @@
-"""Entity tagging stage: countries, organisations, watchlist parties and vessels.
+"""Entity tagging stage: countries, places, organisations, people, vessels, watchlist parties.
 
     NormalizedArticle -> tuple[Entity, ...]
 
 Every entity carries its offsets into ``article.text`` and its sentence index. A name on
 the sanctions watchlist yields two entities over the same span: one with its own label
-(PERSON, ORGANIZATION, VESSEL) and one WATCHLIST entity naming the list entry.
+(PERSON, ORGANIZATION, VESSEL) and one WATCHLIST entity naming the list entry, its
+datasets and programmes, the score and why it matched. People not on the list are found
+by title cues ("lawmaker Lee Seong-kweun", "President ...").
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.models import Entity, NormalizedArticle
-from pipeline.stages.gazetteer import Alias, Case, Gazetteer, fold
+from pipeline.models import Entity, NormalizedArticle, TaggedArticle
+from pipeline.stages.gazetteer import Alias, Case, Gazetteer, fold, key
 
 _SCHEMA_LABEL = {
     "Person": "PERSON",
@@ -27,6 +31,15 @@ _SCHEMA_LABEL = {
     "PublicBody": "ORGANIZATION",
 }
 _IMO = re.compile(r"\bIMO(?:\s+(?:No\.?|number|#))?[\s:]*(\d{7})\b")
+
+# Scores: how sure a match is, by how it was made.
+SCORE_EXACT = 1.0
+SCORE_TRANSLITERATED = 0.9
+SCORE_REORDERED = 0.85
+SCORE_TITLE_CUE = 0.7
+SCORE_SPEAKER_CUE = 0.6
+SCORE_ORG_SUFFIX = 0.6
+_MAX_VARIANTS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +53,7 @@ class WatchlistEntry:
     weak_aliases: tuple[str, ...]
     countries: tuple[str, ...]
     datasets: tuple[str, ...]
+    programs: tuple[str, ...]
     imo_numbers: tuple[str, ...]
 
 
@@ -54,6 +68,8 @@ def watchlist_entry(doc: Mapping[str, Any]) -> WatchlistEntry | None:
     if not names:
         return None
     aliases = [str(a) for a in props.get("alias", [])]
+    programs = [str(p) for p in doc.get("programs", [])]
+    programs += [str(p) for p in props.get("programId", [])]
     return WatchlistEntry(
         id=str(doc["id"]),
         schema=str(doc.get("schema", "LegalEntity")),
@@ -62,6 +78,7 @@ def watchlist_entry(doc: Mapping[str, Any]) -> WatchlistEntry | None:
         weak_aliases=tuple(str(a) for a in props.get("weakAlias", [])),
         countries=tuple(str(c).upper() for c in props.get("country", [])),
         datasets=tuple(str(d) for d in doc.get("datasets", [])) or ("watchlist",),
+        programs=tuple(dict.fromkeys(programs)),
         imo_numbers=tuple(str(i).removeprefix("IMO").strip() for i in props.get("imoNumber", [])),
     )
 
@@ -116,20 +133,68 @@ def organization_aliases(table: Mapping[str, Mapping[str, Any]]) -> list[Alias]:
     return aliases
 
 
-def watchlist_aliases(entries: Iterable[WatchlistEntry]) -> list[Alias]:
-    """WATCHLIST aliases: every name and alias; weak aliases only when written as acronyms."""
+def location_aliases(
+    places: Iterable[tuple[str, str]], taken: set[str], common_words: frozenset[str]
+) -> list[Alias]:
+    """LOCATION aliases from ``(name, country)`` pairs, most important first.
+
+    A name already used by another alias (``taken`` keys, e.g. a capital standing for its
+    country) or a single common word ("Reading", "Mobile") is left out; a name shared by
+    several places keeps the first. Every place needs context to count (it must stand
+    alone, not inside a longer capitalised name such as "New York Times").
+    """
+    aliases: list[Alias] = []
+    seen: set[str] = set(taken)
+    for name, country in places:
+        k = key(name)
+        if len(k) < 4 or k in seen or (" " not in k and k in common_words):
+            continue
+        seen.add(k)
+        place_id = f"{country.lower()}-{k.replace(' ', '-')}"
+        aliases.append(Alias(name, "LOCATION", place_id, name, Case.PROPER, True, country))
+    return aliases
+
+
+def watchlist_aliases(
+    entries: Iterable[WatchlistEntry],
+    transliterations: Mapping[str, tuple[str, ...]],
+    common_words: frozenset[str],
+) -> list[Alias]:
+    """WATCHLIST aliases: names and aliases, persons also transliterated and reordered.
+
+    Guards: a name of fewer than three letters is skipped; a one-word name that is a
+    common word needs the exact case; weak aliases count only written in capitals.
+    """
     aliases: list[Alias] = []
     for e in entries:
         country = e.countries[0] if e.countries else None
-        dataset = ",".join(e.datasets)
+        dataset = ",".join(e.datasets + e.programs)
         for surface in e.names:
-            if len(key_letters(surface)) < 3:
+            letters = key_letters(surface)
+            if len(letters) < 3:
                 continue
-            acronym = surface.isupper() and len(surface) <= 6
-            case = Case.EXACT if acronym else Case.PROPER
-            aliases.append(
-                Alias(surface, "WATCHLIST", e.id, e.name, case, False, country, dataset, e.schema)
+            k = key(surface)
+            exact = (surface.isupper() and len(surface) <= 6) or (
+                " " not in k and k in common_words
             )
+            case = Case.EXACT if exact else Case.PROPER
+            aliases.append(
+                Alias(
+                    surface,
+                    "WATCHLIST",
+                    e.id,
+                    e.name,
+                    case,
+                    False,
+                    country,
+                    dataset,
+                    e.schema,
+                    SCORE_EXACT,
+                    "exact",
+                )
+            )
+            if e.schema == "Person" and not exact:
+                aliases.extend(_person_variants(e, surface, transliterations, dataset))
         for surface in e.weak_aliases:
             if surface.isupper() and len(key_letters(surface)) >= 3:
                 aliases.append(
@@ -143,13 +208,208 @@ def watchlist_aliases(entries: Iterable[WatchlistEntry]) -> list[Alias]:
                         country,
                         dataset,
                         e.schema,
+                        SCORE_EXACT,
+                        "weak alias",
                     )
                 )
     return aliases
 
 
+def _person_variants(
+    e: WatchlistEntry,
+    surface: str,
+    transliterations: Mapping[str, tuple[str, ...]],
+    dataset: str,
+) -> list[Alias]:
+    country = e.countries[0] if e.countries else None
+    out: list[Alias] = []
+    if "," in surface:  # "PUTIN, Vladimir" -> "Vladimir PUTIN"
+        last, _, first = surface.partition(",")
+        surface = f"{first.strip()} {last.strip()}"
+        out.append(
+            Alias(
+                surface,
+                "WATCHLIST",
+                e.id,
+                e.name,
+                Case.PROPER,
+                False,
+                country,
+                dataset,
+                e.schema,
+                SCORE_REORDERED,
+                "reordered",
+            )
+        )
+    tokens = key(surface).split()
+    options = [transliterations.get(t, (t,)) for t in tokens]
+    for combo in itertools.islice(itertools.product(*options), _MAX_VARIANTS):
+        variant = " ".join(combo)
+        if variant != " ".join(tokens):
+            out.append(
+                Alias(
+                    variant,
+                    "WATCHLIST",
+                    e.id,
+                    e.name,
+                    Case.PROPER,
+                    False,
+                    country,
+                    dataset,
+                    e.schema,
+                    SCORE_TRANSLITERATED,
+                    "transliteration",
+                )
+            )
+    if 2 <= len(tokens) <= 3:  # "Jong Un Kim" is rare; "Lavrov Sergei" occurs in lists
+        reordered = " ".join([tokens[-1], *tokens[:-1]])
+        out.append(
+            Alias(
+                reordered,
+                "WATCHLIST",
+                e.id,
+                e.name,
+                Case.PROPER,
+                False,
+                country,
+                dataset,
+                e.schema,
+                SCORE_REORDERED,
+                "reordered",
+            )
+        )
+    return out
+
+
 def key_letters(surface: str) -> str:
     return "".join(c for c in surface if c.isalnum())
+
+
+def transliteration_table(groups: Iterable[Iterable[str]]) -> dict[str, tuple[str, ...]]:
+    """token -> every spelling of its group (the token itself first)."""
+    table: dict[str, tuple[str, ...]] = {}
+    for group in groups:
+        spellings = tuple(dict.fromkeys(g.lower() for g in group))
+        for s in spellings:
+            table[s] = (s, *(o for o in spellings if o != s))
+    return table
+
+
+# --- people found by their titles -------------------------------------------------------
+
+_TITLES = (
+    r"President|Vice[- ]President|Prime Minister|Premier|Minister|Secretary|Chancellor|"
+    r"Senator|Sen\.|Representative|Rep\.|Congressman|Congresswoman|lawmaker|legislator|"
+    r"Governor|Gov\.|Mayor|General|Gen\.|Lieutenant General|Lt\. Gen\.|Colonel|Col\.|"
+    r"Admiral|Adm\.|Commander|Marshal|Ambassador|envoy|spokesman|spokeswoman|spokesperson|"
+    r"Chairman|Chairwoman|chief executive|CEO|Director|director|Judge|Justice|King|Queen|"
+    r"Prince|Crown Prince|Sheikh|Ayatollah|Supreme Leader|leader|dictator|Mr\.?|Mrs\.?|Ms\.?|"
+    r"Dr\.?|Professor|Prof\.|analyst|researcher|official|diplomat|commander|minister|"
+    r"president|senator|general|ambassador|secretary|governor|mayor|chairman"
+)
+_NAME_TOKEN = r"(?:[A-Z][a-z'\u2019]+(?:-[A-Za-z][a-z'\u2019]*)*|[A-Z]\.)"  # noqa: S105 -- a regex for name tokens, not a password
+_PERSON_AFTER_TITLE = re.compile(
+    rf"\b(?:{_TITLES}),?\s+(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,3}})"
+)
+_NOT_NAME = frozenset(
+    """the a an of and in on at for to with by from said says told this that these those it
+    he she they we his her their its monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    minister president secretary general office department ministry council committee""".split()
+)
+_TITLE_WORDS = frozenset(
+    w.lower().rstrip(".") for w in re.sub(r"\\.", "", _TITLES).replace("[- ]", " ").split("|")
+)
+
+
+def _people_by_title(text: str) -> Iterable[tuple[int, int, str]]:
+    for m in _PERSON_AFTER_TITLE.finditer(text):
+        start, end = m.span("name")
+        tokens = text[start:end].split()
+        while tokens and tokens[0].lower().rstrip(".") in _TITLE_WORDS:
+            start += len(tokens[0]) + 1
+            tokens = tokens[1:]
+        kept: list[str] = []
+        for t in tokens:
+            if t.lower().rstrip(".") in _NOT_NAME or t.lower() in _TITLE_WORDS:
+                break
+            if t.endswith(("'s", "\u2019s")):  # "Zelensky's office": the name ends here
+                kept.append(t[:-2])
+                break
+            kept.append(t)
+        if not kept:
+            continue
+        name = " ".join(kept)
+        for suffix in ("'s", "\u2019s"):
+            name = name.removesuffix(suffix)
+        if len(key_letters(name)) < 3:
+            continue
+        yield start, start + len(name), name
+
+
+# A title that names its office: "Secretary of State Antony Blinken".
+_OFFICE_TITLE = re.compile(
+    rf"\b(?:Secretary|Minister|Ambassador|Director|Chief|Head|Governor|Commissioner|Envoy)"
+    rf"(?:[- ]General)? (?:of|for|to) (?:the )?(?:[A-Z][\w-]+ ){{1,3}}(?P<name>{_NAME_TOKEN}"
+    rf"(?:\s+{_NAME_TOKEN}){{1,3}})"
+)
+# "Antony Blinken said", "according to Kari Egge": two to four capitalised words.
+_SPEAKER = re.compile(
+    rf"(?:\baccording to |\bquoted |\bsaid )(?P<pre>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}})\b"
+    rf"|(?P<post>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}})"
+    r" (?:said|says|told|added|wrote|noted|warned|stated)\b"
+)
+
+# --- organisations found by their form -------------------------------------------------
+
+_ORG_SUFFIX = (
+    r"Agency|Organi[sz]ation|Office|Department|Ministry|Council|Committee|Commission|Bank|"
+    r"Group|Corporation|Corp\.?|Company|Co\.|Ltd\.?|Limited|Inc\.?|LLC|PLC|JSC|PJSC|"
+    r"Association|Federation|Foundation|Institute|Center|Centre|Service|Court|Fund|"
+    r"Programme|Program|Task Force|Party|Army|Navy|Forces|Guard|Corps|Exchange|University|"
+    r"Administration|Authority|Bureau|Directorate|Industries|Holdings|Enterprise|Shipping|"
+    r"Airlines|Trading|Petroleum|Logistics|Network|Alliance|Union|Front|Movement|Brigade"
+)
+_ORG_WORD = r"(?:[A-Z][\w'\u2019.&-]*|[A-Z]{2,})"
+_ORG_BY_SUFFIX = re.compile(
+    rf"\b(?P<org>{_ORG_WORD}(?:(?:\s+(?:of|and|for|the|&|on|de|al))*\s+{_ORG_WORD}){{0,6}}"
+    rf"\s+(?:{_ORG_SUFFIX}))(?![\w-])"
+)
+_SUFFIX_WORDS = frozenset(
+    w.lower() for w in re.sub(r"[\\?.]|\[sz\]", " ", _ORG_SUFFIX).replace("|", " ").split()
+) | {"co", "corp", "ltd", "inc", "organisation", "organization", "task", "force", "pte"}
+_ORG_LEADING_NOISE = frozenset("the a an in on at by for from with and of said".split())
+
+
+def _orgs_by_suffix(text: str) -> Iterable[tuple[int, int, str]]:
+    for m in _ORG_BY_SUFFIX.finditer(text):
+        start, end = m.span("org")
+        words = text[start:end].split()
+        while words and words[0].lower() in _ORG_LEADING_NOISE:
+            start += len(words[0]) + 1
+            words = words[1:]
+        named = [w for w in words if w.lower().rstrip(".,") not in _SUFFIX_WORDS]
+        if named and len(words) >= 2:
+            yield start, end, text[start:end]
+
+
+def _speakers(text: str) -> Iterable[tuple[int, int, str]]:
+    for m in _OFFICE_TITLE.finditer(text):
+        yield m.start("name"), m.end("name"), m.group("name")
+    for m in _SPEAKER.finditer(text):
+        group = "pre" if m.group("pre") else "post"
+        start, end = m.span(group)
+        tokens = text[start:end].split()
+        while tokens and tokens[0].lower().rstrip(".") in (_NOT_NAME | _TITLE_WORDS):
+            start += len(tokens[0]) + 1
+            tokens = tokens[1:]
+        if len(tokens) >= 2 and not any(
+            t.lower() in _NOT_NAME or t.lower().rstrip(".,") in _SUFFIX_WORDS for t in tokens
+        ):
+            yield start, start + len(" ".join(tokens)), " ".join(tokens)
+
+
+# --- the tagger ------------------------------------------------------------------------
 
 
 class EntityTagger:
@@ -157,21 +417,36 @@ class EntityTagger:
 
     __slots__ = ("_gazetteer", "_vessels_by_imo", "watchlist_size")
 
-    def __init__(self, aliases: list[Alias], watchlist: Iterable[WatchlistEntry]) -> None:
+    def __init__(
+        self,
+        aliases: list[Alias],
+        watchlist: Iterable[WatchlistEntry],
+        *,
+        transliterations: Mapping[str, tuple[str, ...]] | None = None,
+        common_words: frozenset[str] = frozenset(),
+    ) -> None:
         entries = list(watchlist)
-        self._gazetteer = Gazetteer(aliases + watchlist_aliases(entries))
+        listed = watchlist_aliases(entries, transliterations or {}, common_words)
+        self._gazetteer = Gazetteer(aliases + listed)
         self._vessels_by_imo = {imo: e for e in entries for imo in e.imo_numbers}
         self.watchlist_size = len(entries)
+
+    @property
+    def size(self) -> int:
+        """Distinct names the automaton knows."""
+        return self._gazetteer.size
 
     def tag(self, article: NormalizedArticle) -> tuple[Entity, ...]:
         """All entities in ``article.text``, in text order."""
         text = article.text
         starts = [s for s, _ in article.sentences]
         out: list[Entity] = []
+        taken: list[tuple[int, int]] = []
         for m in self._gazetteer.find(text, fold(text)):
             a = m.alias
             sentence = _sentence_of(starts, m.start)
             surface = text[m.start : m.end]
+            taken.append((m.start, m.end))
             if a.label == "WATCHLIST":
                 label = _SCHEMA_LABEL.get(a.kind or "", "ORGANIZATION")
                 out.append(
@@ -188,46 +463,82 @@ class EntityTagger:
                         a.name,
                         a.country,
                         a.dataset,
-                        1.0,
+                        a.score,
+                        a.why,
                     )
                 )
             else:
                 out.append(
                     Entity(a.label, a.id, surface, m.start, m.end, sentence, a.name, a.country)
                 )
+        found_by_form = [
+            ("PERSON", "person-", SCORE_TITLE_CUE, "title cue", _people_by_title(text)),
+            ("PERSON", "person-", SCORE_SPEAKER_CUE, "speaker cue", _speakers(text)),
+            ("ORGANIZATION", "org-", SCORE_ORG_SUFFIX, "name form", _orgs_by_suffix(text)),
+        ]
+        for label, prefix, score, why, spans in found_by_form:
+            for start, end, name in spans:
+                if any(s < end and start < e for s, e in taken):
+                    continue
+                taken.append((start, end))
+                out.append(
+                    Entity(
+                        label,
+                        prefix + key(name).replace(" ", "-"),
+                        name,
+                        start,
+                        end,
+                        _sentence_of(starts, start),
+                        name,
+                        None,
+                        None,
+                        score,
+                        why,
+                    )
+                )
         for found in _IMO.finditer(text):
             imo = found.group(1)
             sentence = _sentence_of(starts, found.start())
             entry = self._vessels_by_imo.get(imo)
-            name = entry.name if entry else None
-            out.append(
-                Entity(
-                    "VESSEL",
-                    f"imo-{imo}",
-                    found.group(0),
-                    found.start(),
-                    found.end(),
-                    sentence,
-                    name,
-                )
-            )
+            vessel = entry.name if entry else None
+            span = (found.group(0), found.start(), found.end(), sentence)
+            out.append(Entity("VESSEL", f"imo-{imo}", *span, vessel))
             if entry is not None:
                 out.append(
                     Entity(
                         "WATCHLIST",
                         entry.id,
-                        found.group(0),
-                        found.start(),
-                        found.end(),
-                        sentence,
+                        *span,
                         entry.name,
                         entry.countries[0] if entry.countries else None,
-                        ",".join(entry.datasets),
-                        1.0,
+                        ",".join(entry.datasets + entry.programs),
+                        SCORE_EXACT,
+                        "imo number",
                     )
                 )
         out.sort(key=lambda e: (e.start, e.end))
         return tuple(out)
+
+
+def tag_article(tagger: EntityTagger, article: NormalizedArticle) -> TaggedArticle:
+    """The tag stage: the article, its entities and their summary."""
+    entities = tagger.tag(article)
+    return TaggedArticle(article, entities, summarize(entities))
+
+
+def summarize(entities: Iterable[Entity]) -> dict[str, Any]:
+    """Article-level summary: countries with mention counts, watchlist hits."""
+    countries: Counter[str] = Counter()
+    hits: dict[str, dict[str, Any]] = {}
+    for e in entities:
+        if e.label in ("COUNTRY", "LOCATION") and e.country:
+            countries[e.country] += 1
+        elif e.label == "WATCHLIST":
+            hit = hits.setdefault(
+                e.id, {"id": e.id, "name": e.name, "mentions": 0, "score": e.score}
+            )
+            hit["mentions"] += 1
+    return {"countries": dict(countries.most_common()), "watchlist": list(hits.values())}
 
 
 def _sentence_of(starts: list[int], offset: int) -> int:

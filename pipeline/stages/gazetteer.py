@@ -9,8 +9,10 @@ for acronyms, context for ambiguous names. Overlaps resolve to the longest match
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 import ahocorasick
 
@@ -36,6 +38,8 @@ class Alias:
     country: str | None = None
     dataset: str | None = None
     kind: str | None = None
+    score: float = 1.0
+    why: str = "exact"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +50,29 @@ class Match:
 
 
 def fold(text: str) -> str:
-    """Lower-case, with every non-alphanumeric character a space; same length as ``text``."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # rare characters whose lower case is longer ("İ")
-        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return "".join(c if c.isalnum() else " " for c in lowered)
+    """Lower-case, without diacritics, every non-alphanumeric character a space.
+
+    The result has exactly the length of ``text``, so offsets found in it are offsets in
+    ``text``. Only ASCII text takes the fast path.
+    """
+    if text.isascii():
+        return text.lower().translate(_ASCII_PUNCT_TO_SPACE)
+    return "".join(_fold_char(c) for c in text)
+
+
+_ASCII_PUNCT_TO_SPACE = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    """One character folded to one character: "É" -> "e", "ß" -> "ß", "-" -> " "."""
+    if not c.isalnum():
+        return " "
+    lower = c.lower()
+    if len(lower) != 1:
+        lower = c
+    base = unicodedata.normalize("NFKD", lower)[:1].lower()
+    return base if base.isalnum() else lower
 
 
 def key(surface: str) -> str:
@@ -118,6 +140,8 @@ def _context_ok(text: str, start: int, end: int) -> bool:
     after = text[end : end + 30]
     if prev_word.endswith(",") and prev_word[:1].isupper():
         return False  # "Atlanta, Georgia"
+    if prev_word.endswith(("'s", "s'")):
+        prev_word = ""  # "Russia's Kursk": a possessive does not make a longer name
     if (
         prev_word[:1].isupper()
         and not prev_word.endswith((".", "!", "?", ":", '"'))

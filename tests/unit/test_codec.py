@@ -78,7 +78,7 @@ def test_stage_outputs_validate_against_their_schemas(
 ) -> None:
     result = run_chain(seed_bytes, stages, settings, timestamp_ms=1_700_000_000_000)
     article = orjson.loads(orjson.dumps(result.article))
-    tagged = orjson.loads(orjson.dumps({"article": result.article, "entities": result.entities}))
+    tagged = orjson.loads(orjson.dumps(result.tagged))
     alert = orjson.loads(orjson.dumps(result.alert))
     for name, doc in (
         ("article-normalized", article),

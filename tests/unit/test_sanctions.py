@@ -7,16 +7,17 @@ import tomllib
 import pytest
 
 from pipeline.errors import FatalError
-from pipeline.models import Alert, InputArticle, TaggedArticle
+from pipeline.models import Alert, InputArticle
 from pipeline.resources import Stages
 from pipeline.settings import Settings
+from pipeline.stages.entities import tag_article
 from pipeline.stages.normalize import normalize
 from pipeline.stages.sanctions import build_ruleset, flag
 
 
 def _flag(stages: Stages, title: str, body: str) -> Alert | None:
     article = normalize(InputArticle(title=title, body=body))
-    return flag(TaggedArticle(article, stages.tagger.tag(article)), stages.rules)
+    return flag(tag_article(stages.tagger, article), stages.rules)
 
 
 def test_the_seed_article_is_flagged_with_kp_ru_and_its_own_sentences(
