@@ -13,8 +13,10 @@ Each output is acknowledged by the broker before the input's offset can be commi
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,8 +28,9 @@ from pipeline import logs, metrics
 from pipeline.chain import run_normalize
 from pipeline.codec import decode_normalized, decode_tagged, dumps
 from pipeline.errors import RejectedMessage
+from pipeline.kafka import follow_from_start
 from pipeline.models import DeadLetter
-from pipeline.resources import Stages
+from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
 from pipeline.stages.entities import tag_article
 from pipeline.stages.sanctions import flag
@@ -86,8 +89,10 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
         article = run_normalize(value, settings, _timestamp_ms(message))
         return Output(article.id.encode(), dumps(article), "ok")
 
+    live = LiveWatchlist(stages)
+
     def tag_step(value: bytes, message: Any) -> Output:
-        tagged = tag_article(stages.tagger, decode_normalized(value))
+        tagged = tag_article(live.tagger, decode_normalized(value))
         for e in tagged.entities:
             metrics.ENTITIES.labels(e.label).inc()
         return Output(tagged.article.id.encode(), dumps(tagged), "ok")
@@ -117,6 +122,25 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
     async def flag_events(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             await _handle(event, "flag", flag_step, alerts, deadletter)
+
+    # news.watchlist (compacted; key = entity id, empty value = delete) -> a new tagger
+    @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
+    async def follow_watchlist() -> None:
+        async for batch in follow_from_start(settings, settings.topic_watchlist):
+            changes = Counter(live.apply(r.key, r.value) for r in batch)
+            if not batch:
+                continue
+            if changes["upsert"] or changes["delete"]:
+                tagger = await asyncio.to_thread(live.rebuild)
+                metrics.WATCHLIST_SIZE.set(tagger.watchlist_size)
+                metrics.WATCHLIST_LOADED.set(time.time())
+                log.info("watchlist updated", entries=tagger.watchlist_size, **changes)
+            if changes["invalid"]:
+                log.warning(
+                    "watchlist records ignored: not FollowTheMoney entities",
+                    count=changes["invalid"],
+                    topic=settings.topic_watchlist,
+                )
 
     metrics.WATCHLIST_SIZE.set(stages.watchlist_size)
     metrics.WATCHLIST_LOADED.set(time.time())

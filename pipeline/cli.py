@@ -6,6 +6,7 @@ newsflow publish PATH...         publish articles to the input topic
 newsflow tail [TOPIC]            print what arrives on a topic (default: alerts)
 newsflow process PATH...         run the stages in-process, no Kafka (JSON lines)
 newsflow eval FILE               measure flagging and tagging on labelled articles
+newsflow watchlist publish|delete  live updates of every worker's watchlist
 """
 
 from __future__ import annotations
@@ -151,6 +152,43 @@ def _progress(
     for record in records:
         yield record
         bar.update(1)
+
+
+@cli.group()
+def watchlist() -> None:
+    """Update the sanctions watchlist of every running worker (topic news.watchlist)."""
+
+
+@watchlist.command("publish")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def watchlist_publish(paths: tuple[Path, ...]) -> None:
+    """Publish FollowTheMoney entities (JSON lines) keyed by their id; workers pick them up."""
+    from pipeline.kafka import publish as send
+
+    settings = _settings()
+    records: list[tuple[bytes | None, bytes | None]] = []
+    for path in paths:
+        for number, line in enumerate(path.read_bytes().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                entity_id = str(orjson.loads(line)["id"])
+            except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+                raise click.ClickException(f"{path}:{number}: not an entity with an id") from exc
+            records.append((entity_id.encode(), line))
+    sent = asyncio.run(send(settings, records, settings.topic_watchlist))
+    click.echo(f"sent {sent} entit{'y' if sent == 1 else 'ies'} to {settings.topic_watchlist}")
+
+
+@watchlist.command("delete")
+@click.argument("ids", nargs=-1, required=True)
+def watchlist_delete(ids: tuple[str, ...]) -> None:
+    """Remove entities by id (a tombstone per id on the compacted topic)."""
+    from pipeline.kafka import publish as send
+
+    settings = _settings()
+    sent = asyncio.run(send(settings, [(i.encode(), None) for i in ids], settings.topic_watchlist))
+    click.echo(f"deleted {sent} id(s) via {settings.topic_watchlist}")
 
 
 @cli.command()

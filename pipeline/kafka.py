@@ -40,7 +40,13 @@ async def create_topics(settings: Settings, names: Iterable[str]) -> dict[str, s
         result = {n: "exists" for n in wanted if n in existing}
         if missing:
             new = [
-                NewTopic(n, settings.topic_partitions, settings.topic_replication) for n in missing
+                NewTopic(
+                    n,
+                    settings.topic_partitions,
+                    settings.topic_replication,
+                    topic_configs=settings.topic_configs.get(n),
+                )
+                for n in missing
             ]
             # Created concurrently by another process is what we wanted too.
             with contextlib.suppress(TopicAlreadyExistsError):
@@ -72,7 +78,9 @@ def producer(settings: Settings) -> AIOKafkaProducer:
 
 
 async def publish(
-    settings: Settings, records: Iterable[tuple[bytes | None, bytes]], topic: str | None = None
+    settings: Settings,
+    records: Iterable[tuple[bytes | None, bytes | None]],
+    topic: str | None = None,
 ) -> int:
     """Send ``(key, value)`` records and wait until the broker has every one."""
     prod = producer(settings)
@@ -87,6 +95,36 @@ async def publish(
     finally:
         await prod.stop()
     return sent
+
+
+async def follow_from_start(
+    settings: Settings, topic: str, *, batch_timeout_ms: int = 1000
+) -> AsyncIterator[list[Record]]:
+    """Every record of ``topic`` from the beginning, then new ones, in batches, forever.
+
+    Reads all partitions without a consumer group, so every worker sees everything (the
+    watchlist). A ``Record`` with an empty value is a deletion (tombstone). An empty batch
+    is yielded when nothing arrived within ``batch_timeout_ms``.
+    """
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        metadata_max_age_ms=5000,
+    )
+    await consumer.start()
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=batch_timeout_ms, max_records=10_000)
+            yield [
+                Record(m.topic, m.partition, m.offset, m.timestamp, m.key, m.value or b"")
+                for messages in batch.values()
+                for m in messages
+            ]
+    finally:
+        await consumer.stop()
 
 
 async def tail(

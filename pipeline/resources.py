@@ -148,3 +148,45 @@ def build_stages(settings: Settings) -> Stages:
         data=data,
         watchlist=tuple(watchlist),
     )
+
+
+class LiveWatchlist:
+    """The watchlist files plus live updates from the watchlist topic.
+
+    Updates are FollowTheMoney entities keyed by their id; an empty value deletes the id.
+    :meth:`apply` records changes; :meth:`rebuild` builds a new tagger from the files and
+    every change so far (run it off the event loop: it compiles a new automaton).
+    """
+
+    __slots__ = ("_base", "_data", "_overlay", "tagger")
+
+    def __init__(self, stages: Stages) -> None:
+        self._data = stages.data
+        self._base = {e.id: e for e in stages.watchlist}
+        self._overlay: dict[str, WatchlistEntry | None] = {}
+        self.tagger = stages.tagger
+
+    def apply(self, key: bytes | None, value: bytes) -> str:
+        """Record one update; returns what it did: ``upsert``, ``delete`` or ``invalid``."""
+        if not value:
+            if key:
+                self._overlay[key.decode("utf-8", "replace")] = None
+                return "delete"
+            return "invalid"
+        try:
+            entry = watchlist_entry(orjson.loads(value))
+        except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+            return "invalid"
+        if entry is None:
+            return "invalid"
+        self._overlay[entry.id] = entry
+        return "upsert"
+
+    def entries(self) -> list[WatchlistEntry]:
+        merged: dict[str, WatchlistEntry | None] = {**self._base, **self._overlay}
+        return [e for e in merged.values() if e is not None]
+
+    def rebuild(self) -> EntityTagger:
+        tagger = self._data.tagger(self.entries())
+        self.tagger = tagger
+        return tagger

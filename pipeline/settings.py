@@ -32,6 +32,7 @@ class Settings:
     topic_tagged: str = "news.articles.tagged"
     topic_alerts: str = "news.alerts.sanctions"
     topic_deadletter: str = "news.deadletter"
+    topic_watchlist: str = "news.watchlist"
     topic_partitions: int = 6
     topic_replication: int = 1
     max_message_bytes: int = 1024 * 1024
@@ -90,7 +91,13 @@ class Settings:
             self.topic_tagged,
             self.topic_alerts,
             self.topic_deadletter,
+            self.topic_watchlist,
         )
+
+    @property
+    def topic_configs(self) -> dict[str, dict[str, str]]:
+        """Broker-side configuration of the topics that need one."""
+        return {self.topic_watchlist: {"cleanup.policy": "compact"}}
 
 
 _INT_FIELDS = {

@@ -309,7 +309,7 @@ _TITLES = (
 )
 _NAME_TOKEN = r"(?:[A-Z][a-z'\u2019]+(?:-[A-Za-z][a-z'\u2019]*)*|[A-Z]\.)"  # noqa: S105 -- a regex for name tokens, not a password
 _PERSON_AFTER_TITLE = re.compile(
-    rf"\b(?:{_TITLES}),?\s+(?P<name>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,3}})"
+    rf"\b(?:{_TITLES}),?[ ]+(?P<name>{_NAME_TOKEN}(?:[ ]+{_NAME_TOKEN}){{0,3}})"
 )
 _NOT_NAME = frozenset(
     """the a an of and in on at for to with by from said says told this that these those it
@@ -351,12 +351,12 @@ def _people_by_title(text: str) -> Iterable[tuple[int, int, str]]:
 _OFFICE_TITLE = re.compile(
     rf"\b(?:Secretary|Minister|Ambassador|Director|Chief|Head|Governor|Commissioner|Envoy)"
     rf"(?:[- ]General)? (?:of|for|to) (?:the )?(?:[A-Z][\w-]+ ){{1,3}}(?P<name>{_NAME_TOKEN}"
-    rf"(?:\s+{_NAME_TOKEN}){{1,3}})"
+    rf"(?:[ ]+{_NAME_TOKEN}){{1,3}})"
 )
 # "Antony Blinken said", "according to Kari Egge": two to four capitalised words.
 _SPEAKER = re.compile(
-    rf"(?:\baccording to |\bquoted |\bsaid )(?P<pre>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}})\b"
-    rf"|(?P<post>{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}})"
+    rf"(?:\baccording to |\bquoted |\bsaid )(?P<pre>{_NAME_TOKEN}(?:[ ]+{_NAME_TOKEN}){{1,3}})\b"
+    rf"|(?P<post>{_NAME_TOKEN}(?:[ ]+{_NAME_TOKEN}){{1,3}})"
     r" (?:said|says|told|added|wrote|noted|warned|stated)\b"
 )
 
@@ -372,8 +372,8 @@ _ORG_SUFFIX = (
 )
 _ORG_WORD = r"(?:[A-Z][\w'\u2019.&-]*|[A-Z]{2,})"
 _ORG_BY_SUFFIX = re.compile(
-    rf"\b(?P<org>{_ORG_WORD}(?:(?:\s+(?:of|and|for|the|&|on|de|al))*\s+{_ORG_WORD}){{0,6}}"
-    rf"\s+(?:{_ORG_SUFFIX}))(?![\w-])"
+    rf"\b(?P<org>{_ORG_WORD}(?:(?:[ ]+(?:of|and|for|the|&|on|de|al))*[ ]+{_ORG_WORD}){{0,6}}"
+    rf"[ ]+(?:{_ORG_SUFFIX}))(?![\w-])"
 )
 _SUFFIX_WORDS = frozenset(
     w.lower() for w in re.sub(r"[\\?.]|\[sz\]", " ", _ORG_SUFFIX).replace("|", " ").split()
@@ -383,14 +383,32 @@ _ORG_LEADING_NOISE = frozenset("the a an in on at by for from with and of said".
 
 def _orgs_by_suffix(text: str) -> Iterable[tuple[int, int, str]]:
     for m in _ORG_BY_SUFFIX.finditer(text):
-        start, end = m.span("org")
-        words = text[start:end].split()
-        while words and words[0].lower() in _ORG_LEADING_NOISE:
-            start += len(words[0]) + 1
-            words = words[1:]
-        named = [w for w in words if w.lower().rstrip(".,") not in _SUFFIX_WORDS]
-        if named and len(words) >= 2:
-            yield start, end, text[start:end]
+        yield from _org_parts(text, *m.span("org"))
+
+
+def _org_parts(text: str, start: int, end: int) -> Iterable[tuple[int, int, str]]:
+    """Split "X Administration and Y Shipping" into two names; trim leading noise."""
+    span = text[start:end]
+    for joiner in (" and ", " & "):
+        cut = span.find(joiner)
+        while cut > 0:
+            left_last = span[:cut].split()[-1].lower().rstrip(".,")
+            if left_last in _SUFFIX_WORDS:
+                yield from _org_parts(text, start, start + cut)
+                yield from _org_parts(text, start + cut + len(joiner), end)
+                return
+            cut = span.find(joiner, cut + 1)
+    yield from _trimmed_org(text, start, end)
+
+
+def _trimmed_org(text: str, start: int, end: int) -> Iterable[tuple[int, int, str]]:
+    words = text[start:end].split()
+    while words and words[0].lower() in _ORG_LEADING_NOISE:
+        start += len(words[0]) + 1
+        words = words[1:]
+    named = [w for w in words if w.lower().rstrip(".,") not in _SUFFIX_WORDS]
+    if named and len(words) >= 2:
+        yield start, end, text[start:end]
 
 
 def _speakers(text: str) -> Iterable[tuple[int, int, str]]:

@@ -92,8 +92,11 @@ class Gazetteer:
             if len(k) < 2:
                 continue
             entries = by_key.setdefault(k, [])
-            if all((a.id, a.label) != (alias.id, alias.label) for a in entries):
+            same = [i for i, a in enumerate(entries) if (a.id, a.label) == (alias.id, alias.label)]
+            if not same:
                 entries.append(alias)
+            elif entries[same[0]].score < alias.score:
+                entries[same[0]] = alias  # an exact listing beats a generated variant
         self._automaton = ahocorasick.Automaton()
         for k, entries in by_key.items():
             self._automaton.add_word(k, (len(k), tuple(entries)))

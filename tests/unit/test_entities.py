@@ -122,3 +122,137 @@ def test_a_tagger_built_from_followthemoney_lines_finds_their_names() -> None:
         "AE",
         "test_list",
     )
+
+
+def test_the_seed_yields_its_countries_bodies_and_the_lawmaker(
+    stages: Stages, seed_bytes: bytes
+) -> None:
+    from pipeline.codec import decode_input
+
+    article = normalize(decode_input(seed_bytes, max_bytes=1 << 20)[0])
+    ents = stages.tagger.tag(article)
+    assert {"KP", "RU", "UA", "KR", "US", "JP"} <= set(_ids(ents, "COUNTRY"))
+    assert {"un-security-council", "msmt"} <= set(_ids(ents, "ORGANIZATION"))
+    people = [e for e in ents if e.label == "PERSON"]
+    assert [p.text for p in people] == ["Lee Seong-kweun"]
+    metonyms = {e.text: e.id for e in ents if e.text in ("Pyongyang", "Moscow")}
+    assert metonyms == {"Pyongyang": "KP", "Moscow": "RU"}
+
+
+@pytest.mark.parametrize(
+    ("body", "place", "country"),
+    [
+        ("Drones struck Russia's Kursk region overnight.", "Kursk region", "RU"),
+        ("The ship left Nakhodka for Rajin on Friday.", "Nakhodka", "RU"),
+        ("Protests spread in Mandalay and Yangon.", "Mandalay", "MM"),
+        ("Shelling hit Kharkiv again.", "Kharkiv", "UA"),
+        ("Officials in Crimea denied it.", "Crimea", "UA"),
+    ],
+)
+def test_cities_and_regions_resolve_to_their_country(
+    stages: Stages, body: str, place: str, country: str
+) -> None:
+    places = {e.text: e.country for e in _tag(stages, body) if e.label == "LOCATION"}
+    assert places.get(place) == country
+
+
+def test_places_inside_longer_names_and_common_words_are_not_locations(stages: Stages) -> None:
+    ents = _tag(stages, "The New York Times was reading a mobile report about Orange.")
+    assert _ids(ents, "LOCATION") == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["A woman from Tirana spoke.", "Romania and Omani traders met.", "Iranians and Omanis met."],
+)
+def test_names_never_match_inside_other_words(stages: Stages, body: str) -> None:
+    ids = _ids(_tag(stages, body), "COUNTRY")
+    assert "IR" not in ids or "Iranians" in body
+    assert "OM" not in ids or "Omani" in body
+
+
+def test_listed_people_match_transliterated_reordered_and_with_diacritics(stages: Stages) -> None:
+    ents = _tag(
+        stages,
+        "Sergey Lavrov met Aliaksandr Lukashenka. Later Lavrov Sergei and Nicolás Maduro spoke.",
+    )
+    hits = [(e.id, e.match) for e in ents if e.label == "WATCHLIST"]
+    assert ("nf-ru-lavrov", "exact") in hits
+    assert ("nf-by-lukashenko", "exact") in hits
+    assert ("nf-ru-lavrov", "reordered") in hits
+    assert ("nf-ve-maduro", "exact") in hits
+    ents = _tag(stages, "Yevgeniy Prigozhin and Dmitri Peskov were named.")
+    assert {e.id: e.match for e in ents if e.label == "WATCHLIST"} == {
+        "nf-ru-prigozhin": "exact",
+        "nf-ru-peskov": "exact",
+    }
+    ents = _tag(stages, "Viacheslav Volodin spoke.")
+    (hit,) = [e for e in ents if e.label == "WATCHLIST"]
+    assert (hit.id, hit.match, hit.score) == ("nf-ru-volodin", "exact", 1.0)
+    ents = _tag(stages, "Alyaksandr Lukashenka spoke.")
+    (hit,) = [e for e in ents if e.label == "WATCHLIST"]
+    assert (hit.id, hit.match) == ("nf-by-lukashenko", "exact")
+
+
+def test_transliterated_spellings_not_listed_still_match_with_a_lower_score(
+    stages: Stages,
+) -> None:
+    ents = _tag(stages, "Oleksandr Bortnikov was mentioned.")
+    (hit,) = [e for e in ents if e.label == "WATCHLIST"]
+    assert (hit.id, hit.match, hit.score) == ("nf-ru-bortnikov", "transliteration", 0.9)
+
+
+def test_common_word_aliases_need_their_exact_form(stages: Stages) -> None:
+    assert _ids(_tag(stages, "Put the fruit in the blender and a hydra myth."), "WATCHLIST") == []
+
+
+def test_people_by_title_and_speaker_cues(stages: Stages) -> None:
+    ents = _tag(
+        stages,
+        "Secretary of State Antony Blinken met lawmaker Kim Byung-joo. "
+        "Maria Lopez said the talks went well.",
+    )
+    people = {e.text: e.match for e in ents if e.label == "PERSON"}
+    assert people == {
+        "Antony Blinken": "speaker cue",
+        "Kim Byung-joo": "title cue",
+        "Maria Lopez": "speaker cue",
+    }
+
+
+def test_unlisted_organisations_are_found_by_their_name_form(stages: Stages) -> None:
+    ents = _tag(
+        stages,
+        "The Defense Acquisition Program Administration and Hanwha Ocean "
+        "Shipping signed. The Task Force met.",
+    )
+    orgs = [e.text for e in ents if e.label == "ORGANIZATION"]
+    assert orgs == ["Defense Acquisition Program Administration", "Hanwha Ocean Shipping"]
+
+
+def test_summary_counts_countries_and_lists_watchlist_hits(stages: Stages) -> None:
+    from pipeline.stages.entities import tag_article
+
+    article = normalize(InputArticle(title="Putin in Minsk", body="Russia and Belarus met."))
+    summary = tag_article(stages.tagger, article).summary
+    assert summary is not None
+    assert summary["countries"] == {"BY": 2, "RU": 1}
+    assert [h["id"] for h in summary["watchlist"]] == ["nf-ru-putin"]
+
+
+def test_live_watchlist_applies_upserts_and_tombstones(stages: Stages) -> None:
+    import orjson
+
+    from pipeline.resources import LiveWatchlist
+
+    live = LiveWatchlist(stages)
+    entity = {"id": "t-1", "schema": "Company", "properties": {"name": ["Zentrobar Logistics"]}}
+    assert live.apply(b"t-1", orjson.dumps(entity)) == "upsert"
+    assert live.apply(b"x", b"not json") == "invalid"
+    article = normalize(InputArticle(title="T", body="Zentrobar Logistics moved oil."))
+    assert "t-1" in _ids(live.rebuild().tag(article), "WATCHLIST")
+    assert live.apply(b"t-1", b"") == "delete"
+    assert live.apply(b"nf-ru-putin", b"") == "delete"
+    tagger = live.rebuild()
+    assert tagger.watchlist_size == stages.watchlist_size - 1
+    assert _ids(tagger.tag(article), "WATCHLIST") == []

@@ -20,6 +20,7 @@ def test_defaults_without_environment() -> None:
         "news.articles.tagged",
         "news.alerts.sanctions",
         "news.deadletter",
+        "news.watchlist",
     )
     assert s.topic_partitions == 6
     assert s.metrics_port == 9108
