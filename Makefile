@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format unit integration kafka-start kafka-stop kafka-status \
-        kafka-logs topics worker clean
+        kafka-logs topics worker clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -63,3 +63,6 @@ worker: install kafka-start topics  ## run the worker in the foreground
 
 clean: kafka-stop  ## stop the broker and delete local data (.local)
 	rm -rf .local
+
+bench: install  ## benchmarks (print figures; JSON under tests/bench/out/)
+	$(BIN)/python -m tests.bench.bench_tagging --json tests/bench/out/tagging.json

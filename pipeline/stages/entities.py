@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.models import Entity, NormalizedArticle, TaggedArticle
+from pipeline.stages import cues
 from pipeline.stages.gazetteer import Alias, Case, Gazetteer, fold, key
 
 _SCHEMA_LABEL = {
@@ -36,9 +37,6 @@ _IMO = re.compile(r"\bIMO(?:\s+(?:No\.?|number|#))?[\s:]*(\d{7})\b")
 SCORE_EXACT = 1.0
 SCORE_TRANSLITERATED = 0.9
 SCORE_REORDERED = 0.85
-SCORE_TITLE_CUE = 0.7
-SCORE_SPEAKER_CUE = 0.6
-SCORE_ORG_SUFFIX = 0.6
 _MAX_VARIANTS = 24
 
 
@@ -295,138 +293,6 @@ def transliteration_table(groups: Iterable[Iterable[str]]) -> dict[str, tuple[st
     return table
 
 
-# --- people found by their titles -------------------------------------------------------
-
-_TITLES = (
-    r"President|Vice[- ]President|Prime Minister|Premier|Minister|Secretary|Chancellor|"
-    r"Senator|Sen\.|Representative|Rep\.|Congressman|Congresswoman|lawmaker|legislator|"
-    r"Governor|Gov\.|Mayor|General|Gen\.|Lieutenant General|Lt\. Gen\.|Colonel|Col\.|"
-    r"Admiral|Adm\.|Commander|Marshal|Ambassador|envoy|spokesman|spokeswoman|spokesperson|"
-    r"Chairman|Chairwoman|chief executive|CEO|Director|director|Judge|Justice|King|Queen|"
-    r"Prince|Crown Prince|Sheikh|Ayatollah|Supreme Leader|leader|dictator|Mr\.?|Mrs\.?|Ms\.?|"
-    r"Dr\.?|Professor|Prof\.|analyst|researcher|official|diplomat|commander|minister|"
-    r"president|senator|general|ambassador|secretary|governor|mayor|chairman"
-)
-_NAME_TOKEN = r"(?:[A-Z][a-z'\u2019]+(?:-[A-Za-z][a-z'\u2019]*)*|[A-Z]\.)"  # noqa: S105 -- a regex for name tokens, not a password
-_PERSON_AFTER_TITLE = re.compile(
-    rf"\b(?:{_TITLES}),?[ ]+(?P<name>{_NAME_TOKEN}(?:[ ]+{_NAME_TOKEN}){{0,3}})"
-)
-_NOT_NAME = frozenset(
-    """the a an of and in on at for to with by from said says told this that these those it
-    he she they we his her their its monday tuesday wednesday thursday friday saturday sunday
-    january february march april may june july august september october november december
-    minister president secretary general office department ministry council committee""".split()
-)
-_TITLE_WORDS = frozenset(
-    w.lower().rstrip(".") for w in re.sub(r"\\.", "", _TITLES).replace("[- ]", " ").split("|")
-)
-
-
-def _people_by_title(text: str) -> Iterable[tuple[int, int, str]]:
-    for m in _PERSON_AFTER_TITLE.finditer(text):
-        start, end = m.span("name")
-        tokens = text[start:end].split()
-        while tokens and tokens[0].lower().rstrip(".") in _TITLE_WORDS:
-            start += len(tokens[0]) + 1
-            tokens = tokens[1:]
-        kept: list[str] = []
-        for t in tokens:
-            if t.lower().rstrip(".") in _NOT_NAME or t.lower() in _TITLE_WORDS:
-                break
-            if t.endswith(("'s", "\u2019s")):  # "Zelensky's office": the name ends here
-                kept.append(t[:-2])
-                break
-            kept.append(t)
-        if not kept:
-            continue
-        name = " ".join(kept)
-        for suffix in ("'s", "\u2019s"):
-            name = name.removesuffix(suffix)
-        if len(key_letters(name)) < 3:
-            continue
-        yield start, start + len(name), name
-
-
-# A title that names its office: "Secretary of State Antony Blinken".
-_OFFICE_TITLE = re.compile(
-    rf"\b(?:Secretary|Minister|Ambassador|Director|Chief|Head|Governor|Commissioner|Envoy)"
-    rf"(?:[- ]General)? (?:of|for|to) (?:the )?(?:[A-Z][\w-]+ ){{1,3}}(?P<name>{_NAME_TOKEN}"
-    rf"(?:[ ]+{_NAME_TOKEN}){{1,3}})"
-)
-# "Antony Blinken said", "according to Kari Egge": two to four capitalised words.
-_SPEAKER = re.compile(
-    rf"(?:\baccording to |\bquoted |\bsaid )(?P<pre>{_NAME_TOKEN}(?:[ ]+{_NAME_TOKEN}){{1,3}})\b"
-    rf"|(?P<post>{_NAME_TOKEN}(?:[ ]+{_NAME_TOKEN}){{1,3}})"
-    r" (?:said|says|told|added|wrote|noted|warned|stated)\b"
-)
-
-# --- organisations found by their form -------------------------------------------------
-
-_ORG_SUFFIX = (
-    r"Agency|Organi[sz]ation|Office|Department|Ministry|Council|Committee|Commission|Bank|"
-    r"Group|Corporation|Corp\.?|Company|Co\.|Ltd\.?|Limited|Inc\.?|LLC|PLC|JSC|PJSC|"
-    r"Association|Federation|Foundation|Institute|Center|Centre|Service|Court|Fund|"
-    r"Programme|Program|Task Force|Party|Army|Navy|Forces|Guard|Corps|Exchange|University|"
-    r"Administration|Authority|Bureau|Directorate|Industries|Holdings|Enterprise|Shipping|"
-    r"Airlines|Trading|Petroleum|Logistics|Network|Alliance|Union|Front|Movement|Brigade"
-)
-_ORG_WORD = r"(?:[A-Z][\w'\u2019.&-]*|[A-Z]{2,})"
-_ORG_BY_SUFFIX = re.compile(
-    rf"\b(?P<org>{_ORG_WORD}(?:(?:[ ]+(?:of|and|for|the|&|on|de|al))*[ ]+{_ORG_WORD}){{0,6}}"
-    rf"[ ]+(?:{_ORG_SUFFIX}))(?![\w-])"
-)
-_SUFFIX_WORDS = frozenset(
-    w.lower() for w in re.sub(r"[\\?.]|\[sz\]", " ", _ORG_SUFFIX).replace("|", " ").split()
-) | {"co", "corp", "ltd", "inc", "organisation", "organization", "task", "force", "pte"}
-_ORG_LEADING_NOISE = frozenset("the a an in on at by for from with and of said".split())
-
-
-def _orgs_by_suffix(text: str) -> Iterable[tuple[int, int, str]]:
-    for m in _ORG_BY_SUFFIX.finditer(text):
-        yield from _org_parts(text, *m.span("org"))
-
-
-def _org_parts(text: str, start: int, end: int) -> Iterable[tuple[int, int, str]]:
-    """Split "X Administration and Y Shipping" into two names; trim leading noise."""
-    span = text[start:end]
-    for joiner in (" and ", " & "):
-        cut = span.find(joiner)
-        while cut > 0:
-            left_last = span[:cut].split()[-1].lower().rstrip(".,")
-            if left_last in _SUFFIX_WORDS:
-                yield from _org_parts(text, start, start + cut)
-                yield from _org_parts(text, start + cut + len(joiner), end)
-                return
-            cut = span.find(joiner, cut + 1)
-    yield from _trimmed_org(text, start, end)
-
-
-def _trimmed_org(text: str, start: int, end: int) -> Iterable[tuple[int, int, str]]:
-    words = text[start:end].split()
-    while words and words[0].lower() in _ORG_LEADING_NOISE:
-        start += len(words[0]) + 1
-        words = words[1:]
-    named = [w for w in words if w.lower().rstrip(".,") not in _SUFFIX_WORDS]
-    if named and len(words) >= 2:
-        yield start, end, text[start:end]
-
-
-def _speakers(text: str) -> Iterable[tuple[int, int, str]]:
-    for m in _OFFICE_TITLE.finditer(text):
-        yield m.start("name"), m.end("name"), m.group("name")
-    for m in _SPEAKER.finditer(text):
-        group = "pre" if m.group("pre") else "post"
-        start, end = m.span(group)
-        tokens = text[start:end].split()
-        while tokens and tokens[0].lower().rstrip(".") in (_NOT_NAME | _TITLE_WORDS):
-            start += len(tokens[0]) + 1
-            tokens = tokens[1:]
-        if len(tokens) >= 2 and not any(
-            t.lower() in _NOT_NAME or t.lower().rstrip(".,") in _SUFFIX_WORDS for t in tokens
-        ):
-            yield start, start + len(" ".join(tokens)), " ".join(tokens)
-
-
 # --- the tagger ------------------------------------------------------------------------
 
 
@@ -489,31 +355,29 @@ class EntityTagger:
                 out.append(
                     Entity(a.label, a.id, surface, m.start, m.end, sentence, a.name, a.country)
                 )
-        found_by_form = [
-            ("PERSON", "person-", SCORE_TITLE_CUE, "title cue", _people_by_title(text)),
-            ("PERSON", "person-", SCORE_SPEAKER_CUE, "speaker cue", _speakers(text)),
-            ("ORGANIZATION", "org-", SCORE_ORG_SUFFIX, "name form", _orgs_by_suffix(text)),
-        ]
-        for label, prefix, score, why, spans in found_by_form:
-            for start, end, name in spans:
-                if any(s < end and start < e for s, e in taken):
-                    continue
-                taken.append((start, end))
-                out.append(
-                    Entity(
-                        label,
-                        prefix + key(name).replace(" ", "-"),
-                        name,
-                        start,
-                        end,
-                        _sentence_of(starts, start),
-                        name,
-                        None,
-                        None,
-                        score,
-                        why,
-                    )
+        taken_starts = [s for s, _ in taken]
+        last_cue_end = -1
+        for cue in cues.find(text):
+            if cue.start < last_cue_end or _overlaps(taken, taken_starts, cue.start, cue.end):
+                continue
+            last_cue_end = cue.end
+            name = text[cue.start : cue.end]
+            prefix = "person-" if cue.label == "PERSON" else "org-"
+            out.append(
+                Entity(
+                    cue.label,
+                    prefix + key(name).replace(" ", "-"),
+                    name,
+                    cue.start,
+                    cue.end,
+                    _sentence_of(starts, cue.start),
+                    name,
+                    None,
+                    None,
+                    cue.score,
+                    cue.why,
                 )
+            )
         for found in _IMO.finditer(text):
             imo = found.group(1)
             sentence = _sentence_of(starts, found.start())
@@ -557,6 +421,16 @@ def summarize(entities: Iterable[Entity]) -> dict[str, Any]:
             )
             hit["mentions"] += 1
     return {"countries": dict(countries.most_common()), "watchlist": list(hits.values())}
+
+
+def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
+    """Does [start, end) overlap one of ``spans`` (sorted by start, ``starts`` their starts)?"""
+    i = bisect.bisect_left(starts, end) - 1
+    while i >= 0 and spans[i][1] > start:
+        if spans[i][0] < end:
+            return True
+        i -= 1
+    return False
 
 
 def _sentence_of(starts: list[int], offset: int) -> int:

@@ -214,7 +214,7 @@ def test_people_by_title_and_speaker_cues(stages: Stages) -> None:
     )
     people = {e.text: e.match for e in ents if e.label == "PERSON"}
     assert people == {
-        "Antony Blinken": "speaker cue",
+        "Antony Blinken": "title cue",
         "Kim Byung-joo": "title cue",
         "Maria Lopez": "speaker cue",
     }
