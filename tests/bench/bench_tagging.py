@@ -107,10 +107,12 @@ def main() -> None:
         run["synthetic_names"] = names
         results["runs"].append(run)
         print(
-            f"watchlist {run['watchlist_entries']:>7} entries ({run['automaton_names']:>7} names):"
-            f" {run['articles_per_second']:>8.1f} articles/s  start-up {run['startup_seconds']:.2f} s"
-            f"  memory +{run['memory_mb']:.0f} MB  baseline {run['baseline_articles_per_second']:.0f}/s"
-            f"  ratio {run['ratio_to_baseline']:.3f}"
+            f"watchlist {run['watchlist_entries']:>7} entries "
+            f"({run['automaton_names']:>7} names): "
+            f"{run['articles_per_second']:>8.1f} articles/s  "
+            f"start-up {run['startup_seconds']:.2f} s  memory +{run['memory_mb']:.0f} MB  "
+            f"baseline {run['baseline_articles_per_second']:.0f}/s  "
+            f"ratio {run['ratio_to_baseline']:.3f}"
         )
     spacy_ref = _spacy_reference(min(args.articles, 300))
     results["spacy_en_core_web_sm"] = spacy_ref
