@@ -317,14 +317,14 @@ def process(paths: tuple[Path, ...]) -> None:
 
 @cli.command("eval")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every article's verdict.")
-def evaluate(path: Path, verbose: bool) -> None:
-    """Measure the flag, event types, countries and entity recall on labelled JSON lines."""
+def evaluate(path: Path, as_json: bool, verbose: bool) -> None:
+    """Measure relevance, event types, countries and tagging on labelled JSON lines."""
     from pipeline.evaluation import evaluate_file
 
-    settings = _settings()
-    report = evaluate_file(path, settings, verbose=verbose)
-    click.echo(report)
+    report = evaluate_file(path, _settings(), verbose=verbose and not as_json)
+    click.echo(dumps(report.as_dict()).decode() if as_json else str(report))
 
 
 def main() -> None:

@@ -1,9 +1,16 @@
 """Measuring the stages on labelled articles (``newsflow eval FILE``).
 
-Each line: ``id``, ``title``, ``text``, ``url``, ``published``, and the labels ``relevant``,
-``event_types``, ``countries`` (acting countries, ISO alpha-2 or ``EU``) and
-``key_entities`` (exact substrings). Reports flag precision/recall/F1, micro-averaged
-event-type and country agreement on the true positives, and key-entity recall.
+Each line: ``title``, ``text`` (or ``body``), ``relevant`` and optionally ``event_types``,
+``countries`` (acting countries, ISO alpha-2 or ``EU``), ``mentioned_countries`` (every
+country referred to: the tagging target) and ``key_entities`` (exact substrings); other
+keys are ignored. The in-process stages run on each article and the report gives:
+
+- relevance: precision, recall, F1 of the alert/no-alert verdict (with tp, fp, fn, tn);
+- event types and countries: micro-averaged over all articles (an article without an
+  alert predicts nothing), so misses and false alarms count too;
+- tagged countries (when labelled): the article summary's countries against
+  ``mentioned_countries``;
+- key-entity recall: a key entity counts as found when a tagged span overlaps it.
 """
 
 from __future__ import annotations
@@ -21,98 +28,145 @@ from pipeline.settings import Settings
 
 
 @dataclass
-class _Counts:
+class Counts:
     tp: int = 0
     fp: int = 0
     fn: int = 0
+    tn: int = 0
 
     def add(self, predicted: set[str], gold: set[str]) -> None:
         self.tp += len(predicted & gold)
         self.fp += len(predicted - gold)
         self.fn += len(gold - predicted)
 
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def as_dict(self, *, with_counts: bool = False) -> dict[str, float | int]:
+        out: dict[str, float | int] = {"precision": round(self.precision, 4),
+                                       "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        if with_counts:
+            out.update(tp=self.tp, fp=self.fp, fn=self.fn, tn=self.tn)
+        return out
+
     def line(self, name: str) -> str:
-        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        return (
-            f"{name:14} precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}  "
-            f"(tp {self.tp}, fp {self.fp}, fn {self.fn})"
-        )
+        return (f"{name:16} precision {self.precision:.3f}  recall {self.recall:.3f}  "
+                f"F1 {self.f1:.3f}  (tp {self.tp}, fp {self.fp}, fn {self.fn})")
 
 
 @dataclass
 class Report:
-    flag: _Counts = field(default_factory=_Counts)
-    events: _Counts = field(default_factory=_Counts)
-    countries: _Counts = field(default_factory=_Counts)
+    articles: int = 0
+    relevance: Counts = field(default_factory=Counts)
+    event_types: Counts = field(default_factory=Counts)
+    countries: Counts = field(default_factory=Counts)
+    tagged_countries: Counts = field(default_factory=Counts)
     entities_found: int = 0
     entities_total: int = 0
-    rejected: int = 0
-    lines: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    false_positives: list[str] = field(default_factory=list)
+    false_negatives: list[str] = field(default_factory=list)
+    verbose_lines: list[str] = field(default_factory=list)
+
+    @property
+    def entity_recall(self) -> float:
+        return self.entities_found / self.entities_total if self.entities_total else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "articles": self.articles,
+            "relevance": self.relevance.as_dict(with_counts=True),
+            "event_types": self.event_types.as_dict(),
+            "countries": self.countries.as_dict(),
+            "tagged_countries": self.tagged_countries.as_dict(),
+            "key_entity_recall": round(self.entity_recall, 4),
+            "false_positives": self.false_positives,
+            "false_negatives": self.false_negatives,
+            "rejected": self.rejected,
+        }
 
     def __str__(self) -> str:
-        recall = self.entities_found / self.entities_total if self.entities_total else 0.0
-        return "\n".join(
-            [
-                *self.lines,
-                self.flag.line("flag"),
-                self.events.line("event types"),
-                self.countries.line("countries"),
-                f"{'key entities':14} recall {recall:.3f} "
-                f"({self.entities_found}/{self.entities_total})",
-                f"{'rejected':14} {self.rejected}",
-            ]
-        )
+        lines = [*self.verbose_lines, f"{self.articles} articles"]
+        lines += [f"false positive: {t}" for t in self.false_positives]
+        lines += [f"false negative: {t}" for t in self.false_negatives]
+        lines += [f"rejected: {t}" for t in self.rejected]
+        lines += [
+            self.relevance.line("relevance") + f" tn {self.relevance.tn}",
+            self.event_types.line("event types"),
+            self.countries.line("countries"),
+        ]
+        if self.tagged_countries.tp + self.tagged_countries.fn:
+            lines.append(self.tagged_countries.line("tagged countries"))
+        lines.append(f"{'key entities':16} recall {self.entity_recall:.3f} "
+                     f"({self.entities_found}/{self.entities_total})")
+        return "\n".join(lines)
 
 
-def _as_input(doc: dict[str, Any]) -> bytes:
-    return orjson.dumps(
-        {
-            "id": doc.get("id"),
-            "title": doc.get("title") or "",
-            "body": doc.get("text") or doc.get("body") or "",
-            "published_at": doc.get("published") or doc.get("published_at"),
-            "url": doc.get("url"),
-        }
-    )
+def as_input(doc: dict[str, Any]) -> bytes:
+    """A labelled line as an input article."""
+    return orjson.dumps({
+        "id": doc.get("id"),
+        "title": doc.get("title") or "",
+        "body": doc.get("text") or doc.get("body") or "",
+        "published_at": doc.get("published") or doc.get("published_at"),
+        "url": doc.get("url"),
+    })
 
 
 def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> Report:
+    """Run the stages on every labelled line of ``path`` and score them."""
     stages = build_stages(settings)
     report = Report()
     for line in path.read_bytes().splitlines():
         if not line.strip():
             continue
         doc = orjson.loads(line)
-        gold = bool(doc.get("relevant"))
+        report.articles += 1
+        title = str(doc.get("title") or doc.get("id"))
         try:
-            result = run_chain(_as_input(doc), stages, settings)
+            result = run_chain(as_input(doc), stages, settings)
         except RejectedMessage as exc:
-            report.rejected += 1
-            report.lines.append(f"{doc.get('id')}: rejected {exc.reason}")
+            report.rejected.append(f"{title} ({exc.reason})")
             continue
         alert = result.alert
-        predicted = alert is not None
-        report.flag.add({"x"} if predicted else set(), {"x"} if gold else set())
-        if predicted and gold and alert is not None:
-            report.events.add(set(alert.event_types), set(doc.get("event_types") or []))
-            report.countries.add(set(alert.countries), set(doc.get("countries") or []))
-        surfaces = [result.article.text[e.start : e.end].lower() for e in result.entities]
-        for key in doc.get("key_entities") or []:
+        gold, predicted = bool(doc.get("relevant")), alert is not None
+        if gold and predicted:
+            report.relevance.tp += 1
+        elif predicted:
+            report.relevance.fp += 1
+            report.false_positives.append(title)
+        elif gold:
+            report.relevance.fn += 1
+            report.false_negatives.append(title)
+        else:
+            report.relevance.tn += 1
+        report.event_types.add(set(alert.event_types) if alert else set(),
+                               set(doc.get("event_types") or []))
+        report.countries.add(set(alert.countries) if alert else set(),
+                             set(doc.get("countries") or []))
+        if "mentioned_countries" in doc and result.tagged.summary is not None:
+            report.tagged_countries.add(set(result.tagged.summary["countries"]),
+                                        set(doc["mentioned_countries"]))
+        text = result.article.text
+        spans = [(e.start, e.end) for e in result.entities]
+        for key_entity in doc.get("key_entities") or []:
             report.entities_total += 1
-            k = key.lower()
-            if any(k in s or s in k for s in surfaces if len(s) >= 2):
+            at = text.find(key_entity)
+            if at >= 0 and any(s < at + len(key_entity) and at < e for s, e in spans):
                 report.entities_found += 1
-        if verbose or predicted != gold:
-            mark = "ok  " if predicted == gold else ("FP  " if predicted else "FN  ")
-            detail = ""
-            if alert is not None:
-                detail = (
-                    f" score={alert.score} types={','.join(alert.event_types)} "
-                    f"countries={','.join(alert.countries)}"
-                )
-            report.lines.append(
-                f"{mark}{doc.get('id')} gold={gold} {(doc.get('title') or '')[:70]!r}{detail}"
-            )
+        if verbose:
+            detail = (f" score={alert.score} types={','.join(alert.event_types)} "
+                      f"countries={','.join(alert.countries)}") if alert else ""
+            mark = "ok " if gold == predicted else ("FP " if predicted else "FN ")
+            report.verbose_lines.append(f"{mark}{doc.get('id')} {title[:70]!r}{detail}")
     return report
