@@ -53,15 +53,20 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self, *, with_counts: bool = False) -> dict[str, float | int]:
-        out: dict[str, float | int] = {"precision": round(self.precision, 4),
-                                       "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        out: dict[str, float | int] = {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
         if with_counts:
             out.update(tp=self.tp, fp=self.fp, fn=self.fn, tn=self.tn)
         return out
 
     def line(self, name: str) -> str:
-        return (f"{name:16} precision {self.precision:.3f}  recall {self.recall:.3f}  "
-                f"F1 {self.f1:.3f}  (tp {self.tp}, fp {self.fp}, fn {self.fn})")
+        return (
+            f"{name:16} precision {self.precision:.3f}  recall {self.recall:.3f}  "
+            f"F1 {self.f1:.3f}  (tp {self.tp}, fp {self.fp}, fn {self.fn})"
+        )
 
 
 @dataclass
@@ -107,20 +112,24 @@ class Report:
         ]
         if self.tagged_countries.tp + self.tagged_countries.fn:
             lines.append(self.tagged_countries.line("tagged countries"))
-        lines.append(f"{'key entities':16} recall {self.entity_recall:.3f} "
-                     f"({self.entities_found}/{self.entities_total})")
+        lines.append(
+            f"{'key entities':16} recall {self.entity_recall:.3f} "
+            f"({self.entities_found}/{self.entities_total})"
+        )
         return "\n".join(lines)
 
 
 def as_input(doc: dict[str, Any]) -> bytes:
     """A labelled line as an input article."""
-    return orjson.dumps({
-        "id": doc.get("id"),
-        "title": doc.get("title") or "",
-        "body": doc.get("text") or doc.get("body") or "",
-        "published_at": doc.get("published") or doc.get("published_at"),
-        "url": doc.get("url"),
-    })
+    return orjson.dumps(
+        {
+            "id": doc.get("id"),
+            "title": doc.get("title") or "",
+            "body": doc.get("text") or doc.get("body") or "",
+            "published_at": doc.get("published") or doc.get("published_at"),
+            "url": doc.get("url"),
+        }
+    )
 
 
 def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> Report:
@@ -150,13 +159,16 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
             report.false_negatives.append(title)
         else:
             report.relevance.tn += 1
-        report.event_types.add(set(alert.event_types) if alert else set(),
-                               set(doc.get("event_types") or []))
-        report.countries.add(set(alert.countries) if alert else set(),
-                             set(doc.get("countries") or []))
+        report.event_types.add(
+            set(alert.event_types) if alert else set(), set(doc.get("event_types") or [])
+        )
+        report.countries.add(
+            set(alert.countries) if alert else set(), set(doc.get("countries") or [])
+        )
         if "mentioned_countries" in doc and result.tagged.summary is not None:
-            report.tagged_countries.add(set(result.tagged.summary["countries"]),
-                                        set(doc["mentioned_countries"]))
+            report.tagged_countries.add(
+                set(result.tagged.summary["countries"]), set(doc["mentioned_countries"])
+            )
         text = result.article.text
         spans = [(e.start, e.end) for e in result.entities]
         for key_entity in doc.get("key_entities") or []:
@@ -165,8 +177,14 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
             if at >= 0 and any(s < at + len(key_entity) and at < e for s, e in spans):
                 report.entities_found += 1
         if verbose:
-            detail = (f" score={alert.score} types={','.join(alert.event_types)} "
-                      f"countries={','.join(alert.countries)}") if alert else ""
+            detail = (
+                (
+                    f" score={alert.score} types={','.join(alert.event_types)} "
+                    f"countries={','.join(alert.countries)}"
+                )
+                if alert
+                else ""
+            )
             mark = "ok " if gold == predicted else ("FP " if predicted else "FN ")
             report.verbose_lines.append(f"{mark}{doc.get('id')} {title[:70]!r}{detail}")
     return report

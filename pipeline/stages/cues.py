@@ -14,7 +14,7 @@ Pure functions over the normalized text; offsets index into it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -86,6 +86,15 @@ class _Run:
     tokens: tuple[tuple[str, int, int], ...]
 
 
+def _tokens(text: str, start: int, end: int) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    pos = start
+    for tok in text[start:end].split(" "):
+        out.append((tok, pos, pos + len(tok)))
+        pos += len(tok) + 1
+    return tuple(out)
+
+
 @lru_cache(maxsize=65536)
 def _norm(token: str) -> str:
     return token.lower().rstrip(".,").removesuffix("'s").removesuffix("\u2019s")
@@ -95,44 +104,46 @@ def _norm(token: str) -> str:
 _DOTTED = frozenset("co corp inc ltd jr sr st mr mrs ms dr gen col lt sen rep gov prof".split())
 
 
-def _runs(text: str) -> list[_Run]:
-    """Runs of capitalised tokens; a token ending a sentence ("Byung-joo.") ends its run."""
-    runs = []
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Runs of capitalised tokens as (start, end); a sentence-final token ("Byung-joo.")
+    ends its run and loses the period."""
+    spans: list[tuple[int, int]] = []
     for m in _RUN.finditer(text):
-        word = m.group(0)
-        if " " not in word:  # the common case, kept cheap
-            bare = word.rstrip(".")
-            end = m.start() + len(bare) if bare.lower() not in _DOTTED else m.end()
-            runs.append(_Run(m.start(), end, ((text[m.start() : end], m.start(), end),)))
+        start, end = m.span()
+        if text[end - 1] != "." and "." not in text[start:end]:
+            spans.append((start, end))  # the common case, kept cheap
             continue
-        tokens: list[tuple[str, int, int]] = []
-        pos = m.start()
-        for tok in m.group(0).split(" "):
-            end = pos + len(tok)
+        run_start = start
+        pos = start
+        for tok in text[start:end].split(" "):
+            tok_end = pos + len(tok)
             bare = tok.rstrip(".")
             if tok.endswith(".") and len(bare) > 1 and bare.lower() not in _DOTTED:
-                tokens.append((bare, pos, pos + len(bare)))
-                runs.append(_Run(tokens[0][1], tokens[-1][2], tuple(tokens)))
-                tokens = []
-            else:
-                tokens.append((tok, pos, end))
-            pos = end + 1
-        if tokens:
-            runs.append(_Run(tokens[0][1], tokens[-1][2], tuple(tokens)))
-    return runs
+                spans.append((run_start, pos + len(bare)))
+                run_start = tok_end + 1
+            pos = tok_end + 1
+        if run_start < end:
+            spans.append((run_start, end))
+    return spans
 
 
-def find(text: str) -> Iterator[Cue]:
-    """Every PERSON and ORGANIZATION cue in ``text``, in text order (may overlap)."""
-    runs = _runs(text)
-    for i, run in enumerate(runs):
-        if len(run.tokens) == 1 and not _single_may_matter(text, run):
+def find(text: str, known: Container[tuple[int, int]] = ()) -> Iterator[Cue]:
+    """Every PERSON and ORGANIZATION cue in ``text``, in text order (may overlap).
+
+    Runs that are exactly a ``known`` span (already tagged from a list) are skipped.
+    """
+    spans = _spans(text)
+    for i, (start, end) in enumerate(spans):
+        if (start, end) in known:
+            continue
+        if " " not in text[start:end] and not _single_may_matter(text, start, end):
             continue  # most runs: one capitalised word starting a sentence, or a name
+        run = _Run(start, end, _tokens(text, start, end))
         person = _person(text, run)
         if person is not None:
             yield person
             continue
-        org = _organization(text, runs, i)
+        org = _organization(text, spans, i, run)
         if org is not None:
             yield org
 
@@ -140,12 +151,12 @@ def find(text: str) -> Iterator[Cue]:
 _JOIN_STARTS = (" of ", " and ", " for ", " & ", " on ")
 
 
-def _single_may_matter(text: str, run: _Run) -> bool:
+def _single_may_matter(text: str, start: int, end: int) -> bool:
     """A one-word run counts only after a lower-case title or before a connector."""
-    if text.startswith(_JOIN_STARTS, run.end):
+    if text.startswith(_JOIN_STARTS, end):
         return True
-    space = text.rfind(" ", 0, max(0, run.start - 1))
-    return text[space + 1 : run.start].strip().lower() in _LOWER_TITLES
+    space = text.rfind(" ", 0, max(0, start - 1))
+    return text[space + 1 : start].strip().lower() in _LOWER_TITLES
 
 
 def _name_from(tokens: tuple[tuple[str, int, int], ...]) -> tuple[int, int] | None:
@@ -191,31 +202,32 @@ def _person(text: str, run: _Run) -> Cue | None:
     return None
 
 
-def _organization(text: str, runs: list[_Run], i: int) -> Cue | None:
+def _organization(text: str, spans: list[tuple[int, int]], i: int, run: _Run) -> Cue | None:
     """The longest org-shaped name starting with run ``i`` (joined over "of", "and", ...)."""
-    start = runs[i].start
-    words = [t for t, _, _ in runs[i].tokens]
+    start = run.start
+    words = [t for t, _, _ in run.tokens]
     while words and words[0].lower() in _LEADING_NOISE:
-        start = runs[i].tokens[len(runs[i].tokens) - len(words) + 1][1] if len(words) > 1 else -1
+        start = run.tokens[len(run.tokens) - len(words) + 1][1] if len(words) > 1 else -1
         words = words[1:]
     if start < 0 or not words:
         return None
     best: tuple[int, int] | None = None
-    end = runs[i].end
+    end = run.end
     head = _norm(words[0]) in _ORG_HEADS
     last = _norm(words[-1])
     if last in ORG_SUFFIXES and any(_norm(w) not in ORG_SUFFIXES for w in words):
         best = (start, end)
     j = i
-    while j + 1 < len(runs) and j - i < 3:
-        gap = text[runs[j].end : runs[j + 1].start]
+    while j + 1 < len(spans) and j - i < 3:
+        gap = text[spans[j][1] : spans[j + 1][0]]
         if gap not in _CONNECTORS:
             break
-        if gap in (" and ", " & ") and _norm(text[:end].rsplit(maxsplit=1)[-1]) in ORG_SUFFIXES:
+        left_last = text[spans[j][0] : spans[j][1]].rsplit(" ", 1)[-1]
+        if gap in (" and ", " & ") and _norm(left_last) in ORG_SUFFIXES:
             break  # "X Administration and Y Shipping" are two names
         j += 1
-        end = runs[j].end
-        last = _norm(runs[j].tokens[-1][0])
+        end = spans[j][1]
+        last = _norm(text[spans[j][0] : end].rsplit(" ", 1)[-1])
         if last in ORG_SUFFIXES or (head and gap.startswith(" of")):
             best = (start, end)
     if best is None or len(text[best[0] : best[1]].split()) < 2:

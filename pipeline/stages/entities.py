@@ -357,7 +357,7 @@ class EntityTagger:
                 )
         taken_starts = [s for s, _ in taken]
         last_cue_end = -1
-        for cue in cues.find(text):
+        for cue in cues.find(text, set(taken)):
             if cue.start < last_cue_end or _overlaps(taken, taken_starts, cue.start, cue.end):
                 continue
             last_cue_end = cue.end
