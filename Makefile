@@ -9,7 +9,8 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format unit integration kafka-start kafka-stop kafka-status \
-        kafka-logs topics worker clean bench
+        kafka-logs topics worker clean bench prometheus-install prometheus-check \
+        prometheus-start prometheus-stop dashboard
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -25,7 +26,7 @@ install: $(STAMP)  ## create .venv and install pinned dependencies (constraints.
 run: install  ## start broker + worker, publish seeds/articles, show alerts (Ctrl-C stops the worker)
 	deploy/local/run.sh
 
-test: install kafka-start lint  ## lint, unit and integration tests against the local broker
+test: install kafka-start lint prometheus-check  ## lint, promtool, unit and integration tests (real broker, real Prometheus)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install  ## ruff (lint + format check) and mypy --strict
@@ -40,7 +41,7 @@ format: install  ## apply ruff's formatting and safe fixes
 unit: install  ## unit tests only (no broker)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
-integration: install kafka-start  ## integration tests only
+integration: install kafka-start prometheus-install  ## integration tests only
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
 
 kafka-start: install  ## start the local Kafka broker (idempotent)
@@ -55,13 +56,28 @@ kafka-status:  ## is the local broker up?
 kafka-logs:  ## follow the broker's log
 	deploy/local/kafka.sh logs
 
+prometheus-install:  ## install Debian's prometheus package if missing
+	deploy/prometheus/prometheus.sh install
+
+prometheus-check:  ## promtool: check the configs and rules, run the rule unit tests
+	deploy/prometheus/prometheus.sh check
+
+prometheus-start:  ## start the local Prometheus on 127.0.0.1:9090
+	deploy/prometheus/prometheus.sh start
+
+prometheus-stop:  ## stop the local Prometheus
+	deploy/prometheus/prometheus.sh stop
+
+dashboard: install  ## regenerate deploy/grafana/dashboards/newsflow.json
+	$(BIN)/python deploy/grafana/dashboard.py
+
 topics: install kafka-start  ## create the pipeline's topics (idempotent)
 	$(BIN)/newsflow topics create
 
 worker: install kafka-start topics  ## run the worker in the foreground
 	$(BIN)/newsflow worker
 
-clean: kafka-stop  ## stop the broker and delete local data (.local)
+clean: kafka-stop prometheus-stop  ## stop the broker and Prometheus, delete local data (.local)
 	rm -rf .local
 
 bench: install  ## benchmarks (print figures; JSON under tests/bench/out/)

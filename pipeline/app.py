@@ -15,20 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 
 from pipeline import logs, metrics
 from pipeline.chain import run_normalize
 from pipeline.codec import decode_normalized, decode_tagged, dumps
 from pipeline.errors import RejectedMessage
-from pipeline.kafka import follow_from_start
+from pipeline.kafka import LagProbe, follow_from_start
 from pipeline.models import DeadLetter
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
@@ -45,6 +48,7 @@ class Output:
     key: bytes | None
     value: bytes | None
     outcome: str
+    article_id: str
 
 
 StageStep = Callable[[bytes, Any], Output]
@@ -87,7 +91,7 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
     def normalize_step(value: bytes, message: Any) -> Output:
         metrics.BYTES_IN.inc(len(value))
         article = run_normalize(value, settings, _timestamp_ms(message))
-        return Output(article.id.encode(), dumps(article), "ok")
+        return Output(article.id.encode(), dumps(article), "ok", article.id)
 
     live = LiveWatchlist(stages)
 
@@ -95,15 +99,18 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
         tagged = tag_article(live.tagger, decode_normalized(value))
         for e in tagged.entities:
             metrics.ENTITIES.labels(e.label).inc()
-        return Output(tagged.article.id.encode(), dumps(tagged), "ok")
+        return Output(tagged.article.id.encode(), dumps(tagged), "ok", tagged.article.id)
 
     def flag_step(value: bytes, message: Any) -> Output:
-        alert = flag(decode_tagged(value), stages.rules)
+        tagged = decode_tagged(value)
+        alert = flag(tagged, stages.rules)
         if alert is None:
-            return Output(None, None, "no_alert")
+            return Output(None, None, "no_alert", tagged.article.id)
         for event_type in alert.event_types:
             metrics.ALERTS.labels(event_type, alert.severity).inc()
-        return Output(alert.alert_id.encode(), dumps(alert), "alert")
+        for country in alert.countries:
+            metrics.ALERT_COUNTRIES.labels(country).inc()
+        return Output(alert.alert_id.encode(), dumps(alert), "alert", alert.article_id)
 
     # raw input bytes -> NormalizedArticle JSON
     @app.agent(raw, name="normalize_articles")
@@ -126,25 +133,69 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
     # news.watchlist (compacted; key = entity id, empty value = delete) -> a new tagger
     @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
     async def follow_watchlist() -> None:
-        async for batch in follow_from_start(settings, settings.topic_watchlist):
-            changes = Counter(live.apply(r.key, r.value) for r in batch)
-            if not batch:
-                continue
-            if changes["upsert"] or changes["delete"]:
-                tagger = await asyncio.to_thread(live.rebuild)
-                metrics.WATCHLIST_SIZE.set(tagger.watchlist_size)
-                metrics.WATCHLIST_LOADED.set(time.time())
-                log.info("watchlist updated", entries=tagger.watchlist_size, **changes)
-            if changes["invalid"]:
-                log.warning(
-                    "watchlist records ignored: not FollowTheMoney entities",
-                    count=changes["invalid"],
-                    topic=settings.topic_watchlist,
-                )
+        await _follow_watchlist(settings, live)
 
+    # every lag_interval seconds: committed and end offsets of this worker's partitions
+    @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
+    async def measure_lag() -> None:
+        sources = {settings.topic_raw, settings.topic_normalized, settings.topic_tagged}
+        await _measure_lag(app, settings, sources)
+
+    metrics.initialise()
     metrics.WATCHLIST_SIZE.set(stages.watchlist_size)
-    metrics.WATCHLIST_LOADED.set(time.time())
+    metrics.WATCHLIST_UPDATED.set(_newest_mtime(settings.watchlists))
+    metrics.WATCHLIST_MAX_AGE.set(settings.watchlist_max_age)
     return app
+
+
+async def _follow_watchlist(settings: Settings, live: LiveWatchlist) -> None:
+    async for batch in follow_from_start(settings, settings.topic_watchlist):
+        changes = Counter(live.apply(r.key, r.value) for r in batch)
+        if changes["upsert"] or changes["delete"]:
+            tagger = await asyncio.to_thread(live.rebuild)
+            metrics.WATCHLIST_SIZE.set(tagger.watchlist_size)
+            metrics.WATCHLIST_UPDATED.set(time.time())
+            log.info("watchlist updated", entries=tagger.watchlist_size, **changes)
+        if changes["invalid"]:
+            log.warning(
+                "watchlist records ignored: not FollowTheMoney entities",
+                count=changes["invalid"],
+                topic=settings.topic_watchlist,
+            )
+
+
+async def _measure_lag(app: faust.App, settings: Settings, sources: set[str]) -> None:
+    probe = LagProbe(settings, settings.app_id)
+    await probe.start()
+    reported: set[tuple[str, int]] = set()
+    gauges = (metrics.CONSUMER_LAG, metrics.COMMITTED_OFFSET, metrics.END_OFFSET)
+    try:
+        while True:
+            await asyncio.sleep(settings.lag_interval)
+            assigned = {
+                (tp.topic, tp.partition) for tp in app.consumer.assignment() if tp.topic in sources
+            }
+            try:
+                lags = await probe.read(sorted(assigned))
+            except KafkaError as exc:
+                log.warning("could not read consumer lag", error=repr(exc))
+                continue
+            for topic, partition in reported - assigned:
+                for gauge in gauges:
+                    with contextlib.suppress(KeyError):
+                        gauge.remove(topic, str(partition))
+            for lag in lags:
+                labels = (lag.topic, str(lag.partition))
+                metrics.CONSUMER_LAG.labels(*labels).set(lag.lag)
+                metrics.END_OFFSET.labels(*labels).set(lag.end)
+                metrics.COMMITTED_OFFSET.labels(*labels).set(lag.committed or 0)
+            reported = assigned
+    finally:
+        await probe.stop()
+
+
+def _newest_mtime(paths: tuple[Path, ...]) -> float:
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=time.time())
 
 
 async def _handle(event: Any, stage: str, step: StageStep, out: Any, deadletter: Any) -> None:
@@ -177,6 +228,7 @@ async def _handle(event: Any, stage: str, step: StageStep, out: Any, deadletter:
         await (await out.send(key=result.key, value=result.value))
     metrics.STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
     metrics.MESSAGES.labels(stage, result.outcome).inc()
+    log.debug("processed", article_id=result.article_id, outcome=result.outcome, **where)
     if stage == "flag":
         ts = _timestamp_ms(message)
         if ts:

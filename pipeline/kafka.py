@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.structs import TopicPartition
 
 from pipeline.settings import Settings
 
@@ -125,6 +126,59 @@ async def follow_from_start(
             ]
     finally:
         await consumer.stop()
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionLag:
+    topic: str
+    partition: int
+    committed: int | None
+    end: int
+
+    @property
+    def lag(self) -> int:
+        return self.end - (self.committed or 0)
+
+
+class LagProbe:
+    """Committed and end offsets of a consumer group, read from the broker."""
+
+    def __init__(self, settings: Settings, group: str) -> None:
+        self._settings = settings
+        self._group = group
+        self._admin: AIOKafkaAdminClient | None = None
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=self._settings.kafka_bootstrap)
+        await self._admin.start()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._settings.kafka_bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+        )
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._admin is not None:
+            await self._admin.close()
+
+    async def read(self, partitions: Iterable[tuple[str, int]]) -> list[PartitionLag]:
+        if self._admin is None or self._consumer is None:
+            raise RuntimeError("LagProbe.read() before start()")
+        tps = [TopicPartition(t, p) for t, p in partitions]
+        if not tps:
+            return []
+        committed = await self._admin.list_consumer_group_offsets(self._group, partitions=tps)
+        ends = await self._consumer.end_offsets(tps)
+        out = []
+        for tp in tps:
+            meta = committed.get(tp)
+            offset = meta.offset if meta is not None and meta.offset >= 0 else None
+            out.append(PartitionLag(tp.topic, tp.partition, offset, ends.get(tp, 0)))
+        return out
 
 
 async def tail(

@@ -4,11 +4,14 @@ and reason codes, event types, severities, ISO country codes; never ids or free 
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram, Info
+from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_metrics
 
 from pipeline import __version__
 
 STAGES = ("normalize", "tag", "flag")
+
+# The *_created series double every counter for no use on a dashboard.
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
 
 MESSAGES = Counter(
     "newsflow_messages_total",
@@ -35,10 +38,46 @@ ALERTS = Counter(
     "Alerts produced, by event type and severity.",
     ["event_type", "severity"],
 )
+ALERT_COUNTRIES = Counter(
+    "newsflow_alert_countries_total",
+    "Alerts produced, by country involved (ISO alpha-2).",
+    ["country"],
+)
 ENTITIES = Counter("newsflow_entities_total", "Entities tagged, by label.", ["label"])
 WATCHLIST_SIZE = Gauge("newsflow_watchlist_entries", "Entries in the loaded sanctions watchlist.")
-WATCHLIST_LOADED = Gauge(
-    "newsflow_watchlist_loaded_timestamp_seconds", "When the watchlist was last loaded."
+WATCHLIST_UPDATED = Gauge(
+    "newsflow_watchlist_updated_timestamp_seconds",
+    "When the watchlist data last changed: its newest file, or the last live update.",
+)
+WATCHLIST_MAX_AGE = Gauge(
+    "newsflow_watchlist_max_age_seconds",
+    "The age beyond which the watchlist counts as stale (NEWSFLOW_WATCHLIST_MAX_AGE).",
+)
+CONSUMER_LAG = Gauge(
+    "newsflow_consumer_lag",
+    "Records not yet consumed by this worker's group, per assigned input partition.",
+    ["topic", "partition"],
+)
+COMMITTED_OFFSET = Gauge(
+    "newsflow_committed_offset",
+    "The group's committed offset, per assigned input partition.",
+    ["topic", "partition"],
+)
+END_OFFSET = Gauge(
+    "newsflow_end_offset", "The partition's end offset (high watermark).", ["topic", "partition"]
 )
 BUILD = Info("newsflow_build", "Version of the running newsflow worker.")
 BUILD.info({"version": __version__})
+
+
+def initialise() -> None:
+    """Create every known label combination at zero, so that rates over the first
+    messages are visible (a series born at its final value has no increase)."""
+    for stage, outcomes in (
+        ("normalize", ("ok", "deadletter")),
+        ("tag", ("ok", "deadletter")),
+        ("flag", ("alert", "no_alert", "deadletter")),
+    ):
+        STAGE_SECONDS.labels(stage)
+        for outcome in outcomes:
+            MESSAGES.labels(stage, outcome)

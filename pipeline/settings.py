@@ -47,6 +47,8 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "auto"
     data_dir: Path = PROJECT_ROOT / ".local" / "worker"
+    watchlist_max_age: int = 7 * 24 * 3600
+    lag_interval: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -106,13 +108,17 @@ _INT_FIELDS = {
     "max_message_bytes",
     "max_body_chars",
     "metrics_port",
+    "watchlist_max_age",
 }
+_FLOAT_FIELDS = {"lag_interval"}
 _PATH_FIELDS = {"rules", "regimes", "data_dir"}
 
 
 def _parse(name: str, raw: str) -> object:
     if name in _INT_FIELDS:
         return int(raw)
+    if name in _FLOAT_FIELDS:
+        return float(raw)
     if name in _PATH_FIELDS:
         return Path(raw)
     if name == "watchlists":

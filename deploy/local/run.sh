@@ -10,6 +10,7 @@ mkdir -p "$state"
 worker_log="$state/worker.log"
 
 deploy/local/kafka.sh start
+deploy/prometheus/prometheus.sh start
 "$bin/newsflow" topics create
 
 [[ -f "$worker_log" ]] && mv -f "$worker_log" "$worker_log.1"
@@ -27,7 +28,7 @@ stop() {
     for _ in $(seq 1 150); do kill -0 "$worker_pid" 2>/dev/null || break; sleep 0.2; done
     kill -KILL "$worker_pid" 2>/dev/null || true
   fi
-  echo "run.sh: worker stopped; the broker is still up (make kafka-stop)"
+  echo "run.sh: worker stopped; the broker and Prometheus are still up (make clean stops both)"
 }
 trap stop EXIT INT TERM
 
@@ -38,6 +39,16 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 
+cat <<EOT
+run.sh: the pipeline is up.
+  metrics     http://127.0.0.1:${NEWSFLOW_METRICS_PORT:-9108}/metrics
+  prometheus  http://127.0.0.1:${PROMETHEUS_PORT:-9090}  (try: sum by (stage) (rate(newsflow_messages_total[1m])))
+  grafana     with Docker: docker compose up -d prometheus grafana, then http://localhost:3000
+              (admin / newsflow), dashboard "newsflow pipeline"; or import
+              deploy/grafana/dashboards/newsflow.json into any Grafana that reads this Prometheus
+  logs        $worker_log, .local/kafka-9092/logs/server.log
+  publish     .venv/bin/newsflow publish FILE_OR_DIR
+EOT
 echo "run.sh: alerts on news.alerts.sanctions (Ctrl-C to stop):"
 "$bin/newsflow" tail &
 tail_pid=$!
