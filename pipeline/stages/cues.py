@@ -18,7 +18,9 @@ from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-_TOKEN = r"[A-Z][\w'\u2019&-]*\.?"  # noqa: S105 -- a regex, not a password
+# A capitalised word. Periods end runs: "... Byung-joo. Maria" is two runs, and so are
+# "Co. Ltd." and initials, which costs little ("Trading Co" still ends in a suffix).
+_TOKEN = r"[A-Z][\w'\u2019&-]*"  # noqa: S105 -- a regex, not a password
 _RUN = re.compile(rf"{_TOKEN}(?: {_TOKEN})*")
 
 TITLE_WORDS = frozenset(
@@ -100,31 +102,9 @@ def _norm(token: str) -> str:
     return token.lower().rstrip(".,").removesuffix("'s").removesuffix("\u2019s")
 
 
-# Tokens that end in a period without ending the name ("Co.", "J.", "Gen.").
-_DOTTED = frozenset("co corp inc ltd jr sr st mr mrs ms dr gen col lt sen rep gov prof".split())
-
-
 def _spans(text: str) -> list[tuple[int, int]]:
-    """Runs of capitalised tokens as (start, end); a sentence-final token ("Byung-joo.")
-    ends its run and loses the period."""
-    spans: list[tuple[int, int]] = []
-    for m in _RUN.finditer(text):
-        start, end = m.span()
-        if text[end - 1] != "." and "." not in text[start:end]:
-            spans.append((start, end))  # the common case, kept cheap
-            continue
-        run_start = start
-        pos = start
-        for tok in text[start:end].split(" "):
-            tok_end = pos + len(tok)
-            bare = tok.rstrip(".")
-            if tok.endswith(".") and len(bare) > 1 and bare.lower() not in _DOTTED:
-                spans.append((run_start, pos + len(bare)))
-                run_start = tok_end + 1
-            pos = tok_end + 1
-        if run_start < end:
-            spans.append((run_start, end))
-    return spans
+    """Runs of capitalised words as (start, end)."""
+    return [m.span() for m in _RUN.finditer(text)]
 
 
 def find(text: str, known: Container[tuple[int, int]] = ()) -> Iterator[Cue]:
@@ -155,8 +135,10 @@ def _single_may_matter(text: str, start: int, end: int) -> bool:
     """A one-word run counts only after a lower-case title or before a connector."""
     if text.startswith(_JOIN_STARTS, end):
         return True
-    space = text.rfind(" ", 0, max(0, start - 1))
-    return text[space + 1 : start].strip().lower() in _LOWER_TITLES
+    if start < 2 or not text[start - 2].islower():
+        return False  # after a capitalised word, a period or a line break: no title cue
+    space = text.rfind(" ", 0, start - 1)
+    return text[space + 1 : start - 1] in _LOWER_TITLES
 
 
 def _name_from(tokens: tuple[tuple[str, int, int], ...]) -> tuple[int, int] | None:

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -42,8 +43,9 @@ class Alias:
     why: str = "exact"
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
+    """A name found in the text (a tuple: made per candidate on the hot path)."""
+
     alias: Alias
     start: int
     end: int
@@ -156,7 +158,7 @@ def _context_ok(text: str, start: int, end: int) -> bool:
 
 
 def _longest_first(candidates: list[Match]) -> list[Match]:
-    candidates.sort(key=lambda m: (m.start, -(m.end - m.start)))
+    candidates.sort(key=lambda m: (m[1], -m[2]))
     kept: list[Match] = []
     last_end = -1
     for m in candidates:
