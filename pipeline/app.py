@@ -1,6 +1,7 @@
 """Kafka wiring: the faust app, its topics and one agent per stage. The only faust import.
 
-    news.articles.raw        --normalize_articles-->  news.articles.normalized
+    news.articles.raw        --normalize_articles-->  news.articles.dedupe (MinHash-keyed)
+    news.articles.dedupe     --dedupe_articles----->  news.articles.normalized (+duplicate_of)
     news.articles.normalized --tag_entities-------->  news.articles.tagged
     news.articles.tagged     --flag_events--------->  news.alerts.sanctions
     any stage, bad input     ---------------------->  news.deadletter
@@ -19,22 +20,25 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import faust
+import orjson
 from aiokafka.errors import KafkaError
 
 from pipeline import logs, metrics
 from pipeline.chain import run_normalize
 from pipeline.codec import decode_normalized, decode_tagged, dumps
-from pipeline.errors import RejectedMessage
+from pipeline.dedupe_index import DedupeIndex
+from pipeline.errors import RejectedMessage, SchemaViolation
 from pipeline.kafka import LagProbe, follow_from_start
-from pipeline.models import DeadLetter
+from pipeline.models import DeadLetter, NormalizedArticle
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
+from pipeline.stages.dedupe import from_hex, signature, to_hex
 from pipeline.stages.entities import tag_article
 from pipeline.stages.sanctions import flag
 
@@ -55,7 +59,7 @@ StageStep = Callable[[bytes, Any], Output]
 
 
 def create_app(settings: Settings, stages: Stages) -> faust.App:
-    """Build the faust app with the three stage agents."""
+    """Build the faust app: one agent per stage, the dedupe table, the watchlist and lag tasks."""
     app = faust.App(
         settings.app_id,
         broker=settings.broker_url,
@@ -69,6 +73,8 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
         producer_acks=-1,
         broker_commit_every=100,
         broker_commit_interval=1.0,
+        store="rocksdb://",
+        table_standby_replicas=0,
     )
 
     def topic(name: str) -> faust.TopicT:
@@ -78,7 +84,7 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
             value_type=bytes,
             key_serializer="raw",
             value_serializer="raw",
-            partitions=settings.topic_partitions,
+            partitions=settings.partitions_of(name),
         )
 
     raw, normalized, tagged = (
@@ -87,48 +93,44 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
         topic(settings.topic_tagged),
     )
     alerts, deadletter = topic(settings.topic_alerts), topic(settings.topic_deadletter)
+    dedupe = topic(settings.topic_dedupe)
+    table = app.Table(
+        "dedupe-index",
+        partitions=settings.dedupe_partitions,
+        key_type=bytes,
+        value_type=bytes,
+    )
+    index = DedupeIndex(
+        table,
+        window_seconds=settings.dedupe_window_hours * 3600,
+        threshold=settings.dedupe_threshold,
+    )
+    steps = _Steps(settings, stages, index)
+    live = steps.live
 
-    def normalize_step(value: bytes, message: Any) -> Output:
-        metrics.BYTES_IN.inc(len(value))
-        article = run_normalize(value, settings, _timestamp_ms(message))
-        return Output(article.id.encode(), dumps(article), "ok", article.id)
-
-    live = LiveWatchlist(stages)
-
-    def tag_step(value: bytes, message: Any) -> Output:
-        tagged = tag_article(live.tagger, decode_normalized(value))
-        for e in tagged.entities:
-            metrics.ENTITIES.labels(e.label).inc()
-        return Output(tagged.article.id.encode(), dumps(tagged), "ok", tagged.article.id)
-
-    def flag_step(value: bytes, message: Any) -> Output:
-        tagged = decode_tagged(value)
-        alert = flag(tagged, stages.rules)
-        if alert is None:
-            return Output(None, None, "no_alert", tagged.article.id)
-        for event_type in alert.event_types:
-            metrics.ALERTS.labels(event_type, alert.severity).inc()
-        for country in alert.countries:
-            metrics.ALERT_COUNTRIES.labels(country).inc()
-        return Output(alert.alert_id.encode(), dumps(alert), "alert", alert.article_id)
-
-    # raw input bytes -> NormalizedArticle JSON
+    # raw input bytes -> {"article": NormalizedArticle, "sig": MinHash hex} on the dedupe topic
     @app.agent(raw, name="normalize_articles")
     async def normalize_articles(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
-            await _handle(event, "normalize", normalize_step, normalized, deadletter)
+            await _handle(event, "normalize", steps.normalize, dedupe, deadletter)
+
+    # {"article", "sig"} -> NormalizedArticle JSON, duplicate_of set for syndicated copies
+    @app.agent(dedupe, name="dedupe_articles")
+    async def dedupe_articles(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            await _handle(event, "dedupe", steps.dedupe, normalized, deadletter)
 
     # NormalizedArticle JSON -> TaggedArticle JSON (article + entities)
     @app.agent(normalized, name="tag_entities")
     async def tag_entities(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
-            await _handle(event, "tag", tag_step, tagged, deadletter)
+            await _handle(event, "tag", steps.tag, tagged, deadletter)
 
     # TaggedArticle JSON -> Alert JSON, only for articles that are flagged
     @app.agent(tagged, name="flag_events")
     async def flag_events(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
-            await _handle(event, "flag", flag_step, alerts, deadletter)
+            await _handle(event, "flag", steps.flag, alerts, deadletter)
 
     # news.watchlist (compacted; key = entity id, empty value = delete) -> a new tagger
     @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
@@ -138,7 +140,12 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
     # every lag_interval seconds: committed and end offsets of this worker's partitions
     @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
     async def measure_lag() -> None:
-        sources = {settings.topic_raw, settings.topic_normalized, settings.topic_tagged}
+        sources = {
+            settings.topic_raw,
+            settings.topic_dedupe,
+            settings.topic_normalized,
+            settings.topic_tagged,
+        }
         await _measure_lag(app, settings, sources)
 
     metrics.initialise()
@@ -194,8 +201,73 @@ async def _measure_lag(app: faust.App, settings: Settings, sources: set[str]) ->
         await probe.stop()
 
 
+_SWEEP_SECONDS = 600.0
+
+
 def _newest_mtime(paths: tuple[Path, ...]) -> float:
     return max((p.stat().st_mtime for p in paths if p.exists()), default=time.time())
+
+
+class _Steps:
+    """The stage steps: decode a record, run the pure stage, encode the output."""
+
+    def __init__(self, settings: Settings, stages: Stages, index: DedupeIndex) -> None:
+        self.settings = settings
+        self.rules = stages.rules
+        self.live = LiveWatchlist(stages)
+        self.index = index
+        self.last_sweep: dict[int, float] = {}
+
+    def normalize(self, value: bytes, message: Any) -> Output:
+        metrics.BYTES_IN.inc(len(value))
+        article = run_normalize(value, self.settings, _timestamp_ms(message))
+        sig = signature(article.body)
+        # Keyed by the first min-hash: near-duplicates meet in one partition with a
+        # probability equal to their similarity (always, with one dedupe partition).
+        key = str(int(sig[0])).encode() if sig is not None else article.id.encode()
+        record = {"article": article, "sig": to_hex(sig) if sig is not None else None}
+        return Output(key, dumps(record), "ok", article.id)
+
+    def dedupe(self, value: bytes, message: Any) -> Output:
+        try:
+            doc = orjson.loads(value)
+            article = NormalizedArticle.from_dict(doc["article"])
+            sig = from_hex(doc["sig"]) if doc.get("sig") else None
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise SchemaViolation("root", f"not a dedupe record: {exc!r}"[:300]) from exc
+        if sig is None:
+            return Output(article.id.encode(), dumps(article), "ok", article.id)
+        ts = (_timestamp_ms(message) or int(time.time() * 1000)) / 1000
+        partition = int(message.partition)
+        verdict = self.index.check_and_add(article.id, sig, ts, partition)
+        outcome = "ok"
+        if verdict.duplicate_of is not None:
+            article = replace(
+                article, duplicate_of=verdict.duplicate_of, similarity=verdict.similarity
+            )
+            outcome = "duplicate"
+        if ts - self.last_sweep.setdefault(partition, ts) > _SWEEP_SECONDS:
+            self.last_sweep[partition] = ts
+            removed = self.index.sweep(ts, partition)
+            log.info("dedupe index swept", partition=partition, removed=removed)
+        return Output(article.id.encode(), dumps(article), outcome, article.id)
+
+    def tag(self, value: bytes, message: Any) -> Output:
+        tagged = tag_article(self.live.tagger, decode_normalized(value))
+        for e in tagged.entities:
+            metrics.ENTITIES.labels(e.label).inc()
+        return Output(tagged.article.id.encode(), dumps(tagged), "ok", tagged.article.id)
+
+    def flag(self, value: bytes, message: Any) -> Output:
+        tagged = decode_tagged(value)
+        alert = flag(tagged, self.rules)
+        if alert is None:
+            return Output(None, None, "no_alert", tagged.article.id)
+        for event_type in alert.event_types:
+            metrics.ALERTS.labels(event_type, alert.severity).inc()
+        for country in alert.countries:
+            metrics.ALERT_COUNTRIES.labels(country).inc()
+        return Output(alert.alert_id.encode(), dumps(alert), "alert", alert.article_id)
 
 
 async def _handle(event: Any, stage: str, step: StageStep, out: Any, deadletter: Any) -> None:

@@ -43,7 +43,7 @@ async def create_topics(settings: Settings, names: Iterable[str]) -> dict[str, s
             new = [
                 NewTopic(
                     n,
-                    settings.topic_partitions,
+                    settings.partitions_of(n),
                     settings.topic_replication,
                     topic_configs=settings.topic_configs.get(n),
                 )

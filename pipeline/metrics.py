@@ -8,7 +8,7 @@ from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_m
 
 from pipeline import __version__
 
-STAGES = ("normalize", "tag", "flag")
+STAGES = ("normalize", "dedupe", "tag", "flag")
 
 # The *_created series double every counter for no use on a dashboard.
 disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
@@ -75,6 +75,7 @@ def initialise() -> None:
     messages are visible (a series born at its final value has no increase)."""
     for stage, outcomes in (
         ("normalize", ("ok", "deadletter")),
+        ("dedupe", ("ok", "duplicate", "deadletter")),
         ("tag", ("ok", "deadletter")),
         ("flag", ("alert", "no_alert", "deadletter")),
     ):

@@ -46,6 +46,8 @@ class NormalizedArticle:
     url: str | None
     language: str | None
     fingerprint: str
+    duplicate_of: str | None = None
+    similarity: float | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> NormalizedArticle:
@@ -62,6 +64,8 @@ class NormalizedArticle:
             url=d.get("url"),
             language=d.get("language"),
             fingerprint=str(d["fingerprint"]),
+            duplicate_of=d.get("duplicate_of"),
+            similarity=None if d.get("similarity") is None else float(d["similarity"]),
         )
 
 

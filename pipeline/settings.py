@@ -33,6 +33,10 @@ class Settings:
     topic_alerts: str = "news.alerts.sanctions"
     topic_deadletter: str = "news.deadletter"
     topic_watchlist: str = "news.watchlist"
+    topic_dedupe: str = "news.articles.dedupe"
+    dedupe_partitions: int = 1
+    dedupe_window_hours: float = 72.0
+    dedupe_threshold: float = 0.8
     topic_partitions: int = 6
     topic_replication: int = 1
     max_message_bytes: int = 1024 * 1024
@@ -77,6 +81,8 @@ class Settings:
             raise FatalError("topic partitions and replication must be at least 1")
         if self.max_message_bytes < 1024:
             raise FatalError("NEWSFLOW_MAX_MESSAGE_BYTES must be at least 1024")
+        if not 0 < self.dedupe_threshold <= 1 or self.dedupe_partitions < 1:
+            raise FatalError("NEWSFLOW_DEDUPE_THRESHOLD must be in (0, 1], partitions >= 1")
         if self.log_format not in {"auto", "json", "console"}:
             raise FatalError("NEWSFLOW_LOG_FORMAT must be auto, json or console")
 
@@ -94,12 +100,17 @@ class Settings:
             self.topic_alerts,
             self.topic_deadletter,
             self.topic_watchlist,
+            self.topic_dedupe,
         )
 
     @property
     def topic_configs(self) -> dict[str, dict[str, str]]:
         """Broker-side configuration of the topics that need one."""
         return {self.topic_watchlist: {"cleanup.policy": "compact"}}
+
+    def partitions_of(self, topic: str) -> int:
+        """Partitions the project creates ``topic`` with."""
+        return self.dedupe_partitions if topic == self.topic_dedupe else self.topic_partitions
 
 
 _INT_FIELDS = {
@@ -109,8 +120,9 @@ _INT_FIELDS = {
     "max_body_chars",
     "metrics_port",
     "watchlist_max_age",
+    "dedupe_partitions",
 }
-_FLOAT_FIELDS = {"lag_interval"}
+_FLOAT_FIELDS = {"lag_interval", "dedupe_window_hours", "dedupe_threshold"}
 _PATH_FIELDS = {"rules", "regimes", "data_dir"}
 
 

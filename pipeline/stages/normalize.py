@@ -27,10 +27,27 @@ from pipeline.stages.text import (
 # A date more than this far in the future is a publisher's error, not a schedule.
 _FUTURE_TOLERANCE = timedelta(days=1)
 _TRACKING_PARAM = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|ref_src$)")
-_EN_WORDS = frozenset(
-    "the of and to in a is that for on with as was by it said at from his an be has have "
-    "are were which its their this not but or after been will".split()
-)
+# The most frequent function words of each language with a Latin script we detect.
+_FUNCTION_WORDS = {
+    "en": "the of and to in a is that for on with as was by it said at from his an be has "
+    "have are were which its their this not but or after been will",
+    "fr": "le la les de des du et en un une est que qui pour dans sur au aux par pas ce "
+    "il elle ont sont avec plus a été",
+    "de": "der die das und den dem des ist nicht ein eine zu mit auf für von im sich auch "
+    "als sie er wird wurde dass bei",
+    "es": "el la los las de del y en un una es que por con para se al lo como más su fue "
+    "ha han pero sus",
+    "it": "il la le di del della e in un una che per con non si al sono alla dei gli è "
+    "anche come più ha",
+    "pt": "o a os as de do da dos das e em um uma que por com para não se no na ao foi mais como é",
+    "nl": "de het een en van in is dat op te met voor niet zijn aan er ook als bij door "
+    "werd naar om",
+}
+_FUNCTION_SETS = {lang: frozenset(words.split()) for lang, words in _FUNCTION_WORDS.items()}
+_LANGUAGE_OF: dict[str, list[str]] = {}
+for _lang, _words in _FUNCTION_WORDS.items():
+    for _w in _words.split():
+        _LANGUAGE_OF.setdefault(_w, []).append(_lang)
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -137,13 +154,20 @@ def _iso(moment: datetime) -> str:
 
 
 def detect_language(text: str) -> str:
-    """A cheap guess: ``en`` by function-word share, else by script, else ``und``."""
-    words = _WORD.findall(text[:4000])
+    """A cheap guess: by function-word share among Latin-script languages, else by script,
+    else ``und``. Good enough to route; later stages skip what they cannot read."""
+    words = _WORD.findall(text[:1500].lower())
     if not words:
         return "und"
-    english = sum(1 for w in words if w.lower() in _EN_WORDS)
-    if english / len(words) >= 0.12:
-        return "en"
+    hits = dict.fromkeys(_FUNCTION_SETS, 0)
+    for w in words:
+        langs = _LANGUAGE_OF.get(w)
+        if langs:
+            for lang in langs:
+                hits[lang] += 1
+    best = max(hits, key=lambda k: hits[k])
+    if hits[best] / len(words) >= 0.12:
+        return best
     sample = "".join(words)[:2000]
     scripts = {
         "ru": sum(1 for c in sample if "\u0400" <= c <= "\u04ff"),

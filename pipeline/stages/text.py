@@ -56,6 +56,14 @@ _QUOTES_DASHES = str.maketrans(
         "\u2212": "-",
     }
 )
+# UTF-8 read as Latin-1/cp1252: a lead byte (Â..ô) followed by a continuation byte shown
+# as a C1 control, a Latin-1 symbol or a cp1252 punctuation mark ("â€™", "Ã©", "Ð¾").
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039"
+    "\u203a\u20ac\u2122]"
+)
+_C0_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[^\S\n]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
@@ -63,6 +71,79 @@ _HTML_HINT = re.compile(
     r"<\s*(?:p|div|br|html|body|span|a|script|style|h[1-6]|li|ul|ol|table|article|section)\b",
     re.IGNORECASE,
 )
+
+
+# Cyrillic and Greek letters that look like Latin ones. A word that mixes them with Latin
+# letters ("Rosoboronexport" with a Cyrillic o, U+043E) is an evasion or an encoding slip, and
+# is folded to Latin; a word written wholly in Cyrillic or Greek is left alone.
+_CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic
+        "\u0430": "a",
+        "\u0435": "e",
+        "\u043e": "o",
+        "\u0440": "p",
+        "\u0441": "c",
+        "\u0443": "y",
+        "\u0445": "x",
+        "\u0456": "i",
+        "\u0458": "j",
+        "\u0455": "s",
+        "\u0501": "d",
+        "\u04bb": "h",
+        "\u0410": "A",
+        "\u0412": "B",
+        "\u0415": "E",
+        "\u041a": "K",
+        "\u041c": "M",
+        "\u041d": "H",
+        "\u041e": "O",
+        "\u0420": "P",
+        "\u0421": "C",
+        "\u0422": "T",
+        "\u0425": "X",
+        "\u0423": "Y",
+        "\u0406": "I",
+        "\u0408": "J",
+        "\u0405": "S",
+        # Greek
+        "\u0391": "A",
+        "\u0392": "B",
+        "\u0395": "E",
+        "\u0396": "Z",
+        "\u0397": "H",
+        "\u0399": "I",
+        "\u039a": "K",
+        "\u039c": "M",
+        "\u039d": "N",
+        "\u039f": "O",
+        "\u03a1": "P",
+        "\u03a4": "T",
+        "\u03a5": "Y",
+        "\u03a7": "X",
+        "\u03bf": "o",
+        "\u03bd": "v",
+        "\u03b9": "i",
+        "\u03ba": "k",
+        "\u03c1": "p",
+        "\u03c5": "u",
+        "\u03c7": "x",
+        "\u03b1": "a",
+    }
+)
+_MIXED_CANDIDATE = re.compile(r"[^\W\d_]*[\u0370-\u03ff\u0400-\u04ff\u0500-\u052f][^\W\d_]*")
+
+
+def _unmix_word(m: re.Match[str]) -> str:
+    word = m.group(0)
+    if any("a" <= c <= "z" or "A" <= c <= "Z" for c in word):
+        return word.translate(_CONFUSABLES)
+    return word
+
+
+def fold_homoglyphs(text: str) -> str:
+    """Fold Cyrillic/Greek look-alikes to Latin inside words that mix the scripts."""
+    return _MIXED_CANDIDATE.sub(_unmix_word, text)
 
 
 def clean_inline(text: str) -> str:
@@ -78,14 +159,20 @@ def clean_body(text: str) -> str:
 
 
 def _clean_chars(text: str) -> str:
-    if not text.isascii():
-        # ftfy repairs mojibake ("Ã©" -> "é"); NFKC folds compatibility forms
-        # (full-width letters, ligatures) so matching sees plain letters.
-        text = ftfy.fix_text(text, normalization="NFKC", uncurl_quotes=False)
-        text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
-        text = text.translate(_QUOTES_DASHES)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    return _CONTROL.sub("", text)
+    # C0 controls go first; C1 controls (\x80-\x9f) can be the middle of mojibake
+    # ("\u00e2\x80\x99" is a right quote read as Latin-1), so they go after the repair.
+    text = _C0_CONTROL.sub("", text)
+    if not text.isascii():
+        text = text.translate(_INVISIBLE)
+        if _MOJIBAKE_HINT.search(text):
+            # ftfy repairs mojibake ("Ã©" -> "é"); it is slow, so only where it is needed.
+            text = ftfy.fix_text(text, normalization="NFKC", uncurl_quotes=False)
+            text = _CONTROL.sub("", text.translate(_INVISIBLE))
+        # NFKC folds compatibility forms (full-width letters, ligatures) to plain letters.
+        text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
+        text = fold_homoglyphs(text.translate(_QUOTES_DASHES))
+    return text
 
 
 def looks_like_html(text: str) -> bool:

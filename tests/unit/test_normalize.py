@@ -148,3 +148,50 @@ def test_every_sentence_span_lies_inside_the_text_and_is_trimmed(seed_bytes: byt
         assert piece == piece.strip()
         assert piece
     assert a.published_at == "2025-06-02T00:00:00Z"
+
+
+def test_homoglyph_mixes_inside_a_word_fold_to_latin_but_cyrillic_words_stay() -> None:
+    assert clean_body("R\u043esoboronexport sent \u0455hells") == "Rosoboronexport sent shells"
+    assert clean_body("\u041c\u043e\u0441\u043a\u0432\u0430 said") == (
+        "\u041c\u043e\u0441\u043a\u0432\u0430 said"
+    )
+    assert clean_body("\u0391\u03b8\u03ae\u03bd\u03b1") == "\u0391\u03b8\u03ae\u03bd\u03b1"
+
+
+def test_evasion_spellings_are_tagged_as_the_plain_name(stages: object) -> None:
+    from pipeline.resources import Stages
+
+    assert isinstance(stages, Stages)
+    a = normalize(
+        InputArticle(title="T", body="R\u043es\u200boboronexport shipped shells."), now=NOW
+    )
+    ids = [e.id for e in stages.tagger.tag(a) if e.label == "WATCHLIST"]
+    assert ids == ["nf-ru-rosoboronexport"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Le gouvernement a annoncé des sanctions contre la Russie pour la guerre.", "fr"),
+        ("Die Regierung hat neue Sanktionen gegen Russland beschlossen und die Exporte.", "de"),
+        ("El gobierno anunció nuevas sanciones contra Rusia por la guerra en Ucrania.", "es"),
+        ("Il governo ha annunciato nuove sanzioni contro la Russia per la guerra.", "it"),
+        ("\u5317\u671d\u9c9c\u5411\u4fc4\u7f57\u65af\u63d0\u4f9b\u70ae\u5f39", "zh"),
+        ("12345 67890", "und"),
+    ],
+)
+def test_language_is_detected_for_common_languages(text: str, language: str) -> None:
+    assert detect_language(text) == language
+
+
+def test_non_english_articles_pass_with_their_language_marked() -> None:
+    a = normalize(
+        InputArticle(
+            title="Sanktionen",
+            body="Die Regierung hat neue Sanktionen "
+            "gegen Russland beschlossen und die Exporte werden gestoppt.",
+        ),
+        now=NOW,
+    )
+    assert a.language == "de"
+    assert a.body

@@ -21,6 +21,7 @@ def test_defaults_without_environment() -> None:
         "news.alerts.sanctions",
         "news.deadletter",
         "news.watchlist",
+        "news.articles.dedupe",
     )
     assert s.topic_partitions == 6
     assert s.metrics_port == 9108

@@ -1,0 +1,84 @@
+"""Near-duplicates through the real broker: a syndicated copy of the seed is marked as a
+duplicate of the first, also when the worker restarted in between on an empty disk (the
+index comes back from its changelog topic)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from pipeline.codec import parse_seed_text
+from tests.integration.conftest import Env, Worker, consume
+
+
+def _publish(env: Env, path: Path, article_id: str, title: str, body: str) -> None:
+    path.write_bytes(
+        orjson.dumps({"id": article_id, "title": title, "body": body, "published_at": "2025-06-02"})
+    )
+    out = env.run_cli("publish", str(path))
+    assert out.returncode == 0, out.stderr
+
+
+def _normalized(env: Env, article_id: str, timeout: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for record in consume(env.settings.topic_normalized, want=1, timeout=3, settle=0):
+            doc: dict[str, Any] = orjson.loads(record.value)  # type: ignore[attr-defined]
+            if doc["id"] == article_id:
+                return doc
+    raise AssertionError(f"{article_id} never reached the normalized topic")
+
+
+def test_a_syndicated_copy_is_a_duplicate_also_after_a_restart_on_an_empty_disk(
+    pipeline_env: Env, seed_path: Path, tmp_path: Path
+) -> None:
+    seed = parse_seed_text(seed_path.read_text())
+    assert seed is not None
+    title, body = seed["title"], seed["body"]
+    copy_body = (
+        "SEOUL (Agency) - "
+        + body.replace("on Monday", "on Monday, June 2,")
+        + "\n\nReporting by a staff correspondent; editing by the desk."
+    )
+    unrelated = (
+        "The city council approved a new budget for schools and parks on "
+        "Tuesday after a long debate about taxes and housing. "
+    ) * 4
+
+    first = Worker(pipeline_env, "worker-1")
+    first.start()
+    try:
+        _publish(pipeline_env, tmp_path / "a.json", "seed-original", title, body)
+        original = _normalized(pipeline_env, "seed-original")
+        assert original["duplicate_of"] is None
+        _publish(
+            pipeline_env,
+            tmp_path / "b.json",
+            "seed-copy-1",
+            "N. Korea defends Russia ties",
+            copy_body,
+        )
+        copy1 = _normalized(pipeline_env, "seed-copy-1")
+        assert copy1["duplicate_of"] == "seed-original"
+        assert copy1["similarity"] >= pipeline_env.settings.dedupe_threshold
+        _publish(pipeline_env, tmp_path / "c.json", "unrelated-1", "Budget passes", unrelated)
+        assert _normalized(pipeline_env, "unrelated-1")["duplicate_of"] is None
+    finally:
+        assert first.stop() == 0
+
+    # A new worker with an empty data directory must rebuild the index from Kafka.
+    pipeline_env.vars["NEWSFLOW_DATA_DIR"] = str(tmp_path / "fresh-data")
+    second = Worker(pipeline_env, "worker-2")
+    second.start()
+    try:
+        _publish(pipeline_env, tmp_path / "d.json", "seed-copy-2", title, copy_body + " More.")
+        copy2 = _normalized(pipeline_env, "seed-copy-2")
+        assert copy2["duplicate_of"] == "seed-original"
+        tagged = consume(pipeline_env.settings.topic_tagged, want=4, timeout=30, settle=1)
+        ids = [orjson.loads(r.value)["article"]["id"] for r in tagged]  # type: ignore[attr-defined]
+        assert "seed-copy-2" in ids
+    finally:
+        second.stop()
