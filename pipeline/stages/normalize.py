@@ -156,7 +156,7 @@ def _iso(moment: datetime) -> str:
 def detect_language(text: str) -> str:
     """A cheap guess: by function-word share among Latin-script languages, else by script,
     else ``und``. Good enough to route; later stages skip what they cannot read."""
-    words = _WORD.findall(text[:1500].lower())
+    words = _WORD.findall(text[:800].lower())
     if not words:
         return "und"
     hits = dict.fromkeys(_FUNCTION_SETS, 0)

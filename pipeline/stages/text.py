@@ -65,7 +65,8 @@ _MOJIBAKE_HINT = re.compile(
 )
 _C0_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SPACES = re.compile(r"[^\S\n]+")
+# Runs of two or more spaces, or any other non-newline whitespace: what collapses to " ".
+_SPACES = re.compile(r"[^\S\n]{2,}|[^\S \n]")
 _NEWLINES = re.compile(r"\s*\n\s*")
 _HTML_HINT = re.compile(
     r"<\s*(?:p|div|br|html|body|span|a|script|style|h[1-6]|li|ul|ol|table|article|section)\b",
@@ -153,22 +154,43 @@ def clean_inline(text: str) -> str:
 
 def clean_body(text: str) -> str:
     """Clean a body: repaired, NFKC, plain quotes/dashes, paragraphs joined by a blank line."""
-    text = _clean_chars(text)
-    paragraphs = (_SPACES.sub(" ", p).strip() for p in _NEWLINES.split(text))
+    text = _SPACES.sub(" ", _clean_chars(text))
+    paragraphs = (p.strip() for p in _NEWLINES.split(text))
     return "\n\n".join(p for p in paragraphs if p)
 
 
 def _clean_chars(text: str) -> str:
+    cleaned = _clean_once(text)
+    # Garbage or doubly broken text can still look like mojibake after one pass; cleaning
+    # again until it stops changing makes normalizing twice the same as normalizing once.
+    for _ in range(3):
+        if cleaned.isascii() or not _MOJIBAKE_HINT.search(cleaned):
+            break
+        again = _clean_once(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
+
+
+def _clean_once(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     # C0 controls go first; C1 controls (\x80-\x9f) can be the middle of mojibake
     # ("\u00e2\x80\x99" is a right quote read as Latin-1), so they go after the repair.
     text = _C0_CONTROL.sub("", text)
     if not text.isascii():
         text = text.translate(_INVISIBLE)
-        if _MOJIBAKE_HINT.search(text):
-            # ftfy repairs mojibake ("Ã©" -> "é"); it is slow, so only where it is needed.
-            text = ftfy.fix_text(text, normalization="NFKC", uncurl_quotes=False)
-            text = _CONTROL.sub("", text.translate(_INVISIBLE))
+        # ftfy repairs mojibake ("Ã©" -> "é"); it is slow, so only where it is needed, and
+        # repeated until nothing looks broken (doubly encoded text, garbage), so that
+        # normalizing twice gives what normalizing once gave.
+        for _ in range(4):
+            if not _MOJIBAKE_HINT.search(text):
+                break
+            fixed = ftfy.fix_text(text, normalization="NFKC", uncurl_quotes=False)
+            fixed = _CONTROL.sub("", fixed.translate(_INVISIBLE))
+            if fixed == text:
+                break
+            text = fixed
         # NFKC folds compatibility forms (full-width letters, ligatures) to plain letters.
         text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
         text = fold_homoglyphs(text.translate(_QUOTES_DASHES))
@@ -231,9 +253,9 @@ _ABBREVIATIONS = frozenset(
     sept oct nov dec mt ft pres amb gen.-lt u.s u.k u.n e.u u.a.e d.c a.m p.m ph.d i.e e.g
     al""".split()
 )
-# A candidate end: terminal punctuation, optional closing quotes/brackets, then space.
-_CANDIDATE_END = re.compile(r"[.!?]+[\"')\]]*(?=\s+)")
-_NEXT_STARTS = re.compile(r"\s+[\"'(\[]*[A-Z0-9]")
+# A sentence end: terminal punctuation with closing quotes/brackets (group 1), the spaces
+# after it (group 2), and then an opening quote or a capital or a digit.
+_BOUNDARY = re.compile(r"([.!?]+[\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
 
 
 def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
@@ -257,22 +279,18 @@ def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
 
 def _split_paragraph(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
     sent_start = start
-    for m in _CANDIDATE_END.finditer(text, start, end):
-        stop = m.end()
-        if not _NEXT_STARTS.match(text, stop, end):
+    for m in _BOUNDARY.finditer(text, start, end):
+        punct = m.start(1)
+        if text[punct] == "." and _is_abbreviation(text, sent_start, punct):
             continue
-        if text[m.start()] == "." and _is_abbreviation(text, sent_start, m.start()):
-            continue
-        _append(text, sent_start, stop, out)
-        sent_start = stop
+        _append(text, sent_start, m.end(1), out)
+        sent_start = m.end(2)
     _append(text, sent_start, end, out)
 
 
 def _is_abbreviation(text: str, sent_start: int, dot: int) -> bool:
-    word_start = dot
-    while word_start > sent_start and not text[word_start - 1].isspace():
-        word_start -= 1
-    word = text[word_start:dot].lstrip("\"'([").lower()
+    space = max(text.rfind(" ", sent_start, dot), text.rfind("\n", sent_start, dot))
+    word = text[max(space + 1, sent_start) : dot].lstrip("\"'([").lower()
     if not word:
         return False
     if len(word) == 1 and word.isalpha():

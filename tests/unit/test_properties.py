@@ -92,3 +92,23 @@ def test_every_offset_round_trips(stages: Stages, parts: list[str]) -> None:
     if result.alert is not None:
         for ev in result.alert.evidence:
             assert text[ev.start : ev.end] == ev.text
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(
+        st.sampled_from(["id", "title", "body", "url", "published_at", "source", "language", "x"]),
+        st.one_of(
+            st.text(max_size=40),
+            st.text(min_size=2990, max_size=4100),
+            st.none(),
+            st.integers(0, 5),
+            st.booleans(),
+        ),
+    )
+)
+def test_the_fast_input_check_never_accepts_what_the_schema_rejects(doc: dict[str, object]) -> None:
+    from pipeline.codec import input_fast_ok
+
+    if input_fast_ok(doc):
+        assert not list(validator("article-input").iter_errors(doc))
