@@ -81,4 +81,5 @@ clean: kafka-stop prometheus-stop  ## stop the broker and Prometheus, delete loc
 	rm -rf .local
 
 bench: install  ## benchmarks (print figures; JSON under tests/bench/out/)
+	$(BIN)/python -m tests.bench.bench_normalize --json tests/bench/out/normalize.json
 	$(BIN)/python -m tests.bench.bench_tagging --json tests/bench/out/tagging.json
