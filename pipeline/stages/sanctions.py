@@ -65,6 +65,7 @@ class EventRule:
     weight: float
     requires: str
     rules: tuple[Rule, ...]
+    same_sentence: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ class RuleSet:
     severity: tuple[tuple[str, float], ...]
     negative: re.Pattern[str]
     hedged: re.Pattern[str]
+    prospective: re.Pattern[str]
     denied: re.Pattern[str]
     quantity: re.Pattern[str]
     events: tuple[EventRule, ...]
@@ -117,7 +119,11 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                 )
                 for r in ev["rule"]
             )
-            events.append(EventRule(code, float(ev["weight"]), ev["requires"], compiled))
+            window = ev.get("window", "adjacent")
+            if window not in ("adjacent", "sentence"):
+                raise FatalError(f"{code}: window must be 'adjacent' or 'sentence'")
+            events.append(EventRule(code, float(ev["weight"]), ev["requires"], compiled,
+                                    window == "sentence"))
         ctx = rules["context"]
         sev = rules["severity"]
         sanctioned = frozenset(t.upper() for r in regimes["regime"] for t in r["targets"])
@@ -134,6 +140,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             ),
             negative=_alternation(ctx["negative"], "context.negative"),
             hedged=_alternation(ctx["hedged"], "context.hedged"),
+            prospective=_alternation(ctx["prospective"], "context.prospective"),
             denied=_alternation(ctx["denied"], "context.denied"),
             quantity=_alternation(ctx["quantity"], "context.quantity"),
             events=tuple(events),
@@ -150,9 +157,29 @@ class _SentenceFacts:
     sanctioned: bool
     authority: bool
     watchlist: bool
+    sanctioned_actor: bool = False  # a sanctioned party named as more than background
 
 
-def _facts(entities: tuple[Entity, ...], n: int, rules: RuleSet) -> list[_SentenceFacts]:
+# A country named only as the backdrop: "amid tensions with Russia", "in the face of
+# Russia's invasion", "since Russia's full-scale invasion".
+_BACKDROP_AFTER = re.compile(
+    r"'s (?:full-scale |ongoing |brutal |unprovoked )?(?:war|invasion|aggression|offensive)\b"
+)
+_BACKDROP_BEFORE = re.compile(
+    r"(?:amid|over|despite) (?:\w+ ){0,3}(?:with|from|by) $|in the face of $|"
+    r"(?:tensions|war|conflict|confrontation) with $|(?:invasion|war) (?:of|in|against) $"
+)
+
+
+def _backdrop(text: str, e: Entity) -> bool:
+    return bool(_BACKDROP_AFTER.match(text, e.end)) or bool(
+        _BACKDROP_BEFORE.search(text[max(0, e.start - 40) : e.start])
+    )
+
+
+def _facts(
+    entities: tuple[Entity, ...], n: int, rules: RuleSet, text: str = ""
+) -> list[_SentenceFacts]:
     facts = [_SentenceFacts(set(), False, False, False) for _ in range(n)]
     for e in entities:
         if e.sentence >= n:
@@ -161,10 +188,13 @@ def _facts(entities: tuple[Entity, ...], n: int, rules: RuleSet) -> list[_Senten
         if e.label == "COUNTRY":
             f.countries.add(e.id)
             f.sanctioned |= e.id in rules.sanctioned
+            if e.id in rules.sanctioned and not _backdrop(text, e):
+                f.sanctioned_actor = True
             f.authority |= e.id in rules.designators
         elif e.label == "WATCHLIST":
             f.watchlist = True
             f.sanctioned = True
+            f.sanctioned_actor = True
             if e.country:
                 f.countries.add(e.country)
         elif e.label == "ORGANIZATION" and (
@@ -178,10 +208,16 @@ def _facts(entities: tuple[Entity, ...], n: int, rules: RuleSet) -> list[_Senten
 _AUTHORITY_IDS = frozenset({"un-security-council", "un-panel-of-experts", "msmt", "fatf", "iaea"})
 
 
-def _requirement_met(facts: list[_SentenceFacts], i: int, requires: str) -> bool:
-    window = facts[max(0, i - 1) : i + 2]
-    if any(f.sanctioned for f in window):
-        return True
+def _requirement_met(facts: list[_SentenceFacts], i: int, event: EventRule) -> bool:
+    requires = event.requires
+    if event.same_sentence:
+        window = facts[i : i + 1]
+        if window[0].sanctioned_actor:
+            return True
+    else:
+        window = facts[max(0, i - 1) : i + 2]
+        if any(f.sanctioned for f in window):
+            return True
     return requires == "authority" and any(f.authority for f in window)
 
 
@@ -190,7 +226,7 @@ def flag(tagged: TaggedArticle, rules: RuleSet) -> Alert | None:
     article = tagged.article
     text = article.text
     spans = article.sentences
-    facts = _facts(tagged.entities, len(spans), rules)
+    facts = _facts(tagged.entities, len(spans), rules, text)
     has_title = bool(article.title)
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
@@ -198,14 +234,12 @@ def flag(tagged: TaggedArticle, rules: RuleSet) -> Alert | None:
         sentence = text[start:end]
         if rules.negative.search(sentence):
             continue
-        modifier: float | None = None
         for event in rules.events:
             for rule in event.rules:
                 m = rule.pattern.search(sentence)
-                if m is None or not _requirement_met(facts, i, event.requires):
+                if m is None or not _requirement_met(facts, i, event):
                     continue
-                if modifier is None:
-                    modifier = _modifier(sentence, rules, headline=has_title and i == 0)
+                modifier = _modifier(sentence, m.start(), rules, headline=has_title and i == 0)
                 w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
                 weights.setdefault(event.code, []).append(min(w, 0.95))
                 evidence.append(
@@ -267,10 +301,15 @@ def _sentence(article: Any, i: int) -> str:
     return str(article.text[start:end])
 
 
-def _modifier(sentence: str, rules: RuleSet, *, headline: bool) -> float:
+def _modifier(sentence: str, trigger_at: int, rules: RuleSet, *, headline: bool) -> float:
+    """Headline, denial, prospect and hedge weights for one hit. A prospect ("would",
+    "calls for") counts only just before the trigger: it qualifies that verb, not the
+    whole sentence ("it would stop buying after the US imposed sanctions")."""
     m = rules.modifiers["headline"] if headline else 1.0
     if rules.denied.search(sentence):
         m *= rules.modifiers["denied"]
+    elif rules.prospective.search(sentence, max(0, trigger_at - 40), trigger_at + 1):
+        m *= rules.modifiers["prospective"]
     elif rules.hedged.search(sentence):
         m *= rules.modifiers["hedged"]
     return m
