@@ -19,7 +19,7 @@ import base64
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,9 +35,10 @@ from pipeline.codec import decode_normalized, decode_tagged, dumps
 from pipeline.dedupe_index import DedupeIndex
 from pipeline.errors import RejectedMessage, SchemaViolation
 from pipeline.kafka import LagProbe, follow_from_start
-from pipeline.models import DeadLetter, NormalizedArticle
+from pipeline.models import Alert, DeadLetter, NormalizedArticle
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
+from pipeline.stages.alerts import actor_key, merge
 from pipeline.stages.dedupe import from_hex, signature, to_hex
 from pipeline.stages.entities import tag_article
 from pipeline.stages.sanctions import flag
@@ -47,12 +48,14 @@ log = logs.get("newsflow.app")
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """What a stage step produced for one input: records for one topic, plus an outcome."""
+    """What a stage step produced for one input: a record for the stage's topic (and the
+    same record for each topic in ``also``), plus an outcome."""
 
     key: bytes | None
     value: bytes | None
     outcome: str
     article_id: str
+    also: tuple[str, ...] = ()
 
 
 StageStep = Callable[[bytes, Any], Output]
@@ -94,6 +97,13 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
     )
     alerts, deadletter = topic(settings.topic_alerts), topic(settings.topic_deadletter)
     dedupe = topic(settings.topic_dedupe)
+    candidates = topic(settings.topic_alert_candidates)
+    alert_index = app.Table(
+        "alert-index",
+        partitions=settings.topic_partitions,
+        key_type=bytes,
+        value_type=bytes,
+    )
     table = app.Table(
         "dedupe-index",
         partitions=settings.dedupe_partitions,
@@ -105,7 +115,7 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
         window_seconds=settings.dedupe_window_hours * 3600,
         threshold=settings.dedupe_threshold,
     )
-    steps = _Steps(settings, stages, index)
+    steps = _Steps(settings, stages, index, alert_index)
     live = steps.live
 
     # raw input bytes -> {"article": NormalizedArticle, "sig": MinHash hex} on the dedupe topic
@@ -126,11 +136,17 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
         async for event in stream.events():
             await _handle(event, "tag", steps.tag, tagged, deadletter)
 
-    # TaggedArticle JSON -> Alert JSON, only for articles that are flagged
+    # TaggedArticle JSON -> candidate Alert JSON keyed by its sanctioned actors
     @app.agent(tagged, name="flag_events")
     async def flag_events(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
-            await _handle(event, "flag", steps.flag, alerts, deadletter)
+            await _handle(event, "flag", steps.flag, candidates, deadletter)
+
+    # candidate Alert -> new or updated Alert on the alerts topic and per-country topics
+    @app.agent(candidates, name="route_alerts")
+    async def route_alerts(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            await _handle(event, "route", steps.route, alerts, deadletter, topic_named=topic)
 
     # news.watchlist (compacted; key = entity id, empty value = delete) -> a new tagger
     @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
@@ -145,6 +161,7 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
             settings.topic_dedupe,
             settings.topic_normalized,
             settings.topic_tagged,
+            settings.topic_alert_candidates,
         }
         await _measure_lag(app, settings, sources)
 
@@ -211,9 +228,19 @@ def _newest_mtime(paths: tuple[Path, ...]) -> float:
 class _Steps:
     """The stage steps: decode a record, run the pure stage, encode the output."""
 
-    def __init__(self, settings: Settings, stages: Stages, index: DedupeIndex) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        stages: Stages,
+        index: DedupeIndex,
+        alert_index: MutableMapping[bytes, bytes],
+    ) -> None:
         self.settings = settings
         self.rules = stages.rules
+        self.alert_index = alert_index
+        self.country_topics = {
+            c: settings.country_topic(c) for c in settings.alert_countries(stages.rules.sanctioned)
+        }
         self.live = LiveWatchlist(stages)
         self.index = index
         self.last_sweep: dict[int, float] = {}
@@ -263,14 +290,44 @@ class _Steps:
         alert = flag(tagged, self.rules)
         if alert is None:
             return Output(None, None, "no_alert", tagged.article.id)
-        for event_type in alert.event_types:
-            metrics.ALERTS.labels(event_type, alert.severity).inc()
-        for country in alert.countries:
-            metrics.ALERT_COUNTRIES.labels(country).inc()
-        return Output(alert.alert_id.encode(), dumps(alert), "alert", alert.article_id)
+        key = actor_key(alert, self.rules.sanctioned).encode()
+        return Output(key, dumps(alert), "alert", alert.article_id)
+
+    def route(self, value: bytes, message: Any) -> Output:
+        try:
+            candidate = Alert.from_dict(orjson.loads(value))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise SchemaViolation("root", f"not an alert: {exc!r}"[:300]) from exc
+        key = actor_key(candidate, self.rules.sanctioned).encode()
+        raw = self.alert_index.get(key)
+        open_alerts = orjson.loads(raw) if raw else []
+        ts = (_timestamp_ms(message) or int(time.time() * 1000)) / 1000
+        alert, open_alerts = merge(
+            open_alerts,
+            candidate,
+            now=ts,
+            window_seconds=self.settings.alert_update_window_hours * 3600,
+            severity_thresholds=self.rules.severity,
+        )
+        self.alert_index[key] = orjson.dumps(open_alerts)
+        if alert.status == "new" and alert.revision == 1:
+            for event_type in alert.event_types:
+                metrics.ALERTS.labels(event_type, alert.severity).inc()
+            for country in alert.countries:
+                metrics.ALERT_COUNTRIES.labels(country).inc()
+        also = tuple(self.country_topics[c] for c in alert.countries if c in self.country_topics)
+        return Output(alert.alert_id.encode(), dumps(alert), alert.status, alert.article_id, also)
 
 
-async def _handle(event: Any, stage: str, step: StageStep, out: Any, deadletter: Any) -> None:
+async def _handle(
+    event: Any,
+    stage: str,
+    step: StageStep,
+    out: Any,
+    deadletter: Any,
+    *,
+    topic_named: Callable[[str], Any] | None = None,
+) -> None:
     message = event.message
     value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
     where = {
@@ -296,12 +353,18 @@ async def _handle(event: Any, stage: str, step: StageStep, out: Any, deadletter:
         metrics.MESSAGES.labels(stage, "deadletter").inc()
         return
     if result.value is not None:
-        # Awaiting the delivery future: the output is on the broker before we move on.
-        await (await out.send(key=result.key, value=result.value))
+        # Awaiting the delivery futures: the outputs are on the broker before we move on.
+        futures = [await out.send(key=result.key, value=result.value)]
+        for name in result.also:
+            if topic_named is None:
+                raise RuntimeError(f"{stage}: a step with extra topics needs topic_named")
+            futures.append(await topic_named(name).send(key=result.key, value=result.value))
+        for future in futures:
+            await future
     metrics.STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
     metrics.MESSAGES.labels(stage, result.outcome).inc()
     log.debug("processed", article_id=result.article_id, outcome=result.outcome, **where)
-    if stage == "flag":
+    if stage == "route":
         ts = _timestamp_ms(message)
         if ts:
             metrics.END_TO_END_SECONDS.observe(max(0.0, time.time() - ts / 1000))

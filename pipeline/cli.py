@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ def worker() -> None:
 
     from pipeline.app import create_app
     from pipeline.kafka import create_topics
-    from pipeline.resources import build_stages
+    from pipeline.resources import build_stages, pipeline_topics
 
     settings = _settings()
     logs.configure(settings.log_level, settings.log_format)
@@ -59,7 +60,7 @@ def worker() -> None:
         stages = build_stages(settings)
     except FatalError as exc:
         raise click.ClickException(str(exc)) from exc
-    asyncio.run(create_topics(settings, settings.all_topics))
+    asyncio.run(create_topics(settings, pipeline_topics(settings)))
     start_http_server(settings.metrics_port, addr=settings.metrics_host)
     log.info(
         "worker starting",
@@ -82,9 +83,10 @@ def topics() -> None:
 def topics_create() -> None:
     """Create every configured topic that does not exist yet (idempotent)."""
     from pipeline.kafka import create_topics
+    from pipeline.resources import pipeline_topics
 
     settings = _settings()
-    result = asyncio.run(create_topics(settings, settings.all_topics))
+    result = asyncio.run(create_topics(settings, pipeline_topics(settings)))
     for name, state in result.items():
         click.echo(f"{state:8} {name} (partitions={settings.topic_partitions})")
 
@@ -105,7 +107,9 @@ def topics_list() -> None:
             await admin.close()
 
     existing = asyncio.run(run())
-    for name in settings.all_topics:
+    from pipeline.resources import pipeline_topics
+
+    for name in pipeline_topics(settings):
         click.echo(f"{'exists' if name in existing else 'missing':8} {name}")
 
 
@@ -279,8 +283,12 @@ def process(paths: tuple[Path, ...]) -> None:
         stages = build_stages(settings)
     except FatalError as exc:
         raise click.ClickException(str(exc)) from exc
+    from pipeline.stages.alerts import actor_key, merge
+
     failed = False
     out = sys.stdout.buffer
+    open_alerts: dict[str, list[dict[str, Any]]] = {}  # as the worker's alert table
+    window = settings.alert_update_window_hours * 3600
     for path in _walk(paths):
         try:
             raws = read_article_file(path)
@@ -302,7 +310,17 @@ def process(paths: tuple[Path, ...]) -> None:
                 }
                 out.write(dumps(line) + b"\n")
                 continue
-            alerts = [result.alert] if result.alert is not None else []
+            alerts = []
+            if result.alert is not None:
+                key = actor_key(result.alert, stages.rules.sanctioned)
+                alert, open_alerts[key] = merge(
+                    open_alerts.get(key, []),
+                    result.alert,
+                    now=time.time(),
+                    window_seconds=window,
+                    severity_thresholds=stages.rules.severity,
+                )
+                alerts.append(alert)
             line = {
                 "article": result.article,
                 "entities": result.entities,

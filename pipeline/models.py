@@ -145,6 +145,18 @@ class WatchlistHit:
 
 
 @dataclass(frozen=True, slots=True)
+class Source:
+    """One article behind an alert."""
+
+    article_id: str
+    title: str
+    url: str | None
+    published_at: str | None
+    score: float
+    revision: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class Flow:
     """Something (arms, troops) moving from a supplier to a recipient country."""
 
@@ -171,6 +183,37 @@ class Alert:
     flows: tuple[Flow, ...]
     quantities: tuple[str, ...]
     rule_version: str
+    status: str = "new"
+    revision: int = 1
+    sources: tuple[Source, ...] = ()
+    first_seen_at: str | None = None
+    updated_at: str | None = None
+    duplicate_of: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Alert:
+        return cls(
+            alert_id=str(d["alert_id"]),
+            article_id=str(d["article_id"]),
+            title=str(d["title"]),
+            url=d.get("url"),
+            published_at=d.get("published_at"),
+            event_types=tuple(str(t) for t in d["event_types"]),
+            countries=tuple(str(c) for c in d["countries"]),
+            watchlist=tuple(WatchlistHit(**w) for w in d["watchlist"]),
+            score=float(d["score"]),
+            severity=str(d["severity"]),
+            evidence=tuple(Evidence(**e) for e in d["evidence"]),
+            flows=tuple(Flow(**f) for f in d["flows"]),
+            quantities=tuple(str(q) for q in d["quantities"]),
+            rule_version=str(d["rule_version"]),
+            status=str(d.get("status", "new")),
+            revision=int(d.get("revision", 1)),
+            sources=tuple(Source(**x) for x in d.get("sources", ())),
+            first_seen_at=d.get("first_seen_at"),
+            updated_at=d.get("updated_at"),
+            duplicate_of=d.get("duplicate_of"),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,21 @@ def load_tagger_data() -> TaggerData:
     return TaggerData(aliases, transliteration_table(groups), words)
 
 
+def sanctioned_jurisdictions(settings: Settings) -> frozenset[str]:
+    """Every target of the regimes table (``NEWSFLOW_REGIMES``)."""
+    regimes = _toml(settings.regimes)
+    try:
+        return frozenset(t.upper() for r in regimes["regime"] for t in r["targets"])
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise FatalError(f"invalid regimes table {settings.regimes}: {exc!r}") from exc
+
+
+def pipeline_topics(settings: Settings) -> tuple[str, ...]:
+    """Every topic the pipeline uses, the per-country alert topics included."""
+    countries = settings.alert_countries(sanctioned_jurisdictions(settings))
+    return settings.all_topics + tuple(settings.country_topic(c) for c in countries)
+
+
 def build_stages(settings: Settings) -> Stages:
     """Load every data file named by the settings and build the stage objects."""
     watchlist = load_watchlist(settings.watchlists)

@@ -34,6 +34,9 @@ class Settings:
     topic_deadletter: str = "news.deadletter"
     topic_watchlist: str = "news.watchlist"
     topic_dedupe: str = "news.articles.dedupe"
+    topic_alert_candidates: str = "news.alerts.candidates"
+    alert_country_topics: str = "sanctioned"
+    alert_update_window_hours: float = 48.0
     dedupe_partitions: int = 1
     dedupe_window_hours: float = 72.0
     dedupe_threshold: float = 0.8
@@ -101,12 +104,27 @@ class Settings:
             self.topic_deadletter,
             self.topic_watchlist,
             self.topic_dedupe,
+            self.topic_alert_candidates,
         )
 
     @property
     def topic_configs(self) -> dict[str, dict[str, str]]:
         """Broker-side configuration of the topics that need one."""
         return {self.topic_watchlist: {"cleanup.policy": "compact"}}
+
+    def country_topic(self, country: str) -> str:
+        """The per-country alert topic: ``news.alerts.sanctions.kp``."""
+        return f"{self.topic_alerts}.{country.lower()}"
+
+    def alert_countries(self, sanctioned: frozenset[str]) -> tuple[str, ...]:
+        """Countries with their own alert topic (``NEWSFLOW_ALERT_COUNTRY_TOPICS``):
+        ``sanctioned`` (every sanctioned jurisdiction), ``none``, or a comma list."""
+        value = self.alert_country_topics.strip().lower()
+        if value == "none":
+            return ()
+        if value == "sanctioned":
+            return tuple(sorted(sanctioned))
+        return tuple(sorted({c.strip().upper() for c in value.split(",") if c.strip()}))
 
     def partitions_of(self, topic: str) -> int:
         """Partitions the project creates ``topic`` with."""
@@ -122,7 +140,12 @@ _INT_FIELDS = {
     "watchlist_max_age",
     "dedupe_partitions",
 }
-_FLOAT_FIELDS = {"lag_interval", "dedupe_window_hours", "dedupe_threshold"}
+_FLOAT_FIELDS = {
+    "lag_interval",
+    "dedupe_window_hours",
+    "dedupe_threshold",
+    "alert_update_window_hours",
+}
 _PATH_FIELDS = {"rules", "regimes", "data_dir"}
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.errors import FatalError
-from pipeline.models import Alert, Entity, Evidence, Flow, TaggedArticle, WatchlistHit
+from pipeline.models import Alert, Entity, Evidence, Flow, Source, TaggedArticle, WatchlistHit
 
 EVENT_TYPES = (
     "arms_transfer",
@@ -122,8 +122,9 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             window = ev.get("window", "adjacent")
             if window not in ("adjacent", "sentence"):
                 raise FatalError(f"{code}: window must be 'adjacent' or 'sentence'")
-            events.append(EventRule(code, float(ev["weight"]), ev["requires"], compiled,
-                                    window == "sentence"))
+            events.append(
+                EventRule(code, float(ev["weight"]), ev["requires"], compiled, window == "sentence")
+            )
         ctx = rules["context"]
         sev = rules["severity"]
         sanctioned = frozenset(t.upper() for r in regimes["regime"] for t in r["targets"])
@@ -287,6 +288,8 @@ def flag(tagged: TaggedArticle, rules: RuleSet) -> Alert | None:
         flows=flows,
         quantities=quantities,
         rule_version=rules.version,
+        sources=(Source(article.id, article.title, article.url, article.published_at, score),),
+        duplicate_of=article.duplicate_of,
     )
 
 
@@ -323,7 +326,12 @@ def _noisy_or(values: list[float]) -> float:
 
 
 def _severity(score: float, rules: RuleSet) -> str:
-    for name, threshold in rules.severity:
+    return severity_of(score, rules.severity)
+
+
+def severity_of(score: float, thresholds: tuple[tuple[str, float], ...]) -> str:
+    """``critical``/``high``/``medium`` by the first threshold reached, else ``low``."""
+    for name, threshold in thresholds:
         if score >= threshold:
             return name
     return "low"

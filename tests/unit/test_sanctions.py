@@ -121,3 +121,178 @@ def test_rules_with_a_bad_pattern_or_unknown_code_stop_start_up(settings: Settin
         build_ruleset(broken, regimes)
     with pytest.raises(FatalError, match="invalid rules"):
         build_ruleset({"event": []}, regimes)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "title", "body"),
+    [
+        (
+            "arms_transfer",
+            "Shells shipped",
+            "Pyongyang shipped artillery shells to Russia, officials said.",
+        ),
+        (
+            "military_cooperation",
+            "Drills",
+            "Russia and Iran held joint naval drills in the Gulf of Oman on Monday.",
+        ),
+        (
+            "troop_deployment",
+            "Troops",
+            "North Korea has deployed thousands of soldiers to Russia's Kursk region.",
+        ),
+        (
+            "sanctions_designation",
+            "Listings",
+            "The Treasury Department designated six companies for supplying Iran's drone program.",
+        ),
+        (
+            "sanctions_evasion",
+            "Tankers",
+            "The tankers used ship-to-ship transfers to hide Iranian oil, investigators said.",
+        ),
+        (
+            "export_control",
+            "Chips",
+            "Prosecutors said the men smuggled semiconductors to "
+            "Russian arms makers through Armenia.",
+        ),
+        (
+            "asset_freeze",
+            "Freeze",
+            "Germany froze assets of a Russian oligarch worth 2 billion euros.",
+        ),
+        (
+            "financial_sanctions",
+            "Banks",
+            "The EU cut seven Russian banks off from SWIFT on Wednesday.",
+        ),
+        (
+            "proliferation",
+            "Test",
+            "North Korea test-fired an intercontinental ballistic missile into the sea.",
+        ),
+        (
+            "cyber_theft",
+            "Heist",
+            "North Korean hackers stole $600 million in cryptocurrency from a gaming network.",
+        ),
+        (
+            "un_sanctions_action",
+            "Veto",
+            "Russia vetoed a Security Council resolution on sanctions against North Korea.",
+        ),
+        (
+            "trade_embargo",
+            "Ban",
+            "Canada imposed an embargo on Russian steel and banned "
+            "imports of aluminium from Russia.",
+        ),
+    ],
+)
+def test_each_event_type_fires_on_its_own_language(
+    stages: Stages, event_type: str, title: str, body: str
+) -> None:
+    alert = _flag(stages, title, body + " " + body.replace("said", "added"))
+    assert alert is not None
+    assert event_type in alert.event_types
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("Club fined", "UEFA sanctioned the Russian club after crowd trouble at the match."),
+        ("Doping", "Russian sprinters were sanctioned by the anti-doping agency for missed tests."),
+        (
+            "Penalty",
+            "The Securities and Exchange Commission sanctioned the Iranian-born "
+            "broker for insider trading.",
+        ),
+        (
+            "Suspension",
+            "The party's disciplinary committee sanctioned two members who visited Russia.",
+        ),
+        (
+            "Budget",
+            "The state government sanctioned Rs 34 crore for new hospitals, with "
+            "equipment bought from Russia.",
+        ),
+        ("Event", "The officially sanctioned race in Minsk drew 5,000 runners."),
+        (
+            "Background",
+            "Russia, under Western sanctions since 2022, reported record wheat exports to Egypt.",
+        ),
+        ("Arms deal", "Poland bought K2 tanks from South Korea amid tensions with Russia."),
+    ],
+)
+def test_hard_negative_patterns_stay_quiet(stages: Stages, title: str, body: str) -> None:
+    assert _flag(stages, title, body) is None
+
+
+def test_calls_for_sanctions_weigh_less_than_sanctions_imposed(stages: Stages) -> None:
+    imposed = _flag(stages, "Sanctions", "The EU imposed sanctions on Belarusian officials.")
+    called = _flag(stages, "Sanctions", "Lawmakers called for sanctions on Belarusian officials.")
+    assert imposed is not None
+    assert called is None or called.score < imposed.score
+
+
+def test_sanctions_relief_is_flagged_as_a_change_of_sanctions_status(stages: Stages) -> None:
+    alert = _flag(
+        stages,
+        "Treasury approves license for oil output in Venezuela",
+        "The Treasury issued a general license allowing a company to pump oil in "
+        "Venezuela, easing sanctions on the state oil firm.",
+    )
+    assert alert is not None
+    assert alert.event_types == ("sanctions_designation",)
+    assert any(e.rule == "sanctions_designation/sanctions-relief" for e in alert.evidence)
+
+
+def test_merge_updates_the_alert_of_the_same_actors_and_event() -> None:
+    from dataclasses import replace
+
+    from pipeline.models import Source
+    from pipeline.stages.alerts import actor_key, merge
+
+    def alert(article_id: str, types: tuple[str, ...], countries: tuple[str, ...]) -> Alert:
+        return Alert(
+            f"alert-{article_id}",
+            article_id,
+            "T",
+            None,
+            None,
+            types,
+            countries,
+            (),
+            0.7,
+            "medium",
+            (),
+            (),
+            (),
+            "v",
+            sources=(Source(article_id, "T", None, None, 0.7),),
+        )
+
+    sev = (("critical", 0.95), ("high", 0.85), ("medium", 0.7))
+    sanctioned = frozenset({"KP", "RU"})
+    a = alert("a", ("arms_transfer",), ("KP", "RU", "US"))
+    assert actor_key(a, sanctioned) == "KP,RU"
+    first, state = merge([], a, now=0.0, window_seconds=3600, severity_thresholds=sev)
+    assert (first.status, first.revision, first.alert_id) == ("new", 1, "alert-a")
+    b = replace(
+        alert("b", ("arms_transfer", "troop_deployment"), ("RU", "KP")),
+        score=0.9,
+        sources=(Source("b", "T", None, None, 0.9),),
+    )
+    second, state = merge(state, b, now=60.0, window_seconds=3600, severity_thresholds=sev)
+    assert (second.status, second.revision, second.alert_id) == ("update", 2, "alert-a")
+    assert [s.article_id for s in second.sources] == ["a", "b"]
+    assert second.severity == "high"
+    replay, state = merge(state, b, now=90.0, window_seconds=3600, severity_thresholds=sev)
+    assert replay == second
+    other = alert("c", ("cyber_theft",), ("KP", "RU"))
+    third, state = merge(state, other, now=120.0, window_seconds=3600, severity_thresholds=sev)
+    assert (third.status, third.alert_id) == ("new", "alert-c")
+    late = alert("d", ("arms_transfer",), ("KP", "RU"))
+    fourth, _ = merge(state, late, now=60.0 + 7200, window_seconds=3600, severity_thresholds=sev)
+    assert (fourth.status, fourth.alert_id) == ("new", "alert-d")

@@ -22,6 +22,7 @@ def test_defaults_without_environment() -> None:
         "news.deadletter",
         "news.watchlist",
         "news.articles.dedupe",
+        "news.alerts.candidates",
     )
     assert s.topic_partitions == 6
     assert s.metrics_port == 9108
