@@ -354,11 +354,16 @@ async def _handle(
         return
     if result.value is not None:
         # Awaiting the delivery futures: the outputs are on the broker before we move on.
-        futures = [await out.send(key=result.key, value=result.value)]
+        # Every derived record keeps the input's Kafka timestamp, so the routed alert's
+        # timestamp is the time the article was published to the input topic.
+        ts = getattr(message, "timestamp", None) or None
+        futures = [await out.send(key=result.key, value=result.value, timestamp=ts)]
         for name in result.also:
             if topic_named is None:
                 raise RuntimeError(f"{stage}: a step with extra topics needs topic_named")
-            futures.append(await topic_named(name).send(key=result.key, value=result.value))
+            futures.append(
+                await topic_named(name).send(key=result.key, value=result.value, timestamp=ts)
+            )
         for future in futures:
             await future
     metrics.STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)

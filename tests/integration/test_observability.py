@@ -113,7 +113,7 @@ def _values(result: list[dict[str, Any]]) -> list[float]:
 def test_throughput_latency_and_lag_series_have_data(observed: tuple[Env, str]) -> None:
     _, url = observed
     rates = _values(query(url, "sum by (stage) (rate(newsflow_messages_total[30s]))"))
-    assert len(rates) == 4  # normalize, dedupe, tag, flag
+    assert len(rates) == 5  # normalize, dedupe, tag, flag, route
     assert all(r > 0 for r in rates)
     p99 = _values(
         query(
