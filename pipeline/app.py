@@ -19,7 +19,7 @@ import base64
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Any
 import faust
 import orjson
 from aiokafka.errors import KafkaError
+from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from pipeline import logs, metrics
 from pipeline.chain import run_normalize
@@ -37,6 +38,7 @@ from pipeline.errors import RejectedMessage, SchemaViolation
 from pipeline.kafka import LagProbe, follow_from_start
 from pipeline.models import Alert, DeadLetter, NormalizedArticle
 from pipeline.resources import LiveWatchlist, Stages
+from pipeline.security import ssl_context
 from pipeline.settings import Settings
 from pipeline.stages.alerts import actor_key, merge
 from pipeline.stages.dedupe import from_hex, signature, to_hex
@@ -61,10 +63,47 @@ class Output:
 StageStep = Callable[[bytes, Any], Output]
 
 
+class _IdempotentProducer(faust_aiokafka.Producer):
+    """faust's aiokafka producer with idempotence on (faust enables it only inside
+    transactions): broker-side deduplication of retried sends, acks=all."""
+
+    def _settings_extra(self) -> Mapping[str, Any]:
+        return {"acks": "all", "enable_idempotence": True}
+
+
+class _IdempotentTransport(faust_aiokafka.Transport):
+    Producer = _IdempotentProducer
+
+
+class _App(faust.App):
+    def _new_transport(self) -> Any:
+        return _IdempotentTransport(self.conf.broker_consumer, self)
+
+    def _new_producer_transport(self) -> Any:
+        return _IdempotentTransport(self.conf.broker_producer, self)
+
+
+def faust_credentials(settings: Settings) -> Any:
+    """The ``broker_credentials`` for faust from the security settings; ``None`` if plain."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = ssl_context(settings)
+    if protocol == "SSL":
+        return faust.SSLCredentials(context)
+    return faust.SASLCredentials(
+        username=settings.kafka_sasl_username,
+        password=settings.kafka_sasl_password.reveal(),
+        ssl_context=context,
+        mechanism=settings.kafka_sasl_mechanism,
+    )
+
+
 def create_app(settings: Settings, stages: Stages) -> faust.App:
     """Build the faust app: one agent per stage, the dedupe table, the watchlist and lag tasks."""
-    app = faust.App(
+    app = _App(
         settings.app_id,
+        broker_credentials=faust_credentials(settings),
         broker=settings.broker_url,
         value_serializer="raw",
         key_serializer="raw",

@@ -96,10 +96,14 @@ def topics_list() -> None:
     """List the pipeline's topics and whether they exist."""
     from aiokafka.admin import AIOKafkaAdminClient
 
+    from pipeline.security import aiokafka_security
+
     settings = _settings()
 
     async def run() -> set[str]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=settings.kafka_bootstrap, **aiokafka_security(settings)
+        )
         await admin.start()
         try:
             return set(await admin.list_topics())

@@ -17,6 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import TopicPartition
 
+from pipeline.security import aiokafka_security
 from pipeline.settings import Settings
 
 
@@ -32,7 +33,9 @@ class Record:
 
 async def create_topics(settings: Settings, names: Iterable[str]) -> dict[str, str]:
     """Create the topics that do not exist yet; returns ``{name: "created"|"exists"}``."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap, **aiokafka_security(settings)
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -71,6 +74,7 @@ def producer(settings: Settings) -> AIOKafkaProducer:
     """An idempotent producer waiting for all in-sync replicas (acks=all)."""
     return AIOKafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap,
+        **aiokafka_security(settings),
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
@@ -110,6 +114,7 @@ async def follow_from_start(
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=settings.kafka_bootstrap,
+        **aiokafka_security(settings),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -150,10 +155,13 @@ class LagProbe:
         self._consumer: AIOKafkaConsumer | None = None
 
     async def start(self) -> None:
-        self._admin = AIOKafkaAdminClient(bootstrap_servers=self._settings.kafka_bootstrap)
+        self._admin = AIOKafkaAdminClient(
+            bootstrap_servers=self._settings.kafka_bootstrap, **aiokafka_security(self._settings)
+        )
         await self._admin.start()
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=self._settings.kafka_bootstrap,
+            **aiokafka_security(self._settings),
             group_id=None,
             enable_auto_commit=False,
         )
@@ -195,6 +203,7 @@ async def tail(
     consumer = AIOKafkaConsumer(
         topic,
         bootstrap_servers=settings.kafka_bootstrap,
+        **aiokafka_security(settings),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",

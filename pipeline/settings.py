@@ -21,6 +21,36 @@ def _split_paths(value: str) -> tuple[Path, ...]:
     return tuple(Path(p) for p in value.split(os.pathsep) if p.strip())
 
 
+class Secret:
+    """A value that must not be shown: its repr and str hide it; ``reveal()`` returns it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every tunable of the pipeline. Build with :meth:`from_env`."""
@@ -56,6 +86,15 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / ".local" / "worker"
     watchlist_max_age: int = 7 * 24 * 3600
     lag_interval: float = 5.0
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "PLAIN"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: Secret = field(default_factory=lambda: Secret(""))
+    kafka_ssl_cafile: str = ""
+    kafka_ssl_certfile: str = ""
+    kafka_ssl_keyfile: str = ""
+    kafka_ssl_key_password: Secret = field(default_factory=lambda: Secret(""))
+    fault_marker: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +125,14 @@ class Settings:
             raise FatalError("NEWSFLOW_MAX_MESSAGE_BYTES must be at least 1024")
         if not 0 < self.dedupe_threshold <= 1 or self.dedupe_partitions < 1:
             raise FatalError("NEWSFLOW_DEDUPE_THRESHOLD must be in (0, 1], partitions >= 1")
+        if self.kafka_security_protocol not in _SECURITY_PROTOCOLS:
+            raise FatalError(
+                f"NEWSFLOW_KAFKA_SECURITY_PROTOCOL must be one of {_SECURITY_PROTOCOLS}"
+            )
+        if self.kafka_sasl_mechanism not in _SASL_MECHANISMS:
+            raise FatalError(f"NEWSFLOW_KAFKA_SASL_MECHANISM must be one of {_SASL_MECHANISMS}")
+        if self.kafka_security_protocol.startswith("SASL") and not self.kafka_sasl_username:
+            raise FatalError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and _PASSWORD")
         if self.log_format not in {"auto", "json", "console"}:
             raise FatalError("NEWSFLOW_LOG_FORMAT must be auto, json or console")
 
@@ -126,6 +173,9 @@ class Settings:
             return tuple(sorted(sanctioned))
         return tuple(sorted({c.strip().upper() for c in value.split(",") if c.strip()}))
 
+    def uses_tls(self) -> bool:
+        return self.kafka_security_protocol in ("SSL", "SASL_SSL")
+
     def partitions_of(self, topic: str) -> int:
         """Partitions the project creates ``topic`` with."""
         return self.dedupe_partitions if topic == self.topic_dedupe else self.topic_partitions
@@ -147,6 +197,7 @@ _FLOAT_FIELDS = {
     "alert_update_window_hours",
 }
 _PATH_FIELDS = {"rules", "regimes", "data_dir"}
+_SECRET_FIELDS = {"kafka_sasl_password", "kafka_ssl_key_password"}
 
 
 def _parse(name: str, raw: str) -> object:
@@ -158,4 +209,6 @@ def _parse(name: str, raw: str) -> object:
         return Path(raw)
     if name == "watchlists":
         return _split_paths(raw)
+    if name in _SECRET_FIELDS:
+        return Secret(raw)
     return raw
