@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, MutableMapping
@@ -258,6 +259,9 @@ async def _measure_lag(app: faust.App, settings: Settings, sources: set[str]) ->
 
 
 _SWEEP_SECONDS = 600.0
+# A dead letter keeps the original bytes up to this size; a larger original (an input
+# refused as too large) keeps its first part, its size and its SHA-256.
+MAX_DEADLETTER_ORIGINAL = 512 * 1024
 
 
 def _newest_mtime(paths: tuple[Path, ...]) -> float:
@@ -286,6 +290,10 @@ class _Steps:
 
     def normalize(self, value: bytes, message: Any) -> Output:
         metrics.BYTES_IN.inc(len(value))
+        if self.settings.fault_marker and self.settings.fault_marker.encode() in value:
+            # Fault drills only (NEWSFLOW_FAULT_MARKER, off by default): a stage that
+            # raises unexpectedly, to show such input is dead-lettered and work goes on.
+            raise RuntimeError("fault injection: input carries the configured fault marker")
         article = run_normalize(value, self.settings, _timestamp_ms(message))
         sig = signature(article.body)
         # Keyed by the first min-hash: near-duplicates meet in one partition with a
@@ -418,6 +426,8 @@ async def _dead_letter(
     deadletter: Any, stage: str, reason: str, error: str, *, message: Any, value: bytes
 ) -> None:
     key = message.key if isinstance(message.key, bytes) else None
+    digest = hashlib.sha256(value).hexdigest()
+    truncated = len(value) > MAX_DEADLETTER_ORIGINAL
     record = DeadLetter(
         stage=stage,
         reason=reason,
@@ -427,8 +437,10 @@ async def _dead_letter(
         offset=message.offset,
         timestamp_ms=_timestamp_ms(message),
         key_b64=base64.b64encode(key).decode() if key is not None else None,
-        original_b64=base64.b64encode(value).decode(),
+        original_b64=base64.b64encode(value[:MAX_DEADLETTER_ORIGINAL]).decode(),
         original_size=len(value),
+        original_sha256=digest,
+        original_truncated=truncated,
         failed_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
     )
     metrics.DEADLETTERS.labels(stage, reason).inc()

@@ -337,6 +337,60 @@ def process(paths: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
+@cli.command("replay-deadletters")
+@click.option(
+    "--reason",
+    "reasons",
+    multiple=True,
+    help="Only letters whose reason starts with this (repeatable).",
+)
+@click.option("--stage", "stages_", multiple=True, help="Only letters from this stage.")
+@click.option(
+    "--since",
+    default=None,
+    help="Only letters that failed at or after this time (ISO 8601, UTC if no zone).",
+)
+@click.option("--dry-run", is_flag=True, help="Count what would be replayed; send nothing.")
+@click.option(
+    "--to",
+    "target",
+    default=None,
+    help="Topic to publish to (default: the topic each letter failed on).",
+)
+def replay_deadletters(
+    reasons: tuple[str, ...],
+    stages_: tuple[str, ...],
+    since: str | None,
+    dry_run: bool,
+    target: str | None,
+) -> None:
+    """Re-publish dead-lettered originals (after a fix) with their original keys."""
+    from pipeline.deadletters import count, select_for_replay
+    from pipeline.kafka import publish as send
+    from pipeline.kafka import read_to_end
+
+    settings = _settings()
+    try:
+        records = asyncio.run(read_to_end(settings, settings.topic_deadletter))
+        plan = select_for_replay(
+            [r.value for r in records], reasons=reasons, stages=stages_, since=since
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{len(records)} dead letter(s); {count(plan)} match; "
+        f"{plan.truncated} cannot be replayed (original truncated); "
+        f"{plan.unreadable} unreadable"
+    )
+    for source, batch in sorted(plan.replay.items()):
+        topic = target or source
+        if dry_run:
+            click.echo(f"dry run: would replay {len(batch)} to {topic}")
+            continue
+        sent = asyncio.run(send(settings, list(batch), topic))
+        click.echo(f"replayed {sent} to {topic}")
+
+
 @cli.command("eval")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

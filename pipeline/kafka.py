@@ -189,6 +189,46 @@ class LagProbe:
         return out
 
 
+async def read_to_end(settings: Settings, topic: str) -> list[Record]:
+    """Every record of ``topic`` from its beginning up to its end at the time of the call."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        **aiokafka_security(settings),
+    )
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            await consumer._client.force_metadata_update()  # a topic just created
+            partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        records: list[Record] = []
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        while remaining:
+            batch = await consumer.getmany(*remaining, timeout_ms=1000)
+            for tp, messages in batch.items():
+                for m in messages:
+                    if m.offset < ends[tp]:
+                        records.append(
+                            Record(
+                                m.topic, m.partition, m.offset, m.timestamp, m.key, m.value or b""
+                            )
+                        )
+            for tp in list(remaining):
+                if await consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+        return records
+    finally:
+        await consumer.stop()
+
+
 async def tail(
     settings: Settings,
     topic: str,

@@ -231,3 +231,5 @@ class DeadLetter:
     original_b64: str
     original_size: int
     failed_at: str
+    original_sha256: str = ""
+    original_truncated: bool = False
