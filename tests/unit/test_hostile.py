@@ -24,13 +24,12 @@ def test_the_corpus_has_at_least_25_cases() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_hostile_input_is_handled(stages: Stages, case: Case) -> None:
-    try:
-        result = run_chain(case.raw, stages, SETTINGS)
-    except RejectedMessage as exc:
-        assert case.verdict == "dead", f"rejected: {exc.reason}"
-        assert exc.reason == case.reason
+    if case.verdict == "dead":
+        with pytest.raises(RejectedMessage) as info:
+            run_chain(case.raw, stages, SETTINGS)
+        assert info.value.reason == case.reason
         return
-    assert case.verdict == "ok", f"processed, expected {case.reason}"
+    result = run_chain(case.raw, stages, SETTINGS)
     doc = orjson.loads(
         orjson.dumps(
             {
@@ -64,7 +63,9 @@ def test_fuzz_the_whole_chain_never_raises_anything_but_a_rejection(
     try:
         result = run_chain(raw, stages, SETTINGS)
     except RejectedMessage as exc:
-        assert exc.reason
+        reason, result = exc.reason, None
+    if result is None:
+        assert reason.split(".")[0] in {"decode", "input", "schema"}
         return
     text = result.article.text
     for e in result.entities:
