@@ -105,6 +105,7 @@ class Worker:
 
     def __init__(self, env: Env, name: str = "worker") -> None:
         self.env = env
+        self.env_vars = dict(env.vars)  # what this worker was started with
         self.log = env.workdir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -112,7 +113,7 @@ class Worker:
         with self.log.open("ab") as fh:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "pipeline", "worker"],
-                env=self.env.vars,
+                env=self.env_vars,
                 cwd=PROJECT_ROOT,
                 stdout=fh,
                 stderr=subprocess.STDOUT,
@@ -155,10 +156,12 @@ def worker(pipeline_env: Env) -> Iterator[Worker]:
     w.stop()
 
 
-async def _consume(topic: str, want: int, timeout: float, settle: float) -> list[object]:
+async def _consume(
+    topic: str, want: int, timeout: float, settle: float, bootstrap: str
+) -> list[object]:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=BOOTSTRAP,
+        bootstrap_servers=bootstrap,
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -181,7 +184,13 @@ async def _consume(topic: str, want: int, timeout: float, settle: float) -> list
     return records
 
 
-def consume(topic: str, want: int = 1, timeout: float = 30, settle: float = 2.0) -> list[object]:
+def consume(
+    topic: str,
+    want: int = 1,
+    timeout: float = 30,
+    settle: float = 2.0,
+    bootstrap: str = BOOTSTRAP,
+) -> list[object]:
     """Every record on ``topic`` once at least ``want`` arrived and ``settle`` s passed quietly,
     or whatever arrived by ``timeout``."""
-    return asyncio.run(_consume(topic, want, timeout, settle))
+    return asyncio.run(_consume(topic, want, timeout, settle, bootstrap))

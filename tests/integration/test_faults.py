@@ -1,0 +1,286 @@
+"""Fault tests against real brokers: a few thousand articles with ids, a fault in the
+middle, then every input id must be accounted for on the output topics (processed or
+dead-lettered); duplicates are counted (at-least-once allows them, loss is never allowed).
+
+Each test prints a line of the README's fault table: fault, sent, processed,
+dead-lettered, lost, duplicates, recovery time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from pipeline.kafka import publish
+from pipeline.settings import PROJECT_ROOT
+from tests.bench.corpus import articles
+from tests.integration.conftest import Env, Worker, free_port, make_env
+from tests.integration.conftest import consume as consume_from
+
+COUNT = 2000
+
+
+def _all(env: Env, topic: str, timeout: float) -> list[Any]:
+    """Every record on ``topic`` of the env's own broker."""
+    return consume_from(
+        topic, want=10**9, timeout=timeout, settle=0, bootstrap=env.settings.kafka_bootstrap
+    )
+
+
+KAFKA_SH = PROJECT_ROOT / "deploy" / "local" / "kafka.sh"
+
+
+@dataclass
+class Tally:
+    fault: str
+    sent: int
+    processed: int
+    dead: int
+    lost: int
+    duplicates: int
+    recovery_s: float
+
+    def line(self) -> str:
+        return (
+            f"| {self.fault} | {self.sent} | {self.processed} | {self.dead} | {self.lost} "
+            f"| {self.duplicates} | {self.recovery_s:.1f} s |"
+        )
+
+
+def _inputs(n: int = COUNT, bad_every: int = 100) -> tuple[list[tuple[bytes, bytes]], set[str]]:
+    """``n`` articles with ids ``f-<i>``; every ``bad_every``-th one is not JSON."""
+    records: list[tuple[bytes, bytes]] = []
+    for i, raw in enumerate(articles(n, seed=23)):
+        key = f"f-{i}".encode()
+        if i % bad_every == 7:
+            records.append((key, b"broken {" + key))
+        else:
+            doc = orjson.loads(raw)
+            doc["id"] = key.decode()
+            records.append((key, orjson.dumps(doc)))
+    return records, {k.decode() for k, _ in records}
+
+
+def _count_normalized(env: Env) -> int:
+    return len(_all(env, env.settings.topic_normalized, 2))
+
+
+def _account(env: Env, ids: set[str], fault: str, recovery_s: float) -> Tally:
+    normalized = _all(env, env.settings.topic_normalized, 8)
+    tagged = _all(env, env.settings.topic_tagged, 8)
+    dead = _all(env, env.settings.topic_deadletter, 5)
+    processed = Counter(orjson.loads(r.value)["id"] for r in normalized)
+    tagged_ids = {orjson.loads(r.value)["article"]["id"] for r in tagged}
+    dead_ids = {r.key.decode() for r in dead if r.key}
+    missing_downstream = set(processed) - tagged_ids
+    assert not missing_downstream, f"normalized but never tagged: {sorted(missing_downstream)[:5]}"
+    lost = ids - set(processed) - dead_ids
+    return Tally(
+        fault,
+        len(ids),
+        len(set(processed) & ids),
+        len(dead_ids & ids),
+        len(lost),
+        sum(c - 1 for c in processed.values()),
+        recovery_s,
+    )
+
+
+def _wait_accounted(env: Env, ids: set[str], timeout: float) -> float:
+    """Seconds until every id is on the normalized or dead-letter topic, and every
+    normalized one on the tagged topic too."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        normalized = _all(env, env.settings.topic_normalized, 3)
+        tagged = _all(env, env.settings.topic_tagged, 2)
+        dead = _all(env, env.settings.topic_deadletter, 1)
+        done = {orjson.loads(r.value)["id"] for r in normalized}
+        tagged_ids = {orjson.loads(r.value)["article"]["id"] for r in tagged}
+        failed = {r.key.decode() for r in dead if r.key}
+        if ids <= done | failed and done <= tagged_ids:
+            return time.monotonic() - started
+        time.sleep(1)
+    raise AssertionError(f"not every input was accounted for within {timeout} s")
+
+
+def _wait_progress(env: Env, at_least: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _count_normalized(env) >= at_least:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"fewer than {at_least} articles processed in {timeout} s")
+
+
+def _publish(env: Env, records: list[tuple[bytes, bytes]]) -> None:
+    assert asyncio.run(publish(env.settings, records)) == len(records)
+
+
+def _report(tally: Tally) -> None:
+    print(tally.line())
+    assert tally.lost == 0, tally
+    assert tally.processed + tally.dead == tally.sent
+
+
+@pytest.fixture
+def fresh_env(broker: str, tmp_path: Path) -> Env:
+    env = make_env(broker, tmp_path)
+    assert env.run_cli("topics", "create").returncode == 0
+    return env
+
+
+def test_sigkill_mid_stream_then_restart_loses_nothing(fresh_env: Env) -> None:
+    records, ids = _inputs()
+    worker = Worker(fresh_env, "w1")
+    worker.start()
+    _publish(fresh_env, records)
+    _wait_progress(fresh_env, COUNT // 4)
+    assert worker.proc is not None
+    worker.proc.send_signal(signal.SIGKILL)
+    worker.proc.wait(10)
+    restarted = Worker(fresh_env, "w1-again")
+    started = time.monotonic()
+    restarted.start()
+    try:
+        _wait_accounted(fresh_env, ids, 180)
+        _report(_account(fresh_env, ids, "worker SIGKILL, restarted", time.monotonic() - started))
+    finally:
+        restarted.stop()
+
+
+def test_sigterm_mid_stream_exits_cleanly_and_hands_back_work(fresh_env: Env) -> None:
+    records, ids = _inputs()
+    worker = Worker(fresh_env, "w1")
+    worker.start()
+    _publish(fresh_env, records)
+    _wait_progress(fresh_env, COUNT // 4)
+    assert worker.proc is not None
+    stopping = time.monotonic()
+    worker.proc.send_signal(signal.SIGTERM)
+    code = worker.proc.wait(60)
+    stop_s = time.monotonic() - stopping
+    assert code == 0
+    assert stop_s < 30
+    restarted = Worker(fresh_env, "w1-again")
+    started = time.monotonic()
+    restarted.start()
+    try:
+        _wait_accounted(fresh_env, ids, 180)
+        tally = _account(
+            fresh_env,
+            ids,
+            f"worker SIGTERM (exit 0 in {stop_s:.1f} s), restarted",
+            time.monotonic() - started,
+        )
+        _report(tally)
+    finally:
+        restarted.stop()
+
+
+def _metrics(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+        return resp.read().decode()
+
+
+def _assigned(port: int, topic: str) -> set[int]:
+    pattern = re.compile(
+        rf'newsflow_consumer_lag\{{partition="(\d+)",topic="{re.escape(topic)}"\}}'
+    )
+    return {int(m.group(1)) for m in pattern.finditer(_metrics(port))}
+
+
+def test_two_workers_split_partitions_and_one_takes_over(broker: str, tmp_path: Path) -> None:
+    env = make_env(broker, tmp_path, NEWSFLOW_LAG_INTERVAL="1")
+    assert env.run_cli("topics", "create").returncode == 0
+    records, ids = _inputs()
+    w1 = Worker(env, "w1")
+    w1.start()
+    env.vars["NEWSFLOW_METRICS_PORT"] = str(free_port())
+    env.vars["NEWSFLOW_DATA_DIR"] = str(tmp_path / "data-2")
+    w2 = Worker(env, "w2")
+    w2.start()
+    ports = (int(w1.env_vars["NEWSFLOW_METRICS_PORT"]), int(env.vars["NEWSFLOW_METRICS_PORT"]))
+    deadline = time.monotonic() + 60
+    split: tuple[set[int], set[int]] = (set(), set())
+    while time.monotonic() < deadline:
+        split = (
+            _assigned(ports[0], env.settings.topic_raw),
+            _assigned(ports[1], env.settings.topic_raw),
+        )
+        if split[0] and split[1] and not split[0] & split[1]:
+            break
+        time.sleep(1)
+    assert split[0]
+    assert split[1]
+    assert not split[0] & split[1]
+    assert split[0] | split[1] == set(range(env.settings.topic_partitions))
+    _publish(env, records)
+    _wait_progress(env, COUNT // 4)
+    assert w1.proc is not None
+    w1.proc.send_signal(signal.SIGKILL)
+    w1.proc.wait(10)
+    started = time.monotonic()
+    try:
+        _wait_accounted(env, ids, 180)
+        recovery = time.monotonic() - started
+        taken = _assigned(ports[1], env.settings.topic_raw)
+        assert taken == set(range(env.settings.topic_partitions))
+        _report(_account(env, ids, "one of two workers SIGKILLed", recovery))
+    finally:
+        w2.stop()
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A second broker on its own ports, so stopping it disturbs no other test."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "KAFKA_PORT": str(port),
+        "KAFKA_CONTROLLER_PORT": str(free_port()),
+        "NEWSFLOW_LOCAL_DIR": str(tmp_path / "broker"),
+        "KAFKA_HEAP_OPTS": "-Xmx384m",
+    }
+    subprocess.run([str(KAFKA_SH), "start"], env=env, check=True, timeout=120)
+    try:
+        yield f"127.0.0.1:{port}", env
+    finally:
+        subprocess.run([str(KAFKA_SH), "stop"], env=env, check=False, timeout=60)
+
+
+def test_broker_down_for_20_seconds_the_worker_reconnects(
+    own_broker: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    bootstrap, broker_env = own_broker
+    env = make_env(bootstrap, tmp_path / "pipeline")
+    (tmp_path / "pipeline").mkdir(exist_ok=True)
+    assert env.run_cli("topics", "create").returncode == 0
+    records, ids = _inputs()
+    worker = Worker(env, "w1")
+    worker.start()
+    try:
+        _publish(env, records)
+        _wait_progress(env, COUNT // 4)
+        subprocess.run([str(KAFKA_SH), "stop"], env=broker_env, check=True, timeout=60)
+        time.sleep(20)
+        subprocess.run([str(KAFKA_SH), "start"], env=broker_env, check=True, timeout=120)
+        started = time.monotonic()
+        _wait_accounted(env, ids, 240)
+        assert worker.proc is not None
+        assert worker.proc.poll() is None  # the same worker, reconnected by itself
+        _report(_account(env, ids, "broker stopped 20 s, restarted", time.monotonic() - started))
+    finally:
+        worker.stop()
