@@ -83,3 +83,4 @@ clean: kafka-stop prometheus-stop  ## stop the broker and Prometheus, delete loc
 bench: install  ## benchmarks (print figures; JSON under tests/bench/out/)
 	$(BIN)/python -m tests.bench.bench_normalize --json tests/bench/out/normalize.json
 	$(BIN)/python -m tests.bench.bench_tagging --json tests/bench/out/tagging.json
+	$(BIN)/python -m tests.bench.bench_adversarial --json tests/bench/out/adversarial.json

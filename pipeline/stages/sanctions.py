@@ -66,6 +66,30 @@ class EventRule:
     requires: str
     rules: tuple[Rule, ...]
     same_sentence: bool = False
+    anchors: tuple[str, ...] = ()
+
+
+def _anchor_index(events: list[EventRule]) -> re.Pattern[str]:
+    """One pattern over every event's anchor stems (longest first, so that a longer
+    stem is what a match reports)."""
+    stems = sorted({a for e in events for a in e.anchors}, key=len, reverse=True)
+    if not stems:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?=[A-Za-z0-9])\b(?:" + "|".join(map(re.escape, stems)) + ")", re.I)
+
+
+def _anchor_events(events: list[EventRule]) -> dict[str, frozenset[int]]:
+    """anchor stem -> the indices of the events it can start. A stem also stands for every
+    shorter stem it begins with ("sanctions committee" is a "sanction" too), since the
+    index reports only the longest stem at a position."""
+    own: dict[str, set[int]] = {}
+    for i, e in enumerate(events):
+        for a in e.anchors:
+            own.setdefault(a, set()).add(i)
+    return {
+        stem: frozenset(i for other, ids in own.items() if stem.startswith(other) for i in ids)
+        for stem in own
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +108,8 @@ class RuleSet:
     denied: re.Pattern[str]
     quantity: re.Pattern[str]
     events: tuple[EventRule, ...]
+    anchor_index: re.Pattern[str]
+    anchor_events: Mapping[str, frozenset[int]]
     sanctioned: frozenset[str]
     designators: frozenset[str]
 
@@ -92,7 +118,10 @@ def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
     if not patterns:
         return re.compile(r"(?!x)x")  # matches nothing
     try:
-        return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\b", re.I)
+        # The leading look-ahead lets the regex engine skip positions that cannot start a
+        # word quickly: about twice as fast as the bare word boundary on news text.
+        body = "|".join(f"(?:{p})" for p in patterns)
+        return re.compile(r"(?=[A-Za-z0-9])\b(?:" + body + r")\b", re.I)
     except re.error as exc:
         raise FatalError(f"bad pattern in {where}: {exc}") from exc
 
@@ -122,8 +151,16 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             window = ev.get("window", "adjacent")
             if window not in ("adjacent", "sentence"):
                 raise FatalError(f"{code}: window must be 'adjacent' or 'sentence'")
+            anchor_re = tuple(str(a).lower() for a in ev.get("anchors", ()))
             events.append(
-                EventRule(code, float(ev["weight"]), ev["requires"], compiled, window == "sentence")
+                EventRule(
+                    code,
+                    float(ev["weight"]),
+                    ev["requires"],
+                    compiled,
+                    window == "sentence",
+                    anchor_re,
+                )
             )
         ctx = rules["context"]
         sev = rules["severity"]
@@ -145,6 +182,8 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             denied=_alternation(ctx["denied"], "context.denied"),
             quantity=_alternation(ctx["quantity"], "context.quantity"),
             events=tuple(events),
+            anchor_index=_anchor_index(events),
+            anchor_events=_anchor_events(events),
             sanctioned=sanctioned,
             designators=frozenset(c.upper() for c in regimes["designators"]["countries"]),
         )
@@ -222,8 +261,11 @@ def _requirement_met(facts: list[_SentenceFacts], i: int, event: EventRule) -> b
     return requires == "authority" and any(f.authority for f in window)
 
 
-def flag(tagged: TaggedArticle, rules: RuleSet) -> Alert | None:
-    """An alert for the article, or ``None`` when its score stays under ``min_score``."""
+def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> Alert | None:
+    """An alert for the article, or ``None`` when its score stays under ``min_score``.
+
+    ``use_anchors=False`` skips the anchor pre-filter (the tests compare both ways).
+    """
     article = tagged.article
     text = article.text
     spans = article.sentences
@@ -233,9 +275,12 @@ def flag(tagged: TaggedArticle, rules: RuleSet) -> Alert | None:
     weights: dict[str, list[float]] = {}
     for i, (start, end) in enumerate(spans):
         sentence = text[start:end]
-        if rules.negative.search(sentence):
+        candidates = _candidates(sentence, rules) if use_anchors else set(range(len(rules.events)))
+        if not candidates or rules.negative.search(sentence):
             continue
-        for event in rules.events:
+        for index, event in enumerate(rules.events):
+            if index not in candidates:
+                continue
             for rule in event.rules:
                 m = rule.pattern.search(sentence)
                 if m is None or not _requirement_met(facts, i, event):
@@ -291,6 +336,16 @@ def flag(tagged: TaggedArticle, rules: RuleSet) -> Alert | None:
         sources=(Source(article.id, article.title, article.url, article.published_at, score),),
         duplicate_of=article.duplicate_of,
     )
+
+
+def _candidates(sentence: str, rules: RuleSet) -> set[int]:
+    """The events that can match in ``sentence``: those with an anchor word in it (and any
+    event declared without anchors)."""
+    every = frozenset(range(len(rules.events)))
+    found = {i for i, e in enumerate(rules.events) if not e.anchors}
+    for m in rules.anchor_index.finditer(sentence):
+        found |= rules.anchor_events.get(m.group(0).lower(), every)
+    return found
 
 
 def alert_id(article_id: str, rule_version: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
+import orjson
 import pytest
 
 from pipeline.errors import FatalError
@@ -296,3 +297,29 @@ def test_merge_updates_the_alert_of_the_same_actors_and_event() -> None:
     late = alert("d", ("arms_transfer",), ("KP", "RU"))
     fourth, _ = merge(state, late, now=60.0 + 7200, window_seconds=3600, severity_thresholds=sev)
     assert (fourth.status, fourth.alert_id) == ("new", "alert-d")
+
+
+def test_the_anchor_prefilter_never_changes_a_verdict(stages: Stages, seed_bytes: bytes) -> None:
+    """On every corpus the project has, flagging with and without the pre-filter agrees."""
+    from pipeline.chain import run_normalize
+    from pipeline.evaluation import as_input
+    from pipeline.settings import PROJECT_ROOT
+    from tests.bench.corpus import articles
+    from tests.hostile import CASES
+
+    settings = Settings()
+    raws = [seed_bytes, *articles(150, relevant_share=0.6, seed=3), *(c.raw for c in CASES)]
+    raws += [
+        as_input(orjson.loads(line))
+        for line in (PROJECT_ROOT / "seeds" / "eval" / "dev.jsonl").read_bytes().splitlines()
+    ]
+    compared = 0
+    for raw in raws:
+        try:
+            article = run_normalize(raw, settings, None)
+        except Exception:
+            continue
+        tagged = tag_article(stages.tagger, article)
+        assert flag(tagged, stages.rules) == flag(tagged, stages.rules, use_anchors=False)
+        compared += 1
+    assert compared > 200
