@@ -19,7 +19,7 @@ import base64
 import contextlib
 import hashlib
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -114,6 +114,11 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
         topic_replication_factor=settings.topic_replication,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
+        # Batch sends: with idempotence one request is in flight per broker, so without
+        # linger every record would wait a round trip of its own.
+        producer_linger=0.005,
+        producer_max_batch_size=1024 * 1024,
+        producer_max_request_size=4 * 1024 * 1024,
         broker_commit_every=100,
         broker_commit_interval=1.0,
         store="rocksdb://",
@@ -161,32 +166,47 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
     # raw input bytes -> {"article": NormalizedArticle, "sig": MinHash hex} on the dedupe topic
     @app.agent(raw, name="normalize_articles")
     async def normalize_articles(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            await _handle(event, "normalize", steps.normalize, dedupe, deadletter)
+        delivery = _Delivery()
+        async for event in _unacked(stream).events():
+            await _handle(
+                event, "normalize", steps.normalize, dedupe, deadletter, delivery=delivery
+            )
 
     # {"article", "sig"} -> NormalizedArticle JSON, duplicate_of set for syndicated copies
     @app.agent(dedupe, name="dedupe_articles")
     async def dedupe_articles(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            await _handle(event, "dedupe", steps.dedupe, normalized, deadletter)
+        delivery = _Delivery()
+        async for event in _unacked(stream).events():
+            await _handle(event, "dedupe", steps.dedupe, normalized, deadletter, delivery=delivery)
 
     # NormalizedArticle JSON -> TaggedArticle JSON (article + entities)
     @app.agent(normalized, name="tag_entities")
     async def tag_entities(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            await _handle(event, "tag", steps.tag, tagged, deadletter)
+        delivery = _Delivery()
+        async for event in _unacked(stream).events():
+            await _handle(event, "tag", steps.tag, tagged, deadletter, delivery=delivery)
 
     # TaggedArticle JSON -> candidate Alert JSON keyed by its sanctioned actors
     @app.agent(tagged, name="flag_events")
     async def flag_events(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            await _handle(event, "flag", steps.flag, candidates, deadletter)
+        delivery = _Delivery()
+        async for event in _unacked(stream).events():
+            await _handle(event, "flag", steps.flag, candidates, deadletter, delivery=delivery)
 
     # candidate Alert -> new or updated Alert on the alerts topic and per-country topics
     @app.agent(candidates, name="route_alerts")
     async def route_alerts(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            await _handle(event, "route", steps.route, alerts, deadletter, topic_named=topic)
+        delivery = _Delivery()
+        async for event in _unacked(stream).events():
+            await _handle(
+                event,
+                "route",
+                steps.route,
+                alerts,
+                deadletter,
+                delivery=delivery,
+                topic_named=topic,
+            )
 
     # news.watchlist (compacted; key = entity id, empty value = delete) -> a new tagger
     @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
@@ -366,6 +386,73 @@ class _Steps:
         return Output(alert.alert_id.encode(), dumps(alert), alert.status, alert.article_id, also)
 
 
+def _unacked(stream: Any) -> Any:
+    """The stream with faust's automatic acknowledgement off: ``_Delivery`` acks."""
+    return stream.noack()
+
+
+class _Delivery:
+    """Acknowledges each input event once every record it produced is on the broker.
+
+    Stages do not wait for the broker per message: a step's outputs are handed to the
+    producer and the next event is processed at once; a done-callback acknowledges the
+    input when all its outputs are delivered. faust commits only up to the first
+    unacknowledged offset of a partition, so a crash replays, never skips. At most
+    ``limit`` events wait for delivery at a time (back-pressure).
+    """
+
+    def __init__(self, limit: int = 2000) -> None:
+        self.limit = limit
+        self.waiting: deque[asyncio.Future[Any]] = deque()
+
+    async def track(
+        self,
+        event: Any,
+        futures: list[asyncio.Future[Any]],
+        stage: str,
+        on_delivered: Callable[[], None] | None = None,
+    ) -> None:
+        if not futures:
+            event.ack()
+            return
+        remaining = [len(futures)]
+        failed: list[BaseException] = []
+
+        def done(fut: asyncio.Future[Any]) -> None:
+            if fut.cancelled():
+                failed.append(asyncio.CancelledError())
+            elif fut.exception() is not None:
+                failed.append(fut.exception())  # type: ignore[arg-type]
+            remaining[0] -= 1
+            if remaining[0]:
+                return
+            if failed:
+                # Not acknowledged: the offset stays uncommitted, so a restart replays it.
+                metrics.DELIVERY_FAILURES.labels(stage).inc()
+                log.error(
+                    "output not delivered; input left unacknowledged",
+                    stage=stage,
+                    error=repr(failed[0])[:300],
+                    topic=event.message.topic,
+                    partition=event.message.partition,
+                    offset=event.message.offset,
+                )
+                return
+            event.ack()
+            if on_delivered is not None:
+                on_delivered()
+
+        for fut in futures:
+            fut.add_done_callback(done)
+            self.waiting.append(fut)
+        while len(self.waiting) > self.limit:
+            oldest = self.waiting.popleft()
+            with contextlib.suppress(Exception):
+                await oldest
+        while self.waiting and self.waiting[0].done():
+            self.waiting.popleft()
+
+
 async def _handle(
     event: Any,
     stage: str,
@@ -373,6 +460,7 @@ async def _handle(
     out: Any,
     deadletter: Any,
     *,
+    delivery: _Delivery,
     topic_named: Callable[[str], Any] | None = None,
 ) -> None:
     message = event.message
@@ -387,44 +475,51 @@ async def _handle(
     try:
         result = step(value, message)
     except RejectedMessage as exc:
-        await _dead_letter(deadletter, stage, exc.reason, str(exc), message=message, value=value)
+        fut = await _dead_letter(
+            deadletter, stage, exc.reason, str(exc), message=message, value=value
+        )
         log.warning("dead-lettered", reason=exc.reason, error=str(exc)[:300], **where)
         metrics.MESSAGES.labels(stage, "deadletter").inc()
+        await delivery.track(event, [fut], stage)
         return
     except Exception as exc:  # a bug in a stage: keep the partition flowing, keep the input
         reason = f"bug.{type(exc).__name__}"
-        await _dead_letter(
+        fut = await _dead_letter(
             deadletter, stage, reason, repr(exc)[:1000], message=message, value=value
         )
         log.exception("stage raised unexpectedly; dead-lettered", reason=reason, **where)
         metrics.MESSAGES.labels(stage, "deadletter").inc()
+        await delivery.track(event, [fut], stage)
         return
+    futures: list[asyncio.Future[Any]] = []
     if result.value is not None:
-        # Awaiting the delivery futures: the outputs are on the broker before we move on.
         # Every derived record keeps the input's Kafka timestamp, so the routed alert's
         # timestamp is the time the article was published to the input topic.
         ts = getattr(message, "timestamp", None) or None
-        futures = [await out.send(key=result.key, value=result.value, timestamp=ts)]
+        futures.append(await out.send(key=result.key, value=result.value, timestamp=ts))
         for name in result.also:
             if topic_named is None:
                 raise RuntimeError(f"{stage}: a step with extra topics needs topic_named")
             futures.append(
                 await topic_named(name).send(key=result.key, value=result.value, timestamp=ts)
             )
-        for future in futures:
-            await future
     metrics.STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
     metrics.MESSAGES.labels(stage, result.outcome).inc()
     log.debug("processed", article_id=result.article_id, outcome=result.outcome, **where)
+    on_delivered = None
     if stage == "route":
-        ts = _timestamp_ms(message)
-        if ts:
-            metrics.END_TO_END_SECONDS.observe(max(0.0, time.time() - ts / 1000))
+        input_ms = _timestamp_ms(message)
+        if input_ms:
+
+            def on_delivered() -> None:
+                metrics.END_TO_END_SECONDS.observe(max(0.0, time.time() - input_ms / 1000))
+
+    await delivery.track(event, futures, stage, on_delivered)
 
 
 async def _dead_letter(
     deadletter: Any, stage: str, reason: str, error: str, *, message: Any, value: bytes
-) -> None:
+) -> asyncio.Future[Any]:
     key = message.key if isinstance(message.key, bytes) else None
     digest = hashlib.sha256(value).hexdigest()
     truncated = len(value) > MAX_DEADLETTER_ORIGINAL
@@ -444,7 +539,8 @@ async def _dead_letter(
         failed_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
     )
     metrics.DEADLETTERS.labels(stage, reason).inc()
-    await (await deadletter.send(key=key, value=dumps(record)))
+    fut: asyncio.Future[Any] = await deadletter.send(key=key, value=dumps(record))
+    return fut
 
 
 def _timestamp_ms(message: Any) -> int | None:

@@ -8,7 +8,7 @@ from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_m
 
 from pipeline import __version__
 
-STAGES = ("normalize", "dedupe", "tag", "flag")
+STAGES = ("normalize", "dedupe", "tag", "flag", "route")
 
 # The *_created series double every counter for no use on a dashboard.
 disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
@@ -32,6 +32,11 @@ END_TO_END_SECONDS = Histogram(
 )
 DEADLETTERS = Counter(
     "newsflow_deadletters_total", "Messages sent to the dead-letter topic.", ["stage", "reason"]
+)
+DELIVERY_FAILURES = Counter(
+    "newsflow_delivery_failures_total",
+    "Inputs left unacknowledged because an output could not be delivered (replayed later).",
+    ["stage"],
 )
 ALERTS = Counter(
     "newsflow_alerts_total",
@@ -78,6 +83,7 @@ def initialise() -> None:
         ("dedupe", ("ok", "duplicate", "deadletter")),
         ("tag", ("ok", "deadletter")),
         ("flag", ("alert", "no_alert", "deadletter")),
+        ("route", ("new", "update", "deadletter")),
     ):
         STAGE_SECONDS.labels(stage)
         for outcome in outcomes:
