@@ -6,6 +6,7 @@ newsflow publish PATH...         publish articles to the input topic
 newsflow tail [TOPIC]            print what arrives on a topic (default: alerts)
 newsflow process PATH...         run the stages in-process, no Kafka (JSON lines)
 newsflow eval FILE               measure flagging and tagging on labelled articles
+newsflow bench [--quick] [--json]  in-process throughput per stage and for the chain
 newsflow watchlist publish|delete  live updates of every worker's watchlist
 """
 
@@ -389,6 +390,30 @@ def replay_deadletters(
             continue
         sent = asyncio.run(send(settings, list(batch), topic))
         click.echo(f"replayed {sent} to {topic}")
+
+
+@cli.command()
+@click.option("--quick", is_flag=True, help="The in-process part only (under a minute).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--articles", "count", type=int, default=1500, show_default=True)
+def bench(quick: bool, as_json: bool, count: int) -> None:
+    """Articles per second for each stage and the whole chain, with a same-run baseline.
+
+    The in-process measurement runs always; the broker benchmarks live in tests/bench
+    (`make bench`). --quick is accepted for scripts that ask for the fast run explicitly.
+    """
+    from pipeline.benchmark import quick as run_quick
+
+    figures = run_quick(_settings(), count=count)
+    if as_json:
+        click.echo(dumps(figures).decode())
+        return
+    for stage, rate in figures["articles_per_second"].items():
+        click.echo(f"{stage:10} {rate} articles/s")
+    click.echo(
+        f"{'baseline':10} {figures['baseline_articles_per_second']} articles/s "
+        "(orjson.loads + str.split)"
+    )
 
 
 @cli.command("eval")

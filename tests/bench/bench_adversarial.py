@@ -19,10 +19,10 @@ from pathlib import Path
 import orjson
 
 from pipeline.chain import run_chain
+from pipeline.corpus import articles
 from pipeline.errors import RejectedMessage
 from pipeline.resources import build_stages
 from pipeline.settings import Settings
-from tests.bench.corpus import articles
 
 SIZE = 3300
 

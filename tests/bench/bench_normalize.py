@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 
 from pipeline.chain import run_normalize
+from pipeline.corpus import articles
 from pipeline.settings import Settings
 from pipeline.stages.dedupe import signature
-from tests.bench.corpus import articles
 
 
 def _rate(fn: Callable[[bytes], object], raws: list[bytes], repeat: int = 3) -> float:

@@ -22,9 +22,9 @@ from typing import Any
 import orjson
 
 from pipeline.codec import decode_input
+from pipeline.corpus import articles, watchlist_lines
 from pipeline.settings import Settings
 from pipeline.stages.normalize import normalize
-from tests.bench.corpus import articles, watchlist_lines
 
 
 def _rss_mb() -> float:

@@ -24,9 +24,9 @@ from typing import Any
 import orjson
 import pytest
 
+from pipeline.corpus import articles
 from pipeline.kafka import publish
 from pipeline.settings import PROJECT_ROOT
-from tests.bench.corpus import articles
 from tests.integration.conftest import Env, Worker, free_port, make_env
 from tests.integration.conftest import consume as consume_from
 

@@ -17,8 +17,8 @@ import orjson
 import pytest
 import yaml
 
+from pipeline.corpus import articles
 from pipeline.settings import PROJECT_ROOT
-from tests.bench.corpus import articles
 from tests.integration.conftest import Env, Worker, consume, free_port, make_env
 
 DEPLOY = PROJECT_ROOT / "deploy"

@@ -78,3 +78,15 @@ def test_readable_alert_shows_severity_title_and_evidence() -> None:
     assert out.splitlines()[0] == "[high 0.90] Title"
     assert "KP->RU" in out
     assert '- arms_transfer [7:19] "Shells went."' in out
+
+
+def test_bench_json_reports_every_stage_the_chain_and_the_baseline() -> None:
+    result = CliRunner().invoke(cli, ["bench", "--quick", "--json", "--articles", "60"])
+    assert result.exit_code == 0, result.output
+    figures = orjson.loads(result.stdout)
+    rates = figures["articles_per_second"]
+    assert set(rates) == {"normalize", "dedupe", "tag", "flag", "route", "chain"}
+    assert all(v is None or v > 0 for v in rates.values())
+    assert rates["chain"] > 0
+    assert figures["baseline_articles_per_second"] > rates["chain"]
+    assert figures["articles"] == 60

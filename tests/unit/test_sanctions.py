@@ -302,9 +302,9 @@ def test_merge_updates_the_alert_of_the_same_actors_and_event() -> None:
 def test_the_anchor_prefilter_never_changes_a_verdict(stages: Stages, seed_bytes: bytes) -> None:
     """On every corpus the project has, flagging with and without the pre-filter agrees."""
     from pipeline.chain import run_normalize
+    from pipeline.corpus import articles
     from pipeline.evaluation import as_input
     from pipeline.settings import PROJECT_ROOT
-    from tests.bench.corpus import articles
     from tests.hostile import CASES
 
     settings = Settings()

@@ -1,4 +1,5 @@
-"""Synthetic articles and watchlists for the benchmarks (deterministic, seeded).
+"""Synthetic articles and watchlists for the benchmarks (deterministic, seeded); used by
+`newsflow bench` and tests/bench.
 
 Articles read like wire copy: a headline, paragraphs of sentences built from templates
 that mention countries, capitals, listed parties, organisations, people and numbers,
