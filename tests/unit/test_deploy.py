@@ -131,3 +131,29 @@ def test_dashboard_structure() -> None:
         for target in panel["targets"]:
             assert target["expr"].strip()
             assert 'job="newsflow"' in target["expr"]
+
+
+def test_k8s_manifests_agree_with_each_other_and_the_settings() -> None:
+    k8s = DEPLOY / "k8s"
+    kustomization = _yaml(k8s / "kustomization.yaml")
+    docs = {name: _yaml(k8s / name) for name in kustomization["resources"]}
+    kinds = {d["kind"] for d in docs.values()}
+    assert kinds == {"ConfigMap", "Deployment", "Service", "ScaledObject", "PodDisruptionBudget"}
+    config = docs["configmap.yaml"]["data"]
+    for key in config:
+        assert key.removeprefix("NEWSFLOW_").lower() in Settings.__dataclass_fields__, key
+    Settings.from_env(config)  # every value parses
+    deployment = docs["deployment.yaml"]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"] == labels
+    assert docs["service.yaml"]["spec"]["selector"] == labels
+    assert docs["pdb.yaml"]["spec"]["selector"]["matchLabels"] == labels
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["ports"][0]["containerPort"] == int(config["NEWSFLOW_METRICS_PORT"])
+    scaled = docs["scaledobject.yaml"]["spec"]
+    assert scaled["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
+    trigger = scaled["triggers"][0]["metadata"]
+    assert trigger["consumerGroup"] == config["NEWSFLOW_APP_ID"]
+    assert trigger["topic"] == Settings().topic_raw
+    assert trigger["bootstrapServers"] == config["NEWSFLOW_KAFKA_BOOTSTRAP"]
+    assert scaled["maxReplicaCount"] == int(config["NEWSFLOW_TOPIC_PARTITIONS"])
