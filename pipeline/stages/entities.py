@@ -220,62 +220,35 @@ def _person_variants(
     dataset: str,
 ) -> list[Alias]:
     country = e.countries[0] if e.countries else None
+
+    def variant(name: str, score: float, why: str) -> Alias:
+        return Alias(
+            name,
+            "WATCHLIST",
+            e.id,
+            e.name,
+            Case.PROPER,
+            False,
+            country,
+            dataset,
+            e.schema,
+            score,
+            why,
+        )
+
     out: list[Alias] = []
     if "," in surface:  # "PUTIN, Vladimir" -> "Vladimir PUTIN"
         last, _, first = surface.partition(",")
         surface = f"{first.strip()} {last.strip()}"
-        out.append(
-            Alias(
-                surface,
-                "WATCHLIST",
-                e.id,
-                e.name,
-                Case.PROPER,
-                False,
-                country,
-                dataset,
-                e.schema,
-                SCORE_REORDERED,
-                "reordered",
-            )
-        )
+        out.append(variant(surface, SCORE_REORDERED, "reordered"))
     tokens = key(surface).split()
     options = [transliterations.get(t, (t,)) for t in tokens]
     for combo in itertools.islice(itertools.product(*options), _MAX_VARIANTS):
-        variant = " ".join(combo)
-        if variant != " ".join(tokens):
-            out.append(
-                Alias(
-                    variant,
-                    "WATCHLIST",
-                    e.id,
-                    e.name,
-                    Case.PROPER,
-                    False,
-                    country,
-                    dataset,
-                    e.schema,
-                    SCORE_TRANSLITERATED,
-                    "transliteration",
-                )
-            )
+        spelled = " ".join(combo)
+        if spelled != " ".join(tokens):
+            out.append(variant(spelled, SCORE_TRANSLITERATED, "transliteration"))
     if 2 <= len(tokens) <= 3:  # "Jong Un Kim" is rare; "Lavrov Sergei" occurs in lists
-        reordered = " ".join([tokens[-1], *tokens[:-1]])
-        out.append(
-            Alias(
-                reordered,
-                "WATCHLIST",
-                e.id,
-                e.name,
-                Case.PROPER,
-                False,
-                country,
-                dataset,
-                e.schema,
-                SCORE_REORDERED,
-                "reordered",
-            )
-        )
+        out.append(variant(" ".join([tokens[-1], *tokens[:-1]]), SCORE_REORDERED, "reordered"))
     return out
 
 
