@@ -1,18 +1,19 @@
 """The near-duplicate index over a key-value table (a faust Table in the worker).
 
-Keys and values are bytes:
+The table holds one entry per indexed article:
 
-    b"a:<article id>"  -> {"orig", "sim", "ts", "p", "sig", "bands"}   one per article
-    b"b<i>:<hex>"      -> [[article id, ts], ...]                  one per LSH band value
+    b"a:<article id>"  -> {"orig", "sim", "ts", "p", "sig", "bands"}
 
-The index runs inside the dedupe agent, so every write lands in the partition of the
-event being processed; ``sweep`` removes a partition's entries older than the window.
+and the LSH bands (band key -> article ids) live in memory, per partition, rebuilt from
+those entries the first time a partition is seen (after a restart or a rebalance, once
+faust has restored the table from its changelog). One table write per article: every
+table write is a changelog record, so writing the bands too cost 17 records an article.
+``sweep`` removes a partition's entries older than the window.
 """
 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Any
 
 import orjson
 
@@ -22,7 +23,7 @@ _MAX_PER_BAND = 32
 
 
 class DedupeIndex:
-    """MinHash LSH index with a time window, kept in ``table``."""
+    """MinHash LSH index with a time window; article entries in ``table``."""
 
     def __init__(
         self, table: MutableMapping[bytes, bytes], *, window_seconds: float, threshold: float
@@ -30,6 +31,23 @@ class DedupeIndex:
         self._table = table
         self.window = window_seconds
         self.threshold = threshold
+        self._bands: dict[int, dict[str, list[tuple[str, float]]]] = {}
+
+    def _partition_bands(self, partition: int) -> dict[str, list[tuple[str, float]]]:
+        bands = self._bands.get(partition)
+        if bands is None:
+            bands = self._bands[partition] = {}
+            for key, raw in list(self._table.items()):
+                if not key.startswith(b"a:"):
+                    continue
+                doc = orjson.loads(raw)
+                if doc.get("p") != partition:
+                    continue
+                for band in doc.get("bands", []):
+                    bands.setdefault(band, []).append((key[2:].decode(), float(doc["ts"])))
+            for members in bands.values():
+                members.sort(key=lambda m: m[1])
+        return bands
 
     def _entry(self, article_id: str) -> Seen | None:
         raw = self._table.get(b"a:" + article_id.encode())
@@ -50,14 +68,11 @@ class DedupeIndex:
             if doc["orig"] != article_id:
                 return Verdict(doc["orig"], doc.get("sim"))
             return Verdict(None, None)
+        index = self._partition_bands(partition)
         bands = band_keys(sig)
         candidate_ids: dict[str, None] = {}
-        band_lists: list[list[list[Any]]] = []
         for band in bands:
-            raw = self._table.get(band.encode())
-            members: list[list[Any]] = orjson.loads(raw) if raw else []
-            band_lists.append(members)
-            for member_id, _ in members:
+            for member_id, _ in index.get(band, ()):
                 candidate_ids[member_id] = None
         seen = [s for s in (self._entry(c) for c in candidate_ids) if s is not None]
         verdict = judge(
@@ -74,31 +89,28 @@ class DedupeIndex:
                 "bands": bands,
             }
         )
-        for band, members in zip(bands, band_lists, strict=True):
-            kept = [m for m in members if m[0] != article_id and ts - m[1] <= self.window]
-            kept.append([article_id, ts])
-            self._table[band.encode()] = orjson.dumps(kept[-_MAX_PER_BAND:])
+        for band in bands:
+            members = [m for m in index.get(band, ()) if ts - m[1] <= self.window]
+            members.append((article_id, ts))
+            index[band] = members[-_MAX_PER_BAND:]
         return verdict
 
     def sweep(self, now: float, partition: int) -> int:
         """Delete this partition's articles older than the window; returns how many."""
-        expired: list[tuple[bytes, list[str]]] = []
+        expired: list[bytes] = []
         for key, raw in list(self._table.items()):
             if not key.startswith(b"a:"):
                 continue
             doc = orjson.loads(raw)
             if doc.get("p") == partition and now - float(doc["ts"]) > self.window:
-                expired.append((key, list(doc.get("bands", []))))
-        for key, bands in expired:
-            article_id = key[2:].decode()
+                expired.append(key)
+        for key in expired:
             del self._table[key]
-            for band in bands:
-                members = self._table.get(band.encode())
-                if members is None:
-                    continue
-                kept = [m for m in orjson.loads(members) if m[0] != article_id]
-                if kept:
-                    self._table[band.encode()] = orjson.dumps(kept)
-                else:
-                    del self._table[band.encode()]
+        index = self._bands.get(partition, {})
+        for band in list(index):
+            kept = [m for m in index[band] if now - m[1] <= self.window]
+            if kept:
+                index[band] = kept
+            else:
+                del index[band]
         return len(expired)

@@ -74,3 +74,14 @@ def test_index_marks_copies_keeps_unrelated_and_sweeps_old_entries() -> None:
     assert {k for k in table if k.startswith(b"a:")} == {b"a:b", b"a:c"}
     assert index.sweep(300.0 + 4000, 0) == 2
     assert table == {}
+
+
+def test_the_band_index_is_rebuilt_from_the_table_after_a_restart() -> None:
+    table: dict[bytes, bytes] = {}
+    first = DedupeIndex(table, window_seconds=3600, threshold=0.8)
+    assert first.check_and_add("a", _sig(STORY), 100.0, 2).duplicate_of is None
+    assert len(table) == 1  # one table write per article
+    restarted = DedupeIndex(table, window_seconds=3600, threshold=0.8)
+    assert restarted.check_and_add("b", _sig(COPY), 200.0, 2).duplicate_of == "a"
+    other_partition = DedupeIndex(table, window_seconds=3600, threshold=0.8)
+    assert other_partition.check_and_add("c", _sig(COPY), 200.0, 5).duplicate_of is None
