@@ -10,27 +10,21 @@ detection, and the rate on HTML bodies and on non-ASCII (repaired) text.
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from pipeline.benchmark import rate
 from pipeline.chain import run_normalize
 from pipeline.corpus import articles
 from pipeline.settings import Settings
 from pipeline.stages.dedupe import signature
 
 
-def _rate(fn: Callable[[bytes], object], raws: list[bytes], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        for raw in raws:
-            fn(raw)
-        best = min(best, time.perf_counter() - started)
-    return len(raws) / best
+def _rate(fn: Callable[[bytes], object], raws: list[bytes]) -> float:
+    return rate(fn, raws, repeat=3)
 
 
 def _html(raw: bytes) -> bytes:
