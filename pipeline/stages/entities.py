@@ -165,52 +165,40 @@ def watchlist_aliases(
     """
     aliases: list[Alias] = []
     for e in entries:
-        country = e.countries[0] if e.countries else None
         dataset = ",".join(e.datasets + e.programs)
         for surface in e.names:
-            letters = key_letters(surface)
-            if len(letters) < 3:
+            if len(key_letters(surface)) < 3:
                 continue
             k = key(surface)
             exact = (surface.isupper() and len(surface) <= 6) or (
                 " " not in k and k in common_words
             )
-            case = Case.EXACT if exact else Case.PROPER
-            aliases.append(
-                Alias(
-                    surface,
-                    "WATCHLIST",
-                    e.id,
-                    e.name,
-                    case,
-                    False,
-                    country,
-                    dataset,
-                    e.schema,
-                    SCORE_EXACT,
-                    "exact",
-                )
-            )
+            aliases.append(_listed(e, surface, Case.EXACT if exact else Case.PROPER, "exact"))
             if e.schema == "Person" and not exact:
                 aliases.extend(_person_variants(e, surface, transliterations, dataset))
         for surface in e.weak_aliases:
             if surface.isupper() and len(key_letters(surface)) >= 3:
-                aliases.append(
-                    Alias(
-                        surface,
-                        "WATCHLIST",
-                        e.id,
-                        e.name,
-                        Case.EXACT,
-                        False,
-                        country,
-                        dataset,
-                        e.schema,
-                        SCORE_EXACT,
-                        "weak alias",
-                    )
-                )
+                aliases.append(_listed(e, surface, Case.EXACT, "weak alias"))
     return aliases
+
+
+def _listed(e: WatchlistEntry, surface: str, case: Case, why: str) -> Alias:
+    """A name exactly as the watchlist gives it."""
+    country = e.countries[0] if e.countries else None
+    dataset = ",".join(e.datasets + e.programs)
+    return Alias(
+        surface,
+        "WATCHLIST",
+        e.id,
+        e.name,
+        case,
+        False,
+        country,
+        dataset,
+        e.schema,
+        SCORE_EXACT,
+        why,
+    )
 
 
 def _person_variants(

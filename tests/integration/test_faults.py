@@ -142,13 +142,19 @@ def fresh_env(broker: str, tmp_path: Path) -> Env:
     return env
 
 
-def test_sigkill_mid_stream_then_restart_loses_nothing(fresh_env: Env) -> None:
+def _loaded_worker(env: Env) -> tuple[Worker, set[str]]:
+    """A worker a quarter of the way through the inputs (the moment to inject a fault)."""
     records, ids = _inputs()
-    worker = Worker(fresh_env, "w1")
+    worker = Worker(env, "w1")
     worker.start()
-    _publish(fresh_env, records)
-    _wait_progress(fresh_env, COUNT // 4)
+    _publish(env, records)
+    _wait_progress(env, COUNT // 4)
     assert worker.proc is not None
+    return worker, ids
+
+
+def test_sigkill_mid_stream_then_restart_loses_nothing(fresh_env: Env) -> None:
+    worker, ids = _loaded_worker(fresh_env)
     worker.proc.send_signal(signal.SIGKILL)
     worker.proc.wait(10)
     restarted = Worker(fresh_env, "w1-again")
@@ -162,12 +168,7 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(fresh_env: Env) -> None:
 
 
 def test_sigterm_mid_stream_exits_cleanly_and_hands_back_work(fresh_env: Env) -> None:
-    records, ids = _inputs()
-    worker = Worker(fresh_env, "w1")
-    worker.start()
-    _publish(fresh_env, records)
-    _wait_progress(fresh_env, COUNT // 4)
-    assert worker.proc is not None
+    worker, ids = _loaded_worker(fresh_env)
     stopping = time.monotonic()
     worker.proc.send_signal(signal.SIGTERM)
     code = worker.proc.wait(60)
