@@ -4,10 +4,12 @@ The table holds one entry per indexed article:
 
     b"a:<article id>"  -> {"orig", "sim", "ts", "p", "sig", "bands"}
 
-and the LSH bands (band key -> article ids) live in memory, per partition, rebuilt from
-those entries the first time a partition is seen (after a restart or a rebalance, once
-faust has restored the table from its changelog). One table write per article: every
-table write is a changelog record, so writing the bands too cost 17 records an article.
+and the LSH bands (band key -> the articles seen in that band, with their signatures)
+live in memory, per partition, rebuilt from those entries the first time a partition is
+seen (after a restart or a rebalance, once faust has restored the table from its
+changelog). Candidates are judged from memory: no table read per candidate. One table
+write per article: every table write is a changelog record, so writing the bands too
+cost 17 records an article.
 ``sweep`` removes a partition's entries older than the window.
 """
 
@@ -31,9 +33,9 @@ class DedupeIndex:
         self._table = table
         self.window = window_seconds
         self.threshold = threshold
-        self._bands: dict[int, dict[str, list[tuple[str, float]]]] = {}
+        self._bands: dict[int, dict[str, list[Seen]]] = {}
 
-    def _partition_bands(self, partition: int) -> dict[str, list[tuple[str, float]]]:
+    def _partition_bands(self, partition: int) -> dict[str, list[Seen]]:
         bands = self._bands.get(partition)
         if bands is None:
             bands = self._bands[partition] = {}
@@ -43,18 +45,12 @@ class DedupeIndex:
                 doc = orjson.loads(raw)
                 if doc.get("p") != partition:
                     continue
+                seen = Seen(key[2:].decode(), doc["orig"], float(doc["ts"]), from_hex(doc["sig"]))
                 for band in doc.get("bands", []):
-                    bands.setdefault(band, []).append((key[2:].decode(), float(doc["ts"])))
+                    bands.setdefault(band, []).append(seen)
             for members in bands.values():
-                members.sort(key=lambda m: m[1])
+                members.sort(key=lambda m: m.timestamp)
         return bands
-
-    def _entry(self, article_id: str) -> Seen | None:
-        raw = self._table.get(b"a:" + article_id.encode())
-        if raw is None:
-            return None
-        doc = orjson.loads(raw)
-        return Seen(article_id, doc["orig"], float(doc["ts"]), from_hex(doc["sig"]))
 
     def check_and_add(self, article_id: str, sig: Signature, ts: float, partition: int) -> Verdict:
         """Judge the article against what the index holds, then add it.
@@ -70,13 +66,17 @@ class DedupeIndex:
             return Verdict(None, None)
         index = self._partition_bands(partition)
         bands = band_keys(sig)
-        candidate_ids: dict[str, None] = {}
+        candidates: dict[str, Seen] = {}
         for band in bands:
-            for member_id, _ in index.get(band, ()):
-                candidate_ids[member_id] = None
-        seen = [s for s in (self._entry(c) for c in candidate_ids) if s is not None]
+            for member in index.get(band, ()):
+                candidates[member.article_id] = member
         verdict = judge(
-            article_id, sig, seen, now=ts, window_seconds=self.window, threshold=self.threshold
+            article_id,
+            sig,
+            candidates.values(),
+            now=ts,
+            window_seconds=self.window,
+            threshold=self.threshold,
         )
         original = verdict.duplicate_of or article_id
         self._table[b"a:" + article_id.encode()] = orjson.dumps(
@@ -89,9 +89,10 @@ class DedupeIndex:
                 "bands": bands,
             }
         )
+        this = Seen(article_id, original, ts, sig)
         for band in bands:
-            members = [m for m in index.get(band, ()) if ts - m[1] <= self.window]
-            members.append((article_id, ts))
+            members = [m for m in index.get(band, ()) if ts - m.timestamp <= self.window]
+            members.append(this)
             index[band] = members[-_MAX_PER_BAND:]
         return verdict
 
@@ -108,7 +109,7 @@ class DedupeIndex:
             del self._table[key]
         index = self._bands.get(partition, {})
         for band in list(index):
-            kept = [m for m in index[band] if now - m[1] <= self.window]
+            kept = [m for m in index[band] if now - m.timestamp <= self.window]
             if kept:
                 index[band] = kept
             else:

@@ -86,6 +86,7 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / ".local" / "worker"
     watchlist_max_age: int = 7 * 24 * 3600
     lag_interval: float = 5.0
+    consumer_fetch_bytes: int = 16 * 1024 * 1024
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "PLAIN"
     kafka_sasl_username: str = ""
@@ -133,6 +134,8 @@ class Settings:
             raise FatalError(f"NEWSFLOW_KAFKA_SASL_MECHANISM must be one of {_SASL_MECHANISMS}")
         if self.kafka_security_protocol.startswith("SASL") and not self.kafka_sasl_username:
             raise FatalError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and _PASSWORD")
+        if self.consumer_fetch_bytes < self.max_message_bytes:
+            raise FatalError("NEWSFLOW_CONSUMER_FETCH_BYTES must be at least the max message size")
         if self.log_format not in {"auto", "json", "console"}:
             raise FatalError("NEWSFLOW_LOG_FORMAT must be auto, json or console")
 
@@ -189,6 +192,7 @@ _INT_FIELDS = {
     "metrics_port",
     "watchlist_max_age",
     "dedupe_partitions",
+    "consumer_fetch_bytes",
 }
 _FLOAT_FIELDS = {
     "lag_interval",
