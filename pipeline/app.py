@@ -100,9 +100,9 @@ def faust_credentials(settings: Settings) -> Any:
     )
 
 
-def create_app(settings: Settings, stages: Stages) -> faust.App:
-    """Build the faust app: one agent per stage, the dedupe table, the watchlist and lag tasks."""
-    app = _App(
+def _new_app(settings: Settings) -> faust.App:
+    """A faust app with the worker's transport settings (no agents yet)."""
+    return _App(
         settings.app_id,
         broker_credentials=faust_credentials(settings),
         broker=settings.broker_url,
@@ -128,15 +128,44 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
         table_standby_replicas=0,
     )
 
+
+def _raw_topic(app: faust.App, settings: Settings, name: str) -> faust.TopicT:
+    return app.topic(
+        name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions_of(name),
+    )
+
+
+def create_passthrough_app(settings: Settings, source: str, target: str) -> faust.App:
+    """The benchmark's yardstick: one no-op agent copying ``source`` to ``target`` with the
+    worker's transport settings and delivery tracking, so the pipeline's throughput can be
+    set against what faust itself costs on the same broker."""
+    app = _new_app(settings)
+    src = _raw_topic(app, settings, source)
+    dst: Any = _raw_topic(app, settings, target)
+
+    @app.agent(src, name="passthrough")
+    async def passthrough(stream: faust.StreamT[bytes]) -> None:
+        delivery = _Delivery()
+        async for event in _unacked(stream).events():
+            message = event.message
+            ts = getattr(message, "timestamp", None) or None
+            fut = await dst.send(key=message.key, value=event.value, timestamp=ts)
+            await delivery.track(event, [fut], "passthrough")
+
+    return app
+
+
+def create_app(settings: Settings, stages: Stages) -> faust.App:
+    """Build the faust app: one agent per stage, the dedupe table, the watchlist and lag tasks."""
+    app = _new_app(settings)
+
     def topic(name: str) -> faust.TopicT:
-        return app.topic(
-            name,
-            key_type=bytes,
-            value_type=bytes,
-            key_serializer="raw",
-            value_serializer="raw",
-            partitions=settings.partitions_of(name),
-        )
+        return _raw_topic(app, settings, name)
 
     raw, normalized, tagged = (
         topic(settings.topic_raw),

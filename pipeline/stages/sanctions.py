@@ -15,7 +15,7 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,10 +72,33 @@ class EventRule:
 def _anchor_index(events: list[EventRule]) -> re.Pattern[str]:
     """One pattern over every event's anchor stems (longest first, so that a longer
     stem is what a match reports)."""
-    stems = sorted({a for e in events for a in e.anchors}, key=len, reverse=True)
+    stems = {a for e in events for a in e.anchors}
     if not stems:
         return re.compile(r"(?!x)x")
-    return re.compile(r"(?=[A-Za-z0-9])\b(?:" + "|".join(map(re.escape, stems)) + ")", re.I)
+    return re.compile(r"(?=[A-Za-z0-9])\b" + trie_alternation(stems), re.I)
+
+
+def trie_alternation(words: Iterable[str]) -> str:
+    """A regex matching any of ``words``, factored by common prefixes: ``sanction``,
+    ``sanctions committee`` and ``sdn`` become ``s(?:anction(?:s\\ committee)?|dn)``.
+    Python's ``re`` tries a plain alternation's branches one by one at every position;
+    the factored form decides by the next character. Greedy optional tails make a match
+    report the longest word at its position, as the longest-first alternation did."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return "(?:" + emit(trie) + ")"
 
 
 def _anchor_events(events: list[EventRule]) -> dict[str, frozenset[int]]:
@@ -112,6 +135,8 @@ class RuleSet:
     anchor_events: Mapping[str, frozenset[int]]
     sanctioned: frozenset[str]
     designators: frozenset[str]
+    all_events: frozenset[int]
+    unanchored: frozenset[int]  # events declared without anchors: candidates everywhere
 
 
 def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
@@ -184,6 +209,8 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             events=tuple(events),
             anchor_index=_anchor_index(events),
             anchor_events=_anchor_events(events),
+            all_events=frozenset(range(len(events))),
+            unanchored=frozenset(i for i, e in enumerate(events) if not e.anchors),
             sanctioned=sanctioned,
             designators=frozenset(c.upper() for c in regimes["designators"]["countries"]),
         )
@@ -341,10 +368,9 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
 def _candidates(sentence: str, rules: RuleSet) -> set[int]:
     """The events that can match in ``sentence``: those with an anchor word in it (and any
     event declared without anchors)."""
-    every = frozenset(range(len(rules.events)))
-    found = {i for i, e in enumerate(rules.events) if not e.anchors}
+    found = set(rules.unanchored)
     for m in rules.anchor_index.finditer(sentence):
-        found |= rules.anchor_events.get(m.group(0).lower(), every)
+        found |= rules.anchor_events.get(m.group(0).lower(), rules.all_events)
     return found
 
 

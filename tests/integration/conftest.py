@@ -101,10 +101,13 @@ def make_env(broker: str, workdir: Path, **extra: str) -> Env:
 
 
 class Worker:
-    """`newsflow worker` as a subprocess, logging to a file."""
+    """`newsflow worker` (or another faust worker command) as a subprocess, logging to a file."""
 
-    def __init__(self, env: Env, name: str = "worker") -> None:
+    def __init__(
+        self, env: Env, name: str = "worker", argv: tuple[str, ...] = ("-m", "pipeline", "worker")
+    ) -> None:
         self.env = env
+        self.argv = argv
         self.env_vars = dict(env.vars)  # what this worker was started with
         self.log = env.workdir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -112,7 +115,7 @@ class Worker:
     def start(self, timeout: float = 90) -> None:
         with self.log.open("ab") as fh:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "pipeline", "worker"],
+                [sys.executable, *self.argv],
                 env=self.env_vars,
                 cwd=PROJECT_ROOT,
                 stdout=fh,

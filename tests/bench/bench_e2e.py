@@ -1,0 +1,461 @@
+"""End-to-end benchmark through the real local broker, one run, one message set:
+
+  (a) a raw aiokafka consume -> produce passthrough,
+  (b) a no-op faust agent passthrough (the worker's transport settings),
+  (c) the full newsflow pipeline (one worker), then two workers in one group,
+
+then publish -> alert latency at 25 / 50 / 75 % of (c)'s throughput, and the worker's
+resident memory at steady state with the sample watchlist and with 100,000 extra names.
+
+    .venv/bin/python -m tests.bench.bench_e2e [--articles N] [--latency-seconds S]
+                                              [--json PATH]
+
+Throughput is sustained drain rate of a backlog: every run reads the same pre-published
+input topic with its own consumer group; the clock runs from the first output to the
+last, so start-up and group joins are not counted. Needs the broker (`make kafka-start`).
+Figures are printed and written as JSON; tests/bench/plot.py draws them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
+
+from pipeline.corpus import articles, watchlist_lines
+from pipeline.kafka import create_topics
+from pipeline.settings import PROJECT_ROOT, Settings
+from tests.integration.conftest import Env, Worker, free_port, make_env
+
+BOOTSTRAP = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+OUT = PROJECT_ROOT / ".local" / "bench"
+FETCH_BYTES = Settings().consumer_fetch_bytes
+
+
+def _producer(linger_ms: int = 5) -> AIOKafkaProducer:
+    # The worker's producer: idempotent, acks=all, 5 ms linger, 1 MiB batches.
+    return AIOKafkaProducer(
+        bootstrap_servers=BOOTSTRAP,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=linger_ms,
+        max_batch_size=1024 * 1024,
+        max_request_size=4 * 1024 * 1024,
+    )
+
+
+def _consumer(*topics: str, group: str | None, **extra: Any) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=BOOTSTRAP,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=FETCH_BYTES,
+        fetch_max_bytes=4 * FETCH_BYTES,
+        **extra,
+    )
+
+
+# ---- (a) raw aiokafka passthrough, run as its own process -------------------------------
+
+
+async def raw_passthrough(src: str, dst: str, group: str, count: int) -> None:
+    """Consume ``src`` in a group, produce every record to ``dst``, commit after the
+    producer has them: the least any consume -> produce service can do."""
+    consumer, producer = _consumer(src, group=group), _producer()
+    await consumer.start()
+    await producer.start()
+    forwarded = 0
+    try:
+        while forwarded < count:
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            futures = [
+                await producer.send(dst, m.value, key=m.key, timestamp_ms=m.timestamp)
+                for messages in batch.values()
+                for m in messages
+            ]
+            if futures:
+                await asyncio.gather(*futures)
+                await consumer.commit()
+                forwarded += len(futures)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+def faust_passthrough(src: str, dst: str) -> None:
+    """(b): the no-op faust agent with the worker's settings, as a faust worker."""
+    from faust.worker import Worker as FaustWorker
+
+    from pipeline.app import create_passthrough_app
+
+    settings = Settings.from_env()
+    app = create_passthrough_app(settings, src, dst)
+    FaustWorker(app, loglevel="info", quiet=True).execute_from_commandline()
+
+
+# ---- measuring --------------------------------------------------------------------------
+
+
+async def _arrivals(topic: str, count: int, timeout: float) -> list[tuple[float, int]]:
+    """(arrival time, record timestamp ms) of the first ``count`` records of ``topic``."""
+    consumer = _consumer(topic, group=None)
+    await consumer.start()
+    seen: list[tuple[float, int]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(seen) < count and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=200)
+            now = time.monotonic()
+            seen.extend((now, m.timestamp) for msgs in batch.values() for m in msgs)
+    finally:
+        await consumer.stop()
+    return seen
+
+
+def _drain_rate(arrivals: list[tuple[float, int]], count: int) -> float:
+    if len(arrivals) < count:
+        raise SystemExit(f"only {len(arrivals)} of {count} records arrived")
+    span = arrivals[count - 1][0] - arrivals[0][0]
+    return (count - 1) / span if span > 0 else float("inf")
+
+
+def _metrics(port: int) -> dict[tuple[str, str], float]:
+    """newsflow_messages_total by (stage, outcome)."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    counts: dict[tuple[str, str], float] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name == "newsflow_messages":
+            for s in family.samples:
+                if s.name.endswith("_total"):
+                    counts[(s.labels["stage"], s.labels["outcome"])] = s.value
+    return counts
+
+
+def _done(counts: Counter[tuple[str, str]], count: int) -> bool:
+    """Every article through the flag stage and every alert candidate routed."""
+    flagged = sum(v for (stage, _), v in counts.items() if stage == "flag")
+    candidates = counts[("flag", "alert")]
+    routed = sum(v for (stage, _), v in counts.items() if stage == "route")
+    return flagged >= count and routed >= candidates
+
+
+def _pipeline_rate(ports: list[int], count: int, timeout: float) -> tuple[float, list[float]]:
+    """Drain rate of the workers behind ``ports`` (from their own counters) and each
+    worker's share of the normalized articles."""
+    started: float | None = None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        per_worker = [_metrics(p) for p in ports]
+        total: Counter[tuple[str, str]] = Counter()
+        for c in per_worker:
+            total.update(c)
+        now = time.monotonic()
+        if started is None and any(s == "normalize" and v for (s, _), v in total.items()):
+            started = now
+        if _done(total, count):
+            assert started is not None
+            shares = [
+                sum(v for (s, _), v in c.items() if s == "normalize") / count for c in per_worker
+            ]
+            return count / max(now - started, 1e-9), shares
+        time.sleep(0.1)
+    raise SystemExit(f"pipeline did not finish {count} articles in {timeout} s")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _publish(topic: str, records: list[bytes]) -> None:
+    producer = _producer()
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(topic, r, key=str(i).encode()) for i, r in enumerate(records)
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+def _env(workdir: Path, source: str, **extra: str) -> Env:
+    workdir.mkdir(parents=True, exist_ok=True)
+    return make_env(BOOTSTRAP, workdir, NEWSFLOW_TOPIC_RAW=source, **extra)
+
+
+def _start(env: Env, name: str, argv: tuple[str, ...] | None = None) -> Worker:
+    worker = Worker(env, name, argv) if argv else Worker(env, name)
+    worker.start()
+    return worker
+
+
+def _second_worker_env(env: Env, workdir: Path) -> Env:
+    """Same group and topics, its own metrics port and state directory."""
+    other = dict(env.vars)
+    other["NEWSFLOW_METRICS_PORT"] = str(free_port())
+    other["NEWSFLOW_DATA_DIR"] = str(workdir / "data-2")
+    return Env(other, Settings.from_env(other), workdir)
+
+
+# ---- latency -----------------------------------------------------------------------------
+
+
+def _fresh(records: list[bytes], tag: str) -> list[bytes]:
+    """The same articles under new ids (a re-published id is a redelivery to the pipeline)."""
+    out = []
+    for raw in records:
+        doc = orjson.loads(raw)
+        doc["id"] = f"{tag}-{doc['id']}"
+        out.append(orjson.dumps(doc))
+    return out
+
+
+async def _paced(topic: str, records: list[bytes], rate: float, alerts_topic: str) -> list[float]:
+    """Publish ``records`` at ``rate`` per second while reading ``alerts_topic``; the
+    publish -> alert latency (s) of every alert that arrives, until 5 s pass quietly."""
+    consumer = AIOKafkaConsumer(
+        alerts_topic, bootstrap_servers=BOOTSTRAP, group_id=None, auto_offset_reset="latest"
+    )
+    await consumer.start()
+    await consumer.seek_to_end()
+    latencies: list[float] = []
+    stop = asyncio.Event()
+
+    async def observe() -> None:
+        quiet_since = time.monotonic()
+        while True:
+            batch = await consumer.getmany(timeout_ms=100)
+            now = time.time()
+            got = [now - m.timestamp / 1000 for msgs in batch.values() for m in msgs]
+            latencies.extend(got)
+            if got:
+                quiet_since = time.monotonic()
+            elif stop.is_set() and time.monotonic() - quiet_since > 5:
+                return
+
+    observer = asyncio.create_task(observe())
+    producer = _producer(linger_ms=0)
+    await producer.start()
+    try:
+        t0 = time.monotonic()
+        for i, record in enumerate(records):
+            delay = t0 + i / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await producer.send(topic, record, key=str(i).encode())
+        await producer.flush()
+        stop.set()
+        await observer
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return latencies
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if len(values) < 2:
+        return {"alerts": len(values)}
+    q = statistics.quantiles(values, n=100, method="inclusive")
+    return {
+        "alerts": len(values),
+        "p50_ms": round(q[49] * 1000, 1),
+        "p95_ms": round(q[94] * 1000, 1),
+        "p99_ms": round(q[98] * 1000, 1),
+        "max_ms": round(max(values) * 1000, 1),
+    }
+
+
+# ---- the run -----------------------------------------------------------------------------
+
+
+def run(count: int, latency_seconds: float, workdir: Path) -> dict[str, Any]:
+    suffix = uuid.uuid4().hex[:8]
+    source = f"bench.{suffix}.in"
+    settings = Settings(kafka_bootstrap=BOOTSTRAP)
+    asyncio.run(create_topics(settings, [source]))
+    records = articles(count)
+    asyncio.run(_publish(source, records))
+    size = sum(map(len, records)) / count
+    print(f"{count} articles of {size / 1000:.1f} KB on average in {source}", flush=True)
+    result: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "articles": count,
+        "mean_article_bytes": round(size),
+        "partitions": settings.topic_partitions,
+    }
+
+    # (a) raw aiokafka passthrough
+    dst = f"bench.{suffix}.raw-out"
+    asyncio.run(create_topics(settings, [dst]))
+    env = _env(workdir / "a", source)
+    proc = _start(
+        env,
+        "raw",
+        ("-m", "tests.bench.bench_e2e", "--role", "raw", source, dst, f"bench-raw-{suffix}"),
+    )
+    result["raw_aiokafka"] = _drain_rate(asyncio.run(_arrivals(dst, count, 300)), count)
+    proc.stop()
+    print(f"(a) raw aiokafka passthrough   {result['raw_aiokafka']:8.0f} articles/s", flush=True)
+
+    # (b) no-op faust agent
+    dst = f"bench.{suffix}.faust-out"
+    asyncio.run(create_topics(settings, [dst]))
+    env = _env(workdir / "b", source)
+    proc = _start(env, "faust", ("-m", "tests.bench.bench_e2e", "--role", "faust", source, dst))
+    result["faust_passthrough"] = _drain_rate(asyncio.run(_arrivals(dst, count, 300)), count)
+    proc.stop()
+    print(
+        f"(b) faust no-op passthrough    {result['faust_passthrough']:8.0f} articles/s", flush=True
+    )
+
+    # (c) the pipeline, one worker
+    env = _env(workdir / "c", source)
+    worker = _start(env, "pipeline")
+    port = int(env.vars["NEWSFLOW_METRICS_PORT"])
+    rate, _ = _pipeline_rate([port], count, 900)
+    result["pipeline"] = rate
+    result["rss_mb_sample_watchlist"] = round(_rss_mb(worker.proc.pid), 1)  # type: ignore[union-attr]
+    worker.stop()
+    result["ratio_pipeline_to_faust"] = rate / result["faust_passthrough"]
+    result["ratio_pipeline_to_raw"] = rate / result["raw_aiokafka"]
+    print(
+        f"(c) newsflow pipeline          {rate:8.0f} articles/s   "
+        f"(c)/(b) {result['ratio_pipeline_to_faust']:.3f}   "
+        f"(c)/(a) {result['ratio_pipeline_to_raw']:.3f}",
+        flush=True,
+    )
+
+    # (d) two workers in one group
+    env = _env(workdir / "d", source, NEWSFLOW_LAG_INTERVAL="1")
+    first = _start(env, "pipeline-1")
+    second_env = _second_worker_env(env, workdir / "d")
+    second = _start(second_env, "pipeline-2")
+    ports = [int(env.vars["NEWSFLOW_METRICS_PORT"]), int(second_env.vars["NEWSFLOW_METRICS_PORT"])]
+    rate2, shares = _pipeline_rate(ports, count, 900)
+    split = [_assigned(p, source) for p in ports]
+    second.stop()
+    first.stop()
+    result["two_workers"] = {
+        "articles_per_second": rate2,
+        "share_of_articles": [round(s, 3) for s in shares],
+        "input_partitions": [sorted(s) for s in split],
+        "speedup_over_one": rate2 / rate,
+    }
+    print(
+        f"(d) two workers, one group     {rate2:8.0f} articles/s   x{rate2 / rate:.2f}; "
+        f"shares {shares[0]:.0%}/{shares[1]:.0%}; input partitions {split[0]} / {split[1]}",
+        flush=True,
+    )
+
+    # latency at 25 / 50 / 75 % of (c)
+    result["latency"] = _latency(workdir / "e", rate, latency_seconds, suffix)
+
+    # memory with 100,000 more watchlist names
+    result["rss_mb_100k_watchlist"] = _rss_with_names(workdir / "f", source, 100_000, count)
+    print(
+        f"worker RSS at steady state: sample watchlist {result['rss_mb_sample_watchlist']:.0f} MB,"
+        f" +100,000 names {result['rss_mb_100k_watchlist']:.0f} MB",
+        flush=True,
+    )
+    return result
+
+
+def _assigned(port: int, topic: str) -> set[int]:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return {
+        int(s.labels["partition"])
+        for family in text_string_to_metric_families(text)
+        if family.name == "newsflow_consumer_lag"
+        for s in family.samples
+        if s.labels.get("topic") == topic
+    }
+
+
+def _latency(workdir: Path, max_rate: float, seconds: float, suffix: str) -> dict[str, Any]:
+    source = f"bench.{suffix}.paced"
+    asyncio.run(create_topics(Settings(kafka_bootstrap=BOOTSTRAP), [source]))
+    env = _env(workdir, source)
+    worker = _start(env, "latency")
+    out: dict[str, Any] = {}
+    try:
+        warm = _fresh(articles(100, seed=99), "warm")
+        asyncio.run(_paced(source, warm, 50, env.settings.topic_alerts))
+        for k, share in enumerate((0.25, 0.50, 0.75)):
+            rate = max_rate * share
+            batch = _fresh(articles(max(20, int(rate * seconds)), seed=100 + k), f"l{k}")
+            lat = asyncio.run(_paced(source, batch, rate, env.settings.topic_alerts))
+            out[f"{int(share * 100)}%"] = {
+                "offered_per_second": round(rate, 1),
+                **_percentiles(lat),
+            }
+            row = out[f"{int(share * 100)}%"]
+            print(
+                f"latency at {share:.0%} load ({rate:.0f}/s): "
+                + ", ".join(f"{k} {v}" for k, v in row.items() if k != "offered_per_second"),
+                flush=True,
+            )
+    finally:
+        worker.stop()
+    return out
+
+
+def _rss_with_names(workdir: Path, source: str, names: int, count: int) -> float:
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "synthetic.ftm.jsonl"
+    path.write_bytes(b"\n".join(watchlist_lines(names)) + b"\n")
+    sample = os.pathsep.join(str(p) for p in Settings().watchlists)
+    env = _env(workdir, source, NEWSFLOW_WATCHLISTS=f"{sample}{os.pathsep}{path}")
+    worker = _start(env, "rss-100k", None)
+    try:
+        _pipeline_rate([int(env.vars["NEWSFLOW_METRICS_PORT"])], count, 900)
+        return round(_rss_mb(worker.proc.pid), 1)  # type: ignore[union-attr]
+    finally:
+        worker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=3000)
+    parser.add_argument("--latency-seconds", type=float, default=15.0)
+    parser.add_argument("--json", type=Path, default=OUT / "e2e.json")
+    parser.add_argument("--role", choices=["raw", "faust"], help=argparse.SUPPRESS)
+    parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.role == "raw":
+        src, dst, group = options.args
+        print("Worker ready", flush=True)
+        asyncio.run(raw_passthrough(src, dst, group, 10**12))
+        return
+    if options.role == "faust":
+        sys.argv = [sys.argv[0]]
+        faust_passthrough(*options.args)
+        return
+    # Worker logs and state stay here until the next run (look here when a run fails).
+    workdir = OUT / "work"
+    shutil.rmtree(workdir, ignore_errors=True)
+    result = run(options.articles, options.latency_seconds, workdir)
+    options.json.parent.mkdir(parents=True, exist_ok=True)
+    options.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    print(f"written {options.json}")
+
+
+if __name__ == "__main__":
+    main()
