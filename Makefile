@@ -80,7 +80,10 @@ worker: install kafka-start topics  ## run the worker in the foreground
 clean: kafka-stop prometheus-stop  ## stop the broker and Prometheus, delete local data (.local)
 	rm -rf .local
 
-bench: install  ## benchmarks (print figures; JSON under tests/bench/out/)
+bench: install kafka-start  ## benchmarks: in-process, sizes, watchlist sizes, end to end; JSON + PNG in tests/bench/out/
 	$(BIN)/python -m tests.bench.bench_normalize --json tests/bench/out/normalize.json
-	$(BIN)/python -m tests.bench.bench_tagging --json tests/bench/out/tagging.json
+	$(BIN)/python -m tests.bench.bench_sizes --json tests/bench/out/sizes.json
+	$(BIN)/python -m tests.bench.bench_tagging --names 1000 10000 100000 1000000 --json tests/bench/out/tagging.json
 	$(BIN)/python -m tests.bench.bench_adversarial --json tests/bench/out/adversarial.json
+	$(BIN)/python -m tests.bench.bench_e2e --json tests/bench/out/e2e.json
+	$(BIN)/python -m tests.bench.plot --out tests/bench/out/bench.png

@@ -37,7 +37,7 @@ from pipeline.codec import decode_normalized, decode_tagged, dumps
 from pipeline.dedupe_index import DedupeIndex
 from pipeline.errors import RejectedMessage, SchemaViolation
 from pipeline.kafka import LagProbe, follow_from_start
-from pipeline.models import Alert, DeadLetter, NormalizedArticle
+from pipeline.models import Alert, DeadLetter, NormalizedArticle, TaggedArticle
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.security import ssl_context
 from pipeline.settings import Settings
@@ -59,6 +59,8 @@ class Output:
     outcome: str
     article_id: str
     also: tuple[str, ...] = ()
+    # records for other topics: (topic, key, value); the fused tag+flag step's candidate
+    extra: tuple[tuple[str, bytes | None, bytes], ...] = ()
 
 
 StageStep = Callable[[bytes, Any], Output]
@@ -211,19 +213,37 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
         async for event in _unacked(stream).events():
             await _handle(event, "dedupe", steps.dedupe, normalized, deadletter, delivery=delivery)
 
-    # NormalizedArticle JSON -> TaggedArticle JSON (article + entities)
-    @app.agent(normalized, name="tag_entities")
-    async def tag_entities(stream: faust.StreamT[bytes]) -> None:
-        delivery = _Delivery()
-        async for event in _unacked(stream).events():
-            await _handle(event, "tag", steps.tag, tagged, deadletter, delivery=delivery)
+    if settings.stage_layout == "fused":
+        # NormalizedArticle JSON -> TaggedArticle JSON on the tagged topic, and the
+        # candidate Alert (if any) on the candidates topic: one hop, no re-decoding.
+        @app.agent(normalized, name="tag_and_flag")
+        async def tag_and_flag(stream: faust.StreamT[bytes]) -> None:
+            delivery = _Delivery()
+            async for event in _unacked(stream).events():
+                await _handle(
+                    event,
+                    "tag",
+                    steps.tag_and_flag,
+                    tagged,
+                    deadletter,
+                    delivery=delivery,
+                    topic_named=topic,
+                )
 
-    # TaggedArticle JSON -> candidate Alert JSON keyed by its sanctioned actors
-    @app.agent(tagged, name="flag_events")
-    async def flag_events(stream: faust.StreamT[bytes]) -> None:
-        delivery = _Delivery()
-        async for event in _unacked(stream).events():
-            await _handle(event, "flag", steps.flag, candidates, deadletter, delivery=delivery)
+    else:
+        # NormalizedArticle JSON -> TaggedArticle JSON (article + entities)
+        @app.agent(normalized, name="tag_entities")
+        async def tag_entities(stream: faust.StreamT[bytes]) -> None:
+            delivery = _Delivery()
+            async for event in _unacked(stream).events():
+                await _handle(event, "tag", steps.tag, tagged, deadletter, delivery=delivery)
+
+        # TaggedArticle JSON -> candidate Alert JSON keyed by its sanctioned actors
+        @app.agent(tagged, name="flag_events")
+        async def flag_events(stream: faust.StreamT[bytes]) -> None:
+            delivery = _Delivery()
+            async for event in _unacked(stream).events():
+                await _handle(event, "flag", steps.flag, candidates, deadletter, delivery=delivery)
 
     # candidate Alert -> new or updated Alert on the alerts topic and per-country topics
     @app.agent(candidates, name="route_alerts")
@@ -378,14 +398,32 @@ class _Steps:
             log.info("dedupe index swept", partition=partition, removed=removed)
         return Output(article.id.encode(), dumps(article), outcome, article.id)
 
-    def tag(self, value: bytes, message: Any) -> Output:
+    def _tag(self, value: bytes) -> tuple[TaggedArticle, Output]:
         tagged = tag_article(self.live.tagger, decode_normalized(value))
         for e in tagged.entities:
             metrics.ENTITIES.labels(e.label).inc()
-        return Output(tagged.article.id.encode(), dumps(tagged), "ok", tagged.article.id)
+        return tagged, Output(tagged.article.id.encode(), dumps(tagged), "ok", tagged.article.id)
+
+    def tag(self, value: bytes, message: Any) -> Output:
+        return self._tag(value)[1]
 
     def flag(self, value: bytes, message: Any) -> Output:
-        tagged = decode_tagged(value)
+        return self._flag(decode_tagged(value))
+
+    def tag_and_flag(self, value: bytes, message: Any) -> Output:
+        """The fused layout's step: the tagged record, plus the candidate alert as an
+        extra record for the candidates topic. Counted under both stages."""
+        tagged, output = self._tag(value)
+        started = time.perf_counter()
+        candidate = self._flag(tagged)
+        metrics.STAGE_SECONDS.labels("flag").observe(time.perf_counter() - started)
+        metrics.MESSAGES.labels("flag", candidate.outcome).inc()
+        if candidate.value is None:
+            return output
+        topic = self.settings.topic_alert_candidates
+        return replace(output, extra=((topic, candidate.key, candidate.value),))
+
+    def _flag(self, tagged: TaggedArticle) -> Output:
         alert = flag(tagged, self.rules)
         if alert is None:
             return Output(None, None, "no_alert", tagged.article.id)
@@ -529,12 +567,11 @@ async def _handle(
         # timestamp is the time the article was published to the input topic.
         ts = getattr(message, "timestamp", None) or None
         futures.append(await out.send(key=result.key, value=result.value, timestamp=ts))
-        for name in result.also:
+        extra = [(name, result.key, result.value) for name in result.also]
+        for name, key, value in (*extra, *result.extra):
             if topic_named is None:
                 raise RuntimeError(f"{stage}: a step with extra topics needs topic_named")
-            futures.append(
-                await topic_named(name).send(key=result.key, value=result.value, timestamp=ts)
-            )
+            futures.append(await topic_named(name).send(key=key, value=value, timestamp=ts))
     metrics.STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
     metrics.MESSAGES.labels(stage, result.outcome).inc()
     log.debug("processed", article_id=result.article_id, outcome=result.outcome, **where)

@@ -33,10 +33,13 @@ def rate(fn: Callable[[Any], object], items: list[Any], repeat: int) -> float:
     return len(items) / best if best > 0 else float("inf")
 
 
-def quick(settings: Settings, count: int = 1500, repeat: int = 2) -> dict[str, Any]:
-    """Measure; returns the figures as a JSON-ready dict."""
+def quick(
+    settings: Settings, count: int = 1500, repeat: int = 2, size: int = 3000
+) -> dict[str, Any]:
+    """Measure with ``count`` synthetic articles of about ``size`` characters; returns the
+    figures as a JSON-ready dict."""
     stages = build_stages(settings)
-    raws = articles(count)
+    raws = articles(count, size=size)
     normalized: list[NormalizedArticle] = [run_normalize(r, settings, None) for r in raws]
     tagged: list[TaggedArticle] = [tag_article(stages.tagger, a) for a in normalized]
     alerts: list[Alert] = [a for a in (flag(t, stages.rules) for t in tagged) if a is not None]

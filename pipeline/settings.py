@@ -87,6 +87,7 @@ class Settings:
     watchlist_max_age: int = 7 * 24 * 3600
     lag_interval: float = 5.0
     consumer_fetch_bytes: int = 16 * 1024 * 1024
+    stage_layout: str = "fused"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "PLAIN"
     kafka_sasl_username: str = ""
@@ -136,6 +137,8 @@ class Settings:
             raise FatalError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and _PASSWORD")
         if self.consumer_fetch_bytes < self.max_message_bytes:
             raise FatalError("NEWSFLOW_CONSUMER_FETCH_BYTES must be at least the max message size")
+        if self.stage_layout not in {"chained", "fused"}:
+            raise FatalError("NEWSFLOW_STAGE_LAYOUT must be chained or fused")
         if self.log_format not in {"auto", "json", "console"}:
             raise FatalError("NEWSFLOW_LOG_FORMAT must be auto, json or console")
 

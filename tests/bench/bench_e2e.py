@@ -41,7 +41,7 @@ from pipeline.settings import PROJECT_ROOT, Settings
 from tests.integration.conftest import Env, Worker, free_port, make_env
 
 BOOTSTRAP = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-OUT = PROJECT_ROOT / ".local" / "bench"
+OUT = PROJECT_ROOT / "tests" / "bench" / "out"
 FETCH_BYTES = Settings().consumer_fetch_bytes
 
 
@@ -82,7 +82,7 @@ async def raw_passthrough(src: str, dst: str, group: str, count: int) -> None:
     forwarded = 0
     try:
         while forwarded < count:
-            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            batch = await consumer.getmany(timeout_ms=500, max_records=500)
             futures = [
                 await producer.send(dst, m.value, key=m.key, timestamp_ms=m.timestamp)
                 for messages in batch.values()
@@ -128,10 +128,16 @@ async def _arrivals(topic: str, count: int, timeout: float) -> list[tuple[float,
 
 
 def _drain_rate(arrivals: list[tuple[float, int]], count: int) -> float:
+    """Records per second after the first batch seen: the clock starts when that batch
+    arrives, so only the records after it count."""
     if len(arrivals) < count:
         raise SystemExit(f"only {len(arrivals)} of {count} records arrived")
-    span = arrivals[count - 1][0] - arrivals[0][0]
-    return (count - 1) / span if span > 0 else float("inf")
+    first = arrivals[0][0]
+    after = sum(1 for t, _ in arrivals[:count] if t > first)
+    span = arrivals[count - 1][0] - first
+    if after < count // 2 or span <= 0:
+        raise SystemExit("too few arrival batches to time: publish more records")
+    return after / span
 
 
 def _metrics(port: int) -> dict[tuple[str, str], float]:
@@ -286,73 +292,96 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 # ---- the run -----------------------------------------------------------------------------
 
 
-def run(count: int, latency_seconds: float, workdir: Path) -> dict[str, Any]:
+def _passthrough(role: str, source: str, total: int, workdir: Path, suffix: str) -> float:
+    dst = f"bench.{suffix}.{role}-out"
+    asyncio.run(create_topics(Settings(kafka_bootstrap=BOOTSTRAP), [dst]))
+    argv = ("-m", "tests.bench.bench_e2e", "--role", role, source, dst, f"bench-{role}-{suffix}")
+    proc = _start(_env(workdir / role, source), role, argv)
+    try:
+        return _drain_rate(asyncio.run(_arrivals(dst, total, 600)), total)
+    finally:
+        proc.stop()
+
+
+def _settled(ports: list[int], topic: str, partitions: int, timeout: float = 90) -> list[set[int]]:
+    """Wait until the workers behind ``ports`` hold disjoint shares of ``topic``."""
+    deadline = time.monotonic() + timeout
+    split: list[set[int]] = []
+    while time.monotonic() < deadline:
+        split = [_assigned(p, topic) for p in ports]
+        if all(split) and sum(map(len, split)) == partitions == len(set().union(*split)):
+            return split
+        time.sleep(0.5)
+    raise SystemExit(f"the group did not settle in {timeout} s: {split}")
+
+
+def run(count: int, repeat: int, latency_seconds: float, workdir: Path) -> dict[str, Any]:
     suffix = uuid.uuid4().hex[:8]
-    source = f"bench.{suffix}.in"
     settings = Settings(kafka_bootstrap=BOOTSTRAP)
-    asyncio.run(create_topics(settings, [source]))
+    once, many, later = (f"bench.{suffix}.{n}" for n in ("in", "in-repeated", "in-two"))
+    asyncio.run(create_topics(settings, [once, many, later]))
     records = articles(count)
-    asyncio.run(_publish(source, records))
+    asyncio.run(_publish(once, records))
+    # The passthroughs drain a copy of the set in a fraction of a second: they get the set
+    # ``repeat`` times (under new ids), so their rate is sustained over seconds too.
+    asyncio.run(_publish(many, [r for k in range(repeat) for r in _fresh(records, f"r{k}")]))
     size = sum(map(len, records)) / count
-    print(f"{count} articles of {size / 1000:.1f} KB on average in {source}", flush=True)
+    print(
+        f"{count} synthetic articles, {size / 1000:.1f} KB on average; passthroughs get them "
+        f"x{repeat}; {settings.topic_partitions} partitions; {os.cpu_count()} cores",
+        flush=True,
+    )
     result: dict[str, Any] = {
         "cores": os.cpu_count(),
         "articles": count,
+        "passthrough_articles": count * repeat,
         "mean_article_bytes": round(size),
         "partitions": settings.topic_partitions,
     }
 
-    # (a) raw aiokafka passthrough
-    dst = f"bench.{suffix}.raw-out"
-    asyncio.run(create_topics(settings, [dst]))
-    env = _env(workdir / "a", source)
-    proc = _start(
-        env,
-        "raw",
-        ("-m", "tests.bench.bench_e2e", "--role", "raw", source, dst, f"bench-raw-{suffix}"),
-    )
-    result["raw_aiokafka"] = _drain_rate(asyncio.run(_arrivals(dst, count, 300)), count)
-    proc.stop()
+    result["raw_aiokafka"] = _passthrough("raw", many, count * repeat, workdir, suffix)
     print(f"(a) raw aiokafka passthrough   {result['raw_aiokafka']:8.0f} articles/s", flush=True)
-
-    # (b) no-op faust agent
-    dst = f"bench.{suffix}.faust-out"
-    asyncio.run(create_topics(settings, [dst]))
-    env = _env(workdir / "b", source)
-    proc = _start(env, "faust", ("-m", "tests.bench.bench_e2e", "--role", "faust", source, dst))
-    result["faust_passthrough"] = _drain_rate(asyncio.run(_arrivals(dst, count, 300)), count)
-    proc.stop()
+    result["faust_passthrough"] = _passthrough("faust", many, count * repeat, workdir, suffix)
     print(
         f"(b) faust no-op passthrough    {result['faust_passthrough']:8.0f} articles/s", flush=True
     )
 
-    # (c) the pipeline, one worker
-    env = _env(workdir / "c", source)
-    worker = _start(env, "pipeline")
-    port = int(env.vars["NEWSFLOW_METRICS_PORT"])
-    rate, _ = _pipeline_rate([port], count, 900)
+    # (c) the pipeline, one worker, in each stage layout (NEWSFLOW_STAGE_LAYOUT)
+    layouts = {}
+    for layout in ("chained", "fused"):
+        env = _env(workdir / f"c-{layout}", once, NEWSFLOW_STAGE_LAYOUT=layout)
+        worker = _start(env, "pipeline")
+        rate, _ = _pipeline_rate([int(env.vars["NEWSFLOW_METRICS_PORT"])], count, 900)
+        rss = _rss_mb(worker.proc.pid)  # type: ignore[union-attr]
+        worker.stop()
+        layouts[layout] = {"articles_per_second": rate, "rss_mb": round(rss, 1)}
+        print(f"(c) newsflow pipeline, {layout:8} {rate:8.0f} articles/s", flush=True)
+    result["pipeline_layouts"] = layouts
+    default = Settings().stage_layout
+    rate = layouts[default]["articles_per_second"]
     result["pipeline"] = rate
-    result["rss_mb_sample_watchlist"] = round(_rss_mb(worker.proc.pid), 1)  # type: ignore[union-attr]
-    worker.stop()
+    result["rss_mb_sample_watchlist"] = layouts[default]["rss_mb"]
     result["ratio_pipeline_to_faust"] = rate / result["faust_passthrough"]
     result["ratio_pipeline_to_raw"] = rate / result["raw_aiokafka"]
     print(
-        f"(c) newsflow pipeline          {rate:8.0f} articles/s   "
-        f"(c)/(b) {result['ratio_pipeline_to_faust']:.3f}   "
-        f"(c)/(a) {result['ratio_pipeline_to_raw']:.3f}",
+        f"(c) default layout ({default}): (c)/(b) {result['ratio_pipeline_to_faust']:.3f}   "
+        f"(c)/(a) {result['ratio_pipeline_to_raw']:.4f}",
         flush=True,
     )
 
-    # (d) two workers in one group
-    env = _env(workdir / "d", source, NEWSFLOW_LAG_INTERVAL="1")
+    # (d) two workers in one group: the input is published once both hold partitions
+    env = _env(workdir / "d", later, NEWSFLOW_LAG_INTERVAL="1")
     first = _start(env, "pipeline-1")
     second_env = _second_worker_env(env, workdir / "d")
     second = _start(second_env, "pipeline-2")
     ports = [int(env.vars["NEWSFLOW_METRICS_PORT"]), int(second_env.vars["NEWSFLOW_METRICS_PORT"])]
-    rate2, shares = _pipeline_rate(ports, count, 900)
-    split = [_assigned(p, source) for p in ports]
-    second.stop()
-    first.stop()
+    try:
+        split = _settled(ports, later, settings.topic_partitions)
+        asyncio.run(_publish(later, records))
+        rate2, shares = _pipeline_rate(ports, count, 900)
+    finally:
+        second.stop()
+        first.stop()
     result["two_workers"] = {
         "articles_per_second": rate2,
         "share_of_articles": [round(s, 3) for s in shares],
@@ -369,7 +398,7 @@ def run(count: int, latency_seconds: float, workdir: Path) -> dict[str, Any]:
     result["latency"] = _latency(workdir / "e", rate, latency_seconds, suffix)
 
     # memory with 100,000 more watchlist names
-    result["rss_mb_100k_watchlist"] = _rss_with_names(workdir / "f", source, 100_000, count)
+    result["rss_mb_100k_watchlist"] = _rss_with_names(workdir / "f", once, 100_000, count)
     print(
         f"worker RSS at steady state: sample watchlist {result['rss_mb_sample_watchlist']:.0f} MB,"
         f" +100,000 names {result['rss_mb_100k_watchlist']:.0f} MB",
@@ -434,6 +463,7 @@ def _rss_with_names(workdir: Path, source: str, names: int, count: int) -> float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=3000)
+    parser.add_argument("--repeat", type=int, default=10, help="copies for the passthroughs")
     parser.add_argument("--latency-seconds", type=float, default=15.0)
     parser.add_argument("--json", type=Path, default=OUT / "e2e.json")
     parser.add_argument("--role", choices=["raw", "faust"], help=argparse.SUPPRESS)
@@ -446,12 +476,12 @@ def main() -> None:
         return
     if options.role == "faust":
         sys.argv = [sys.argv[0]]
-        faust_passthrough(*options.args)
+        faust_passthrough(*options.args[:2])
         return
     # Worker logs and state stay here until the next run (look here when a run fails).
     workdir = OUT / "work"
     shutil.rmtree(workdir, ignore_errors=True)
-    result = run(options.articles, options.latency_seconds, workdir)
+    result = run(options.articles, options.repeat, options.latency_seconds, workdir)
     options.json.parent.mkdir(parents=True, exist_ok=True)
     options.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     print(f"written {options.json}")

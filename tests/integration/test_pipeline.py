@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from pipeline.codec import validator
-from tests.integration.conftest import Env, Worker, consume
+from tests.integration.conftest import Env, Worker, consume, make_env
 
 
 def _values(records: list[Any]) -> list[dict[str, Any]]:
@@ -20,6 +20,24 @@ def _values(records: list[Any]) -> list[dict[str, Any]]:
 def test_seed_flows_to_one_normalized_one_tagged_and_an_alert_naming_kp_and_ru(
     pipeline_env: Env, worker: Worker, seed_path: Path
 ) -> None:
+    assert pipeline_env.settings.stage_layout == "fused"  # the default
+    _seed_flows(pipeline_env, seed_path)
+
+
+def test_the_chained_layout_gives_the_same_records(
+    broker: str, tmp_path: Path, seed_path: Path
+) -> None:
+    env = make_env(broker, tmp_path, NEWSFLOW_STAGE_LAYOUT="chained")
+    assert env.run_cli("topics", "create").returncode == 0
+    chained = Worker(env)
+    chained.start()
+    try:
+        _seed_flows(env, seed_path)
+    finally:
+        assert chained.stop() == 0
+
+
+def _seed_flows(pipeline_env: Env, seed_path: Path) -> None:
     s = pipeline_env.settings
     started = time.monotonic()
     published = pipeline_env.run_cli("publish", str(seed_path))

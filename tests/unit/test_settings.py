@@ -49,6 +49,8 @@ def test_variables_override_defaults_with_their_types() -> None:
         {"NEWSFLOW_METRICS_PORT": "ninety"},
         {"NEWSFLOW_TOPIC_PARTITIONS": "0"},
         {"NEWSFLOW_LOG_FORMAT": "xml"},
+        {"NEWSFLOW_STAGE_LAYOUT": "parallel"},
+        {"NEWSFLOW_CONSUMER_FETCH_BYTES": "65536"},  # smaller than one allowed message
     ],
 )
 def test_unusable_values_stop_with_a_fatal_error(env: dict[str, str]) -> None:
