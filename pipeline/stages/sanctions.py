@@ -15,9 +15,11 @@ import hashlib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import ahocorasick
 
 from pipeline.errors import FatalError
 from pipeline.models import Alert, Entity, Evidence, Flow, Source, TaggedArticle, WatchlistHit
@@ -69,42 +71,20 @@ class EventRule:
     anchors: tuple[str, ...] = ()
 
 
-def _anchor_index(events: list[EventRule]) -> re.Pattern[str]:
-    """One pattern over every event's anchor stems (longest first, so that a longer
-    stem is what a match reports)."""
-    stems = {a for e in events for a in e.anchors}
-    if not stems:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"(?=[A-Za-z0-9])\b" + trie_alternation(stems), re.I)
-
-
-def trie_alternation(words: Iterable[str]) -> str:
-    """A regex matching any of ``words``, factored by common prefixes: ``sanction``,
-    ``sanctions committee`` and ``sdn`` become ``s(?:anction(?:s\\ committee)?|dn)``.
-    Python's ``re`` tries a plain alternation's branches one by one at every position;
-    the factored form decides by the next character. Greedy optional tails make a match
-    report the longest word at its position, as the longest-first alternation did."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return "(?:" + emit(trie) + ")"
+def _anchor_automaton(events: list[EventRule]) -> Any:
+    """One Aho-Corasick automaton over every event's anchor stems (lower case): stem ->
+    (its length, the events it can start). One pass over a sentence finds them all."""
+    automaton = ahocorasick.Automaton()
+    for stem, ids in _anchor_events(events).items():
+        automaton.add_word(stem, (len(stem), ids))
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
 
 
 def _anchor_events(events: list[EventRule]) -> dict[str, frozenset[int]]:
     """anchor stem -> the indices of the events it can start. A stem also stands for every
-    shorter stem it begins with ("sanctions committee" is a "sanction" too), since the
-    index reports only the longest stem at a position."""
+    shorter stem it begins with ("sanctions committee" is a "sanction" too)."""
     own: dict[str, set[int]] = {}
     for i, e in enumerate(events):
         for a in e.anchors:
@@ -131,7 +111,7 @@ class RuleSet:
     denied: re.Pattern[str]
     quantity: re.Pattern[str]
     events: tuple[EventRule, ...]
-    anchor_index: re.Pattern[str]
+    anchor_automaton: Any  # ahocorasick.Automaton (untyped)
     anchor_events: Mapping[str, frozenset[int]]
     sanctioned: frozenset[str]
     designators: frozenset[str]
@@ -207,7 +187,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             denied=_alternation(ctx["denied"], "context.denied"),
             quantity=_alternation(ctx["quantity"], "context.quantity"),
             events=tuple(events),
-            anchor_index=_anchor_index(events),
+            anchor_automaton=_anchor_automaton(events),
             anchor_events=_anchor_events(events),
             all_events=frozenset(range(len(events))),
             unanchored=frozenset(i for i, e in enumerate(events) if not e.anchors),
@@ -366,11 +346,17 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
 
 
 def _candidates(sentence: str, rules: RuleSet) -> set[int]:
-    """The events that can match in ``sentence``: those with an anchor word in it (and any
-    event declared without anchors)."""
+    """The events that can match in ``sentence``: those with an anchor stem starting a word
+    in it (and any event declared without anchors)."""
     found = set(rules.unanchored)
-    for m in rules.anchor_index.finditer(sentence):
-        found |= rules.anchor_events.get(m.group(0).lower(), rules.all_events)
+    if not len(rules.anchor_automaton):
+        return found
+    low = sentence.lower()
+    for end, (length, ids) in rules.anchor_automaton.iter(low):
+        start = end - length + 1
+        if start and (low[start - 1].isalnum() or low[start - 1] == "_"):
+            continue  # inside a word: not where a stem starts
+        found |= ids
     return found
 
 

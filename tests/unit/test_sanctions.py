@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 
 import orjson
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from pipeline.errors import FatalError
 from pipeline.models import Alert, InputArticle
@@ -16,7 +13,7 @@ from pipeline.resources import Stages
 from pipeline.settings import Settings
 from pipeline.stages.entities import tag_article
 from pipeline.stages.normalize import normalize
-from pipeline.stages.sanctions import build_ruleset, flag, trie_alternation
+from pipeline.stages.sanctions import build_ruleset, flag
 
 
 def _flag(stages: Stages, title: str, body: str) -> Alert | None:
@@ -326,18 +323,3 @@ def test_the_anchor_prefilter_never_changes_a_verdict(stages: Stages, seed_bytes
         assert flag(tagged, stages.rules) == flag(tagged, stages.rules, use_anchors=False)
         compared += 1
     assert compared > 200
-
-
-_WORDS = st.sets(st.text(alphabet="ab -.", min_size=1, max_size=6), min_size=1, max_size=12)
-
-
-@given(words=_WORDS, text=st.text(alphabet="ab -.", max_size=8))
-def test_the_factored_anchor_pattern_matches_what_a_longest_first_alternation_matches(
-    words: set[str], text: str
-) -> None:
-    factored = re.compile(trie_alternation(words))
-    plain = re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
-    for word in words:
-        assert factored.fullmatch(word)
-    m, n = factored.match(text), plain.match(text)
-    assert (m and m.group(0)) == (n and n.group(0))
