@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 import orjson
@@ -74,11 +74,32 @@ class _IdempotentProducer(faust_aiokafka.Producer):
         return {"acks": "all", "enable_idempotence": True}
 
 
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """faust's consumer thread with a shorter broker-side fetch wait. aiokafka keeps one
+    fetch in flight per broker; partitions whose buffered records drain meanwhile wait
+    for it to return, and faust's fixed 1,500 ms wait stalled one stage at a time under
+    steady load (p99 publish -> alert 6.7 s at 300 articles/s; 0.3 s with 20-100 ms)."""
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # aiokafka reads these when the consumer starts (no public setter after creation)
+        consumer._fetch_max_wait_ms = int(cast("_App", self.app).fetch_wait_ms)
+        return consumer
+
+
+class _Consumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> Any:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
 class _IdempotentTransport(faust_aiokafka.Transport):
     Producer = _IdempotentProducer
+    Consumer = _Consumer
 
 
 class _App(faust.App):
+    fetch_wait_ms: float = 50.0  # set from the settings in _new_app
+
     def _new_transport(self) -> Any:
         return _IdempotentTransport(self.conf.broker_consumer, self)
 
@@ -104,7 +125,7 @@ def faust_credentials(settings: Settings) -> Any:
 
 def _new_app(settings: Settings) -> faust.App:
     """A faust app with the worker's transport settings (no agents yet)."""
-    return _App(
+    app = _App(
         settings.app_id,
         broker_credentials=faust_credentials(settings),
         broker=settings.broker_url,
@@ -118,7 +139,7 @@ def _new_app(settings: Settings) -> faust.App:
         producer_acks=-1,
         # Batch sends: with idempotence one request is in flight per broker, so without
         # linger every record would wait a round trip of its own.
-        producer_linger=0.005,
+        producer_linger=settings.producer_linger_ms / 1000,
         producer_max_batch_size=1024 * 1024,
         producer_max_request_size=4 * 1024 * 1024,
         # Records fetched per partition per request. faust's default (1 MiB, ~200 of our
@@ -129,6 +150,8 @@ def _new_app(settings: Settings) -> faust.App:
         store="rocksdb://",
         table_standby_replicas=0,
     )
+    app.fetch_wait_ms = settings.consumer_fetch_wait_ms
+    return app
 
 
 def _raw_topic(app: faust.App, settings: Settings, name: str) -> faust.TopicT:

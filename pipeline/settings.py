@@ -87,6 +87,8 @@ class Settings:
     watchlist_max_age: int = 7 * 24 * 3600
     lag_interval: float = 5.0
     consumer_fetch_bytes: int = 16 * 1024 * 1024
+    producer_linger_ms: float = 5.0
+    consumer_fetch_wait_ms: float = 50.0
     stage_layout: str = "fused"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "PLAIN"
@@ -199,6 +201,8 @@ _INT_FIELDS = {
 }
 _FLOAT_FIELDS = {
     "lag_interval",
+    "producer_linger_ms",
+    "consumer_fetch_wait_ms",
     "dedupe_window_hours",
     "dedupe_threshold",
     "alert_update_window_hours",

@@ -466,6 +466,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="copies for the passthroughs")
     parser.add_argument("--latency-seconds", type=float, default=15.0)
     parser.add_argument("--json", type=Path, default=OUT / "e2e.json")
+    parser.add_argument(
+        "--latency-only",
+        type=float,
+        metavar="MAX_RATE",
+        help="only the latency runs, at shares of this articles/s figure",
+    )
     parser.add_argument("--role", choices=["raw", "faust"], help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -481,6 +487,10 @@ def main() -> None:
     # Worker logs and state stay here until the next run (look here when a run fails).
     workdir = OUT / "work"
     shutil.rmtree(workdir, ignore_errors=True)
+    if options.latency_only:
+        suffix = uuid.uuid4().hex[:8]
+        _latency(workdir, options.latency_only, options.latency_seconds, suffix)
+        return
     result = run(options.articles, options.repeat, options.latency_seconds, workdir)
     options.json.parent.mkdir(parents=True, exist_ok=True)
     options.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
