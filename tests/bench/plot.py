@@ -23,8 +23,8 @@ import orjson
 OUT = Path(__file__).resolve().parent / "out"
 
 
-def _load(name: str) -> Any:
-    path = OUT / name
+def _load(source: Path, name: str) -> Any:
+    path = source / name
     return orjson.loads(path.read_bytes()) if path.exists() else None
 
 
@@ -100,19 +100,27 @@ def _sizes(ax: Any, sizes: Any) -> None:
     return None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=OUT / "bench.png")
-    args = parser.parse_args()
-    e2e, tagging, sizes = _load("e2e.json"), _load("tagging.json"), _load("sizes.json")
+def draw(source: Path, out: Path) -> None:
+    """Read the benchmarks' JSON in ``source``; write the four panels to ``out``."""
+    e2e, tagging = _load(source, "e2e.json"), _load(source, "tagging.json")
+    sizes = _load(source, "sizes.json")
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     _throughput(axes[0][0], e2e)
     _latency(axes[0][1], e2e)
     _watchlist(axes[1][0], tagging)
     _sizes(axes[1][1], sizes)
     fig.tight_layout()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out, dpi=110)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", type=Path, default=OUT, help="where the JSON files are")
+    parser.add_argument("--out", type=Path, default=OUT / "bench.png")
+    args = parser.parse_args()
+    draw(args.source, args.out)
     print(f"written {args.out}")
 
 

@@ -1,0 +1,49 @@
+"""The benchmark tools' own logic: timing from arrivals, percentiles, the plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.bench.bench_e2e import _drain_rate, _percentiles
+from tests.bench.plot import draw
+
+
+def test_drain_rate_counts_only_records_after_the_first_batch() -> None:
+    # 10 records at t=0 (the first batch), then 90 over the next 3 seconds
+    arrivals = [(0.0, 0)] * 10 + [(1.0 + i / 30, 0) for i in range(90)]
+    assert _drain_rate(arrivals, 100) == pytest.approx(90 / (1.0 + 89 / 30))
+
+
+def test_drain_rate_refuses_a_run_that_arrived_in_one_batch() -> None:
+    with pytest.raises(SystemExit):
+        _drain_rate([(5.0, 0)] * 50, 50)
+    with pytest.raises(SystemExit):
+        _drain_rate([(0.0, 0), (1.0, 0)], 3)  # fewer than asked for
+
+
+def test_percentiles_of_known_latencies() -> None:
+    figures = _percentiles([i / 1000 for i in range(1, 101)])  # 1..100 ms
+    assert figures["alerts"] == 100
+    assert figures["p50_ms"] == pytest.approx(50.5, abs=0.01)
+    assert figures["p99_ms"] == pytest.approx(99.0, abs=0.05)
+    assert figures["max_ms"] == 100.0
+
+
+def test_the_plot_draws_what_is_there_and_says_what_is_missing(tmp_path: Path) -> None:
+    (tmp_path / "sizes.json").write_bytes(
+        orjson.dumps(
+            {
+                "runs": [
+                    {"size": s, "kb_per_second": 3000.0, "articles_per_second": {"chain": c}}
+                    for s, c in ((1000, 2000.0), (3000, 900.0), (50_000, 60.0))
+                ]
+            }
+        )
+    )
+    out = tmp_path / "bench.png"
+    draw(tmp_path, out)  # no e2e.json or tagging.json: those panels say so
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.stat().st_size > 10_000
