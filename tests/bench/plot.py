@@ -71,7 +71,9 @@ def _watchlist(ax: Any, tagging: Any) -> None:
         return _missing(ax, "tagging.json")
     runs = sorted(tagging["runs"], key=lambda r: r["automaton_names"])
     names = [r["automaton_names"] for r in runs]
-    ax.plot(names, [r["articles_per_second"] for r in runs], marker="o", label="articles/s")
+    rates = [r["articles_per_second"] for r in runs]
+    ax.plot(names, rates, marker="o", label="articles/s")
+    ax.set_ylim(0, max(rates) * 1.25)  # from zero: a flat line must look flat
     ax.set_xscale("log")
     ax.set_xlabel("watchlist names in the automaton")
     ax.set_ylabel("tagging articles/s")
