@@ -72,6 +72,10 @@ def worker() -> None:
         rule_version=stages.rules.version,
         metrics=f"http://{settings.metrics_host}:{settings.metrics_port}/metrics",
     )
+    if settings.event_loop == "uvloop":
+        import mode.loop
+
+        mode.loop.use("uvloop")  # before faust makes its loop
     app = create_app(settings, stages)
     # Everything built so far (the watchlist automaton, rules, the app) lives as long as
     # the worker: out of the collector's sight, full collections stay short (p99 publish

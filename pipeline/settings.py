@@ -89,6 +89,7 @@ class Settings:
     consumer_fetch_bytes: int = 16 * 1024 * 1024
     producer_linger_ms: float = 5.0
     consumer_fetch_wait_ms: float = 50.0
+    event_loop: str = "uvloop"
     stage_layout: str = "fused"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "PLAIN"
@@ -139,6 +140,8 @@ class Settings:
             raise FatalError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and _PASSWORD")
         if self.consumer_fetch_bytes < self.max_message_bytes:
             raise FatalError("NEWSFLOW_CONSUMER_FETCH_BYTES must be at least the max message size")
+        if self.event_loop not in {"asyncio", "uvloop"}:
+            raise FatalError("NEWSFLOW_EVENT_LOOP must be asyncio or uvloop")
         if self.stage_layout not in {"chained", "fused"}:
             raise FatalError("NEWSFLOW_STAGE_LAYOUT must be chained or fused")
         if self.log_format not in {"auto", "json", "console"}:

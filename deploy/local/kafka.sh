@@ -9,7 +9,7 @@
 #
 # Settings (environment): KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
 # NEWSFLOW_LOCAL_DIR (.local under the project: data, logs, pid, class path),
-# KAFKA_HEAP_OPTS (-Xmx512m -Xms512m), KAFKA_START_TIMEOUT (90 seconds), JAVA (java on PATH).
+# KAFKA_HEAP_OPTS (-Xmx1g -Xms1g), KAFKA_START_TIMEOUT (90 seconds), JAVA (java on PATH).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -103,7 +103,7 @@ cmd_start() {
       kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$props" >>"$log_dir/format.log" 2>&1
   fi
   # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS holds several JVM flags on purpose.
-  nohup "$java" ${KAFKA_HEAP_OPTS:--Xmx512m -Xms512m} -XX:+UseG1GC \
+  nohup "$java" ${KAFKA_HEAP_OPTS:--Xmx1g -Xms1g} -XX:+UseG1GC \
     -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$here/log4j2.yaml" -Dkafka.logs.dir="$log_dir" \
     -cp "$cp" kafka.Kafka "$props" >>"$log_dir/stdout.log" 2>&1 </dev/null &

@@ -38,7 +38,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from pipeline.corpus import articles, watchlist_lines
 from pipeline.kafka import create_topics
 from pipeline.settings import PROJECT_ROOT, Settings
-from tests.integration.conftest import Env, Worker, free_port, make_env
+from tests.integration.conftest import (
+    CREATED,
+    Env,
+    Worker,
+    delete_topics_containing,
+    free_port,
+    make_env,
+)
 
 BOOTSTRAP = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 OUT = PROJECT_ROOT / "tests" / "bench" / "out"
@@ -487,11 +494,16 @@ def main() -> None:
     # Worker logs and state stay here until the next run (look here when a run fails).
     workdir = OUT / "work"
     shutil.rmtree(workdir, ignore_errors=True)
-    if options.latency_only:
-        suffix = uuid.uuid4().hex[:8]
-        _latency(workdir, options.latency_only, options.latency_seconds, suffix)
-        return
-    result = run(options.articles, options.repeat, options.latency_seconds, workdir)
+    try:
+        if options.latency_only:
+            suffix = uuid.uuid4().hex[:8]
+            _latency(workdir, options.latency_only, options.latency_seconds, suffix)
+            return
+        result = run(options.articles, options.repeat, options.latency_seconds, workdir)
+    finally:
+        # this run's topics: bench.<suffix>.* and every worker env's own
+        deleted = asyncio.run(delete_topics_containing(BOOTSTRAP, ["bench.", *CREATED]))
+        print(f"deleted {deleted} benchmark topics")
     options.json.parent.mkdir(parents=True, exist_ok=True)
     options.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     print(f"written {options.json}")

@@ -77,8 +77,41 @@ class Env:
         )
 
 
+# The suffix of every env made in this process: their topics are deleted at the end, so
+# repeated runs do not pile partitions up on the shared broker (thousands of them once
+# ran a 512 MB broker out of heap).
+CREATED: list[str] = []
+
+
+async def delete_topics_containing(bootstrap: str, markers: list[str]) -> int:
+    """Delete every topic whose name contains one of ``markers``; how many were deleted."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    await admin.start()
+    try:
+        names = [t for t in await admin.list_topics() if any(m in t for m in markers)]
+        for i in range(0, len(names), 100):
+            await admin.delete_topics(names[i : i + 100], timeout_ms=30000)
+        return len(names)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _delete_test_topics() -> Iterator[None]:
+    yield
+    if not CREATED:
+        return
+    try:
+        deleted = asyncio.run(delete_topics_containing(BOOTSTRAP, CREATED))
+    except Exception as exc:  # the tests ran; only the tidying failed: say so, do not fail
+        print(f"\ncould not delete the test topics on {BOOTSTRAP}: {exc!r}")
+    else:
+        print(f"\ndeleted {deleted} test topics on {BOOTSTRAP}")
+
+
 def make_env(broker: str, workdir: Path, **extra: str) -> Env:
     suffix = uuid.uuid4().hex[:10]
+    CREATED.append(suffix)
     values = {
         "NEWSFLOW_KAFKA_BOOTSTRAP": broker,
         "NEWSFLOW_APP_ID": f"newsflow-test-{suffix}",

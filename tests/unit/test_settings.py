@@ -50,6 +50,7 @@ def test_variables_override_defaults_with_their_types() -> None:
         {"NEWSFLOW_TOPIC_PARTITIONS": "0"},
         {"NEWSFLOW_LOG_FORMAT": "xml"},
         {"NEWSFLOW_STAGE_LAYOUT": "parallel"},
+        {"NEWSFLOW_EVENT_LOOP": "trio"},
         {"NEWSFLOW_CONSUMER_FETCH_BYTES": "65536"},  # smaller than one allowed message
     ],
 )
