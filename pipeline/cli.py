@@ -423,6 +423,9 @@ def bench(quick: bool, as_json: bool, count: int) -> None:
         f"{'baseline':10} {figures['baseline_articles_per_second']} articles/s "
         "(orjson.loads + str.split)"
     )
+    chain = figures["articles_per_second"]["chain"]
+    verdict = "met" if chain >= 3000 else "NOT met"
+    click.echo(f"goal: chain >= 3,000 articles/s on one core: {verdict}")
 
 
 @cli.command("eval")

@@ -411,7 +411,22 @@ def run(count: int, repeat: int, latency_seconds: float, workdir: Path) -> dict[
         f" +100,000 names {result['rss_mb_100k_watchlist']:.0f} MB",
         flush=True,
     )
+    result["goals"] = _goals(result)
+    for goal, met in result["goals"].items():
+        print(f"goal {goal}: {'met' if met else 'NOT met'}", flush=True)
     return result
+
+
+def _goals(result: dict[str, Any]) -> dict[str, bool | None]:
+    """The issue's end-to-end goals against this run's figures (printed, never asserted)."""
+    at_half = result["latency"].get("50%", {})
+    return {
+        "pipeline >= 50% of the faust passthrough": result["ratio_pipeline_to_faust"] >= 0.5,
+        "p99 publish->alert < 250 ms at 50% load": (
+            at_half["p99_ms"] < 250 if "p99_ms" in at_half else None
+        ),
+        "worker RSS < 500 MB with 100,000 more names": result["rss_mb_100k_watchlist"] < 500,
+    }
 
 
 def _assigned(port: int, topic: str) -> set[int]:

@@ -124,6 +124,13 @@ def main() -> None:
             f"baseline {run['baseline_articles_per_second']:.0f}/s  "
             f"ratio {run['ratio_to_baseline']:.3f}"
         )
+    rates = [r["articles_per_second"] for r in results["runs"]]
+    spread = 1 - min(rates) / max(rates)
+    results["throughput_spread"] = round(spread, 4)
+    print(
+        f"goal: tagging throughput within 20% across these watchlist sizes: "
+        f"{'met' if spread <= 0.2 else 'NOT met'} (spread {spread:.1%})"
+    )
     spacy_ref = _spacy_reference(min(args.articles, 300))
     results["spacy_en_core_web_sm"] = spacy_ref
     print(
