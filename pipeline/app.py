@@ -1,10 +1,14 @@
-"""Kafka wiring: the faust app, its topics and one agent per stage. The only faust import.
+"""Kafka wiring: the faust app, its topics and its agents. The only faust import.
 
     news.articles.raw        --normalize_articles-->  news.articles.dedupe (MinHash-keyed)
     news.articles.dedupe     --dedupe_articles----->  news.articles.normalized (+duplicate_of)
-    news.articles.normalized --tag_entities-------->  news.articles.tagged
-    news.articles.tagged     --flag_events--------->  news.alerts.sanctions
+    news.articles.normalized --tag_and_flag-------->  news.articles.tagged
+                                                 +->  news.alerts.candidates (actor-keyed)
+    news.alerts.candidates   --route_alerts-------->  news.alerts.sanctions (+ .kp, .ru, ...)
     any stage, bad input     ---------------------->  news.deadletter
+
+With NEWSFLOW_STAGE_LAYOUT=chained, tag_and_flag is two agents: tag_entities
+(normalized -> tagged) and flag_events (tagged -> candidates).
 
 Topics carry raw bytes; decoding happens in our code (codec.py), so a record that does
 not decode is dead-lettered with its original bytes instead of being skipped by faust.
@@ -186,7 +190,8 @@ def create_passthrough_app(settings: Settings, source: str, target: str) -> faus
 
 
 def create_app(settings: Settings, stages: Stages) -> faust.App:
-    """Build the faust app: one agent per stage, the dedupe table, the watchlist and lag tasks."""
+    """Build the faust app: the stage agents (see the module docstring), the dedupe and alert
+    tables, the watchlist and lag tasks."""
     app = _new_app(settings)
 
     def topic(name: str) -> faust.TopicT:
