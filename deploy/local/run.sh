@@ -13,6 +13,19 @@ deploy/local/kafka.sh start
 deploy/prometheus/prometheus.sh start
 "$bin/newsflow" topics create
 
+# The worker's table state (RocksDB) belongs to one broker's changelog topics. If the
+# local broker's data was reset, that state is ahead of the new, empty changelogs and
+# faust refuses to start (ConsistencyError): set it aside instead.
+cluster_id="$(sed -n 's/^cluster.id=//p' "$state/kafka-${KAFKA_PORT:-9092}/data/meta.properties" 2>/dev/null || true)"
+worker_state="${NEWSFLOW_DATA_DIR:-$state/worker}"
+if [[ -n "$cluster_id" && -d "$worker_state" && "$(cat "$worker_state/.cluster-id" 2>/dev/null)" != "$cluster_id" ]]; then
+  echo "run.sh: $worker_state was made against another broker (its data was reset); moved to $worker_state.stale"
+  rm -rf "$worker_state.stale"
+  mv "$worker_state" "$worker_state.stale"
+fi
+mkdir -p "$worker_state"
+[[ -n "$cluster_id" ]] && echo "$cluster_id" >"$worker_state/.cluster-id"
+
 [[ -f "$worker_log" ]] && mv -f "$worker_log" "$worker_log.1"
 echo "run.sh: starting the worker; its log: $worker_log"
 "$bin/newsflow" worker >>"$worker_log" 2>&1 &
