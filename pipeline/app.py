@@ -225,68 +225,34 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
     steps = _Steps(settings, stages, index, alert_index)
     live = steps.live
 
-    # raw input bytes -> {"article": NormalizedArticle, "sig": MinHash hex} on the dedupe topic
-    @app.agent(raw, name="normalize_articles")
-    async def normalize_articles(stream: faust.StreamT[bytes]) -> None:
-        delivery = _Delivery()
-        async for event in _unacked(stream).events():
-            await _handle(
-                event, "normalize", steps.normalize, dedupe, deadletter, delivery=delivery
-            )
+    def stage_agent(source: Any, name: str, stage: str, step: StageStep, out: Any) -> None:
+        """One agent: every record of ``source`` through ``step``; outputs to ``out`` (and
+        to the topics a step names), bad input to the dead-letter topic."""
 
-    # {"article", "sig"} -> NormalizedArticle JSON, duplicate_of set for syndicated copies
-    @app.agent(dedupe, name="dedupe_articles")
-    async def dedupe_articles(stream: faust.StreamT[bytes]) -> None:
-        delivery = _Delivery()
-        async for event in _unacked(stream).events():
-            await _handle(event, "dedupe", steps.dedupe, normalized, deadletter, delivery=delivery)
-
-    if settings.stage_layout == "fused":
-        # NormalizedArticle JSON -> TaggedArticle JSON on the tagged topic, and the
-        # candidate Alert (if any) on the candidates topic: one hop, no re-decoding.
-        @app.agent(normalized, name="tag_and_flag")
-        async def tag_and_flag(stream: faust.StreamT[bytes]) -> None:
+        async def run(stream: faust.StreamT[bytes]) -> None:
             delivery = _Delivery()
             async for event in _unacked(stream).events():
                 await _handle(
-                    event,
-                    "tag",
-                    steps.tag_and_flag,
-                    tagged,
-                    deadletter,
-                    delivery=delivery,
-                    topic_named=topic,
+                    event, stage, step, out, deadletter, delivery=delivery, topic_named=topic
                 )
 
+        app.agent(source, name=name)(run)
+
+    # raw input bytes -> {"article": NormalizedArticle, "sig": MinHash hex} on the dedupe topic
+    stage_agent(raw, "normalize_articles", "normalize", steps.normalize, dedupe)
+    # {"article", "sig"} -> NormalizedArticle JSON, duplicate_of set for syndicated copies
+    stage_agent(dedupe, "dedupe_articles", "dedupe", steps.dedupe, normalized)
+    if settings.stage_layout == "fused":
+        # NormalizedArticle JSON -> TaggedArticle JSON on the tagged topic, and the
+        # candidate Alert (if any) on the candidates topic: one hop, no re-decoding
+        stage_agent(normalized, "tag_and_flag", "tag", steps.tag_and_flag, tagged)
     else:
         # NormalizedArticle JSON -> TaggedArticle JSON (article + entities)
-        @app.agent(normalized, name="tag_entities")
-        async def tag_entities(stream: faust.StreamT[bytes]) -> None:
-            delivery = _Delivery()
-            async for event in _unacked(stream).events():
-                await _handle(event, "tag", steps.tag, tagged, deadletter, delivery=delivery)
-
+        stage_agent(normalized, "tag_entities", "tag", steps.tag, tagged)
         # TaggedArticle JSON -> candidate Alert JSON keyed by its sanctioned actors
-        @app.agent(tagged, name="flag_events")
-        async def flag_events(stream: faust.StreamT[bytes]) -> None:
-            delivery = _Delivery()
-            async for event in _unacked(stream).events():
-                await _handle(event, "flag", steps.flag, candidates, deadletter, delivery=delivery)
-
+        stage_agent(tagged, "flag_events", "flag", steps.flag, candidates)
     # candidate Alert -> new or updated Alert on the alerts topic and per-country topics
-    @app.agent(candidates, name="route_alerts")
-    async def route_alerts(stream: faust.StreamT[bytes]) -> None:
-        delivery = _Delivery()
-        async for event in _unacked(stream).events():
-            await _handle(
-                event,
-                "route",
-                steps.route,
-                alerts,
-                deadletter,
-                delivery=delivery,
-                topic_named=topic,
-            )
+    stage_agent(candidates, "route_alerts", "route", steps.route, alerts)
 
     # news.watchlist (compacted; key = entity id, empty value = delete) -> a new tagger
     @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
@@ -559,7 +525,7 @@ async def _handle(
     deadletter: Any,
     *,
     delivery: _Delivery,
-    topic_named: Callable[[str], Any] | None = None,
+    topic_named: Callable[[str], Any],
 ) -> None:
     message = event.message
     value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
@@ -597,8 +563,6 @@ async def _handle(
         futures.append(await out.send(key=result.key, value=result.value, timestamp=ts))
         extra = [(name, result.key, result.value) for name in result.also]
         for name, key, value in (*extra, *result.extra):
-            if topic_named is None:
-                raise RuntimeError(f"{stage}: a step with extra topics needs topic_named")
             futures.append(await topic_named(name).send(key=key, value=value, timestamp=ts))
     metrics.STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
     metrics.MESSAGES.labels(stage, result.outcome).inc()
