@@ -162,6 +162,10 @@ class Worker:
             if b"Worker ready" in self.log.read_bytes()[mark:]:
                 return
             time.sleep(0.2)
+        # Not ready: do not leave it running behind the failed test (it would outlive the
+        # run, retrying a broker that may be gone).
+        self.proc.kill()
+        self.proc.wait()
         raise AssertionError(f"worker not ready in {timeout}s: {self.log.read_text()[-3000:]}")
 
     def stop(self, timeout: float = 60) -> int:

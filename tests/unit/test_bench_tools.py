@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import orjson
 import pytest
 
+from pipeline.settings import Settings
 from tests.bench.bench_e2e import _drain_rate, _percentiles
 from tests.bench.plot import draw
+from tests.integration.conftest import Env, Worker
 
 
 def test_drain_rate_counts_only_records_after_the_first_batch() -> None:
@@ -47,3 +50,12 @@ def test_the_plot_draws_what_is_there_and_says_what_is_missing(tmp_path: Path) -
     draw(tmp_path, out)  # no e2e.json or tagging.json: those panels say so
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size > 10_000
+
+
+def test_a_worker_that_never_gets_ready_is_killed_not_left_behind(tmp_path: Path) -> None:
+    env = Env({**os.environ}, Settings(), tmp_path)
+    never_ready = Worker(env, "sleeper", ("-c", "import time; time.sleep(120)"))
+    with pytest.raises(AssertionError, match="not ready"):
+        never_ready.start(timeout=1)
+    assert never_ready.proc is not None
+    assert never_ready.proc.poll() is not None  # it was killed
