@@ -22,6 +22,8 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import os
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, MutableMapping
@@ -158,6 +160,44 @@ def _new_app(settings: Settings) -> faust.App:
     return app
 
 
+class _Worker(faust.Worker):
+    """faust's worker with a bound on shutdown. Stopping waits for the broker (commits,
+    leaving the group); with the broker gone it waited forever and SIGTERM never ended
+    the process. After ``shutdown_timeout`` seconds it exits with status 1: inputs not yet
+    committed are replayed by the next worker (at-least-once), nothing is lost."""
+
+    shutdown_timeout: float = 30.0
+
+    def _on_sigterm(self) -> None:
+        self._arm_deadline("SIGTERM")
+        super()._on_sigterm()
+
+    def _on_sigint(self) -> None:
+        self._arm_deadline("SIGINT")
+        super()._on_sigint()
+
+    def _arm_deadline(self, signal_name: str) -> None:
+        def give_up() -> None:
+            log.error(
+                "shutdown did not finish in time; exiting without it (uncommitted input "
+                "will be replayed)",
+                signal=signal_name,
+                timeout_seconds=self.shutdown_timeout,
+            )
+            os._exit(1)
+
+        timer = threading.Timer(self.shutdown_timeout, give_up)
+        timer.daemon = True
+        timer.start()
+
+
+def run_worker(app: faust.App, settings: Settings) -> None:
+    """Run ``app`` until SIGINT/SIGTERM (at most NEWSFLOW_SHUTDOWN_TIMEOUT s of shutdown)."""
+    worker = _Worker(app, loglevel=settings.log_level.lower(), quiet=True)
+    worker.shutdown_timeout = settings.shutdown_timeout
+    worker.execute_from_commandline()
+
+
 def _raw_topic(app: faust.App, settings: Settings, name: str) -> faust.TopicT:
     return app.topic(
         name,
@@ -236,6 +276,7 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
                     event, stage, step, out, deadletter, delivery=delivery, topic_named=topic
                 )
 
+        run.__name__ = run.__qualname__ = name  # what faust's logs call the agent
         app.agent(source, name=name)(run)
 
     # raw input bytes -> {"article": NormalizedArticle, "sig": MinHash hex} on the dedupe topic

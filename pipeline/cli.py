@@ -48,10 +48,9 @@ def cli() -> None:
 @cli.command()
 def worker() -> None:
     """Run the streaming pipeline (normalize, tag, flag) until SIGINT/SIGTERM."""
-    from faust.worker import Worker
     from prometheus_client import start_http_server
 
-    from pipeline.app import create_app
+    from pipeline.app import create_app, run_worker
     from pipeline.kafka import create_topics
     from pipeline.resources import build_stages, pipeline_topics
 
@@ -81,7 +80,7 @@ def worker() -> None:
     # the worker: out of the collector's sight, full collections stay short (p99 publish
     # -> alert at 105 articles/s: 139-162 ms without, 65-84 ms with).
     gc.freeze()
-    Worker(app, loglevel=settings.log_level.lower(), quiet=True).execute_from_commandline()
+    run_worker(app, settings)
 
 
 @cli.group()

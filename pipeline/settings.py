@@ -90,6 +90,7 @@ class Settings:
     producer_linger_ms: float = 5.0
     consumer_fetch_wait_ms: float = 50.0
     event_loop: str = "uvloop"
+    shutdown_timeout: float = 30.0
     stage_layout: str = "fused"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "PLAIN"
@@ -206,6 +207,7 @@ _FLOAT_FIELDS = {
     "lag_interval",
     "producer_linger_ms",
     "consumer_fetch_wait_ms",
+    "shutdown_timeout",
     "dedupe_window_hours",
     "dedupe_threshold",
     "alert_update_window_hours",

@@ -285,3 +285,28 @@ def test_broker_down_for_20_seconds_the_worker_reconnects(
         _report(_account(env, ids, "broker stopped 20 s, restarted", time.monotonic() - started))
     finally:
         worker.stop()
+
+
+def test_sigterm_while_the_broker_is_gone_still_ends_the_worker(
+    own_broker: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    bootstrap, broker_env = own_broker
+    (tmp_path / "pipeline").mkdir()
+    env = make_env(bootstrap, tmp_path / "pipeline", NEWSFLOW_SHUTDOWN_TIMEOUT="5")
+    assert env.run_cli("topics", "create").returncode == 0
+    worker = Worker(env, "w1")
+    worker.start()
+    try:
+        subprocess.run([str(KAFKA_SH), "stop"], env=broker_env, check=True, timeout=60)
+        time.sleep(3)
+        assert worker.proc is not None
+        worker.proc.send_signal(signal.SIGTERM)
+        stopping = time.monotonic()
+        code = worker.proc.wait(60)  # without the bound it never returned (> 45 s seen)
+        took = time.monotonic() - stopping
+        print(f"\nSIGTERM with the broker gone: exit {code} after {took:.1f} s")
+        assert took < 15
+        log = worker.log.read_text()
+        assert code == 0 or (code == 1 and "shutdown did not finish in time" in log)
+    finally:
+        worker.stop()
