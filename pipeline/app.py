@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import hashlib
 import os
 import threading
@@ -57,15 +58,15 @@ log = logs.get("newsflow.app")
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """What a stage step produced for one input: a record for the stage's topic (and the
-    same record for each topic in ``also``), plus an outcome."""
+    """What a stage step produced for one input: a record for the stage's topic, records
+    for other topics, and an outcome."""
 
     key: bytes | None
     value: bytes | None
     outcome: str
     article_id: str
-    also: tuple[str, ...] = ()
-    # records for other topics: (topic, key, value); the fused tag+flag step's candidate
+    # records for other topics, (topic, key, value): the fused step's candidate alert,
+    # the routed alert's copies on the per-country topics
     extra: tuple[tuple[str, bytes | None, bytes], ...] = ()
 
 
@@ -234,7 +235,9 @@ def create_app(settings: Settings, stages: Stages) -> faust.App:
     tables, the watchlist and lag tasks."""
     app = _new_app(settings)
 
+    @functools.cache
     def topic(name: str) -> faust.TopicT:
+        # cached: steps name extra topics per record (candidates, per-country alerts)
         return _raw_topic(app, settings, name)
 
     raw, normalized, tagged = (
@@ -487,8 +490,13 @@ class _Steps:
                 metrics.ALERTS.labels(event_type, alert.severity).inc()
             for country in alert.countries:
                 metrics.ALERT_COUNTRIES.labels(country).inc()
-        also = tuple(self.country_topics[c] for c in alert.countries if c in self.country_topics)
-        return Output(alert.alert_id.encode(), dumps(alert), alert.status, alert.article_id, also)
+        key, value = alert.alert_id.encode(), dumps(alert)
+        copies = tuple(
+            (self.country_topics[c], key, value)
+            for c in alert.countries
+            if c in self.country_topics
+        )
+        return Output(key, value, alert.status, alert.article_id, copies)
 
 
 def _unacked(stream: Any) -> Any:
@@ -602,8 +610,7 @@ async def _handle(
         # timestamp is the time the article was published to the input topic.
         ts = getattr(message, "timestamp", None) or None
         futures.append(await out.send(key=result.key, value=result.value, timestamp=ts))
-        extra = [(name, result.key, result.value) for name in result.also]
-        for name, key, value in (*extra, *result.extra):
+        for name, key, value in result.extra:
             futures.append(await topic_named(name).send(key=key, value=value, timestamp=ts))
     metrics.STAGE_SECONDS.labels(stage).observe(time.perf_counter() - started)
     metrics.MESSAGES.labels(stage, result.outcome).inc()

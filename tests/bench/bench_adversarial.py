@@ -23,6 +23,7 @@ from pipeline.corpus import articles
 from pipeline.errors import RejectedMessage
 from pipeline.resources import build_stages
 from pipeline.settings import Settings
+from tests.bench.common import write_json
 
 SIZE = 3300
 
@@ -75,9 +76,7 @@ def main() -> None:
     worst = max(c["ratio"] for c in results["cases"].values())
     results["worst_ratio"] = worst
     print(f"worst ratio {worst:.1f}x")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

@@ -36,19 +36,20 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.corpus import articles, watchlist_lines
-from pipeline.kafka import create_topics
-from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.kafka import create_topics, publish
+from pipeline.settings import Settings
+from tests.bench.common import OUT, rss_mb, write_json
 from tests.integration.conftest import (
     CREATED,
     Env,
     Worker,
+    assigned_partitions,
     delete_topics_containing,
-    free_port,
     make_env,
+    second_worker_env,
 )
 
 BOOTSTRAP = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-OUT = PROJECT_ROOT / "tests" / "bench" / "out"
 FETCH_BYTES = Settings().consumer_fetch_bytes
 
 
@@ -190,23 +191,9 @@ def _pipeline_rate(ports: list[int], count: int, timeout: float) -> tuple[float,
     raise SystemExit(f"pipeline did not finish {count} articles in {timeout} s")
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-async def _publish(topic: str, records: list[bytes]) -> None:
-    producer = _producer()
-    await producer.start()
-    try:
-        futures = [
-            await producer.send(topic, r, key=str(i).encode()) for i, r in enumerate(records)
-        ]
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
+def _publish(topic: str, records: list[bytes]) -> None:
+    keyed = [(str(i).encode(), r) for i, r in enumerate(records)]
+    asyncio.run(publish(Settings(kafka_bootstrap=BOOTSTRAP), keyed, topic))
 
 
 def _env(workdir: Path, source: str, **extra: str) -> Env:
@@ -218,14 +205,6 @@ def _start(env: Env, name: str, argv: tuple[str, ...] | None = None) -> Worker:
     worker = Worker(env, name, argv) if argv else Worker(env, name)
     worker.start()
     return worker
-
-
-def _second_worker_env(env: Env, workdir: Path) -> Env:
-    """Same group and topics, its own metrics port and state directory."""
-    other = dict(env.vars)
-    other["NEWSFLOW_METRICS_PORT"] = str(free_port())
-    other["NEWSFLOW_DATA_DIR"] = str(workdir / "data-2")
-    return Env(other, Settings.from_env(other), workdir)
 
 
 # ---- latency -----------------------------------------------------------------------------
@@ -315,7 +294,7 @@ def _settled(ports: list[int], topic: str, partitions: int, timeout: float = 90)
     deadline = time.monotonic() + timeout
     split: list[set[int]] = []
     while time.monotonic() < deadline:
-        split = [_assigned(p, topic) for p in ports]
+        split = [assigned_partitions(p, topic) for p in ports]
         if all(split) and sum(map(len, split)) == partitions == len(set().union(*split)):
             return split
         time.sleep(0.5)
@@ -328,10 +307,10 @@ def run(count: int, repeat: int, latency_seconds: float, workdir: Path) -> dict[
     once, many, later = (f"bench.{suffix}.{n}" for n in ("in", "in-repeated", "in-two"))
     asyncio.run(create_topics(settings, [once, many, later]))
     records = articles(count)
-    asyncio.run(_publish(once, records))
+    _publish(once, records)
     # The passthroughs drain a copy of the set in a fraction of a second: they get the set
     # ``repeat`` times (under new ids), so their rate is sustained over seconds too.
-    asyncio.run(_publish(many, [r for k in range(repeat) for r in _fresh(records, f"r{k}")]))
+    _publish(many, [r for k in range(repeat) for r in _fresh(records, f"r{k}")])
     size = sum(map(len, records)) / count
     print(
         f"{count} synthetic articles, {size / 1000:.1f} KB on average; passthroughs get them "
@@ -359,7 +338,7 @@ def run(count: int, repeat: int, latency_seconds: float, workdir: Path) -> dict[
         env = _env(workdir / f"c-{layout}", once, NEWSFLOW_STAGE_LAYOUT=layout)
         worker = _start(env, "pipeline")
         rate, _ = _pipeline_rate([int(env.vars["NEWSFLOW_METRICS_PORT"])], count, 900)
-        rss = _rss_mb(worker.proc.pid)  # type: ignore[union-attr]
+        rss = rss_mb(worker.proc.pid)  # type: ignore[union-attr]
         worker.stop()
         layouts[layout] = {"articles_per_second": rate, "rss_mb": round(rss, 1)}
         print(f"(c) newsflow pipeline, {layout:8} {rate:8.0f} articles/s", flush=True)
@@ -379,12 +358,12 @@ def run(count: int, repeat: int, latency_seconds: float, workdir: Path) -> dict[
     # (d) two workers in one group: the input is published once both hold partitions
     env = _env(workdir / "d", later, NEWSFLOW_LAG_INTERVAL="1")
     first = _start(env, "pipeline-1")
-    second_env = _second_worker_env(env, workdir / "d")
+    second_env = second_worker_env(env, workdir / "d")
     second = _start(second_env, "pipeline-2")
     ports = [int(env.vars["NEWSFLOW_METRICS_PORT"]), int(second_env.vars["NEWSFLOW_METRICS_PORT"])]
     try:
         split = _settled(ports, later, settings.topic_partitions)
-        asyncio.run(_publish(later, records))
+        _publish(later, records)
         rate2, shares = _pipeline_rate(ports, count, 900)
     finally:
         second.stop()
@@ -429,17 +408,6 @@ def _goals(result: dict[str, Any]) -> dict[str, bool | None]:
     }
 
 
-def _assigned(port: int, topic: str) -> set[int]:
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-    return {
-        int(s.labels["partition"])
-        for family in text_string_to_metric_families(text)
-        if family.name == "newsflow_consumer_lag"
-        for s in family.samples
-        if s.labels.get("topic") == topic
-    }
-
-
 def _latency(workdir: Path, max_rate: float, seconds: float, suffix: str) -> dict[str, Any]:
     source = f"bench.{suffix}.paced"
     asyncio.run(create_topics(Settings(kafka_bootstrap=BOOTSTRAP), [source]))
@@ -477,7 +445,7 @@ def _rss_with_names(workdir: Path, source: str, names: int, count: int) -> float
     worker = _start(env, "rss-100k", None)
     try:
         _pipeline_rate([int(env.vars["NEWSFLOW_METRICS_PORT"])], count, 900)
-        return round(_rss_mb(worker.proc.pid), 1)  # type: ignore[union-attr]
+        return round(rss_mb(worker.proc.pid), 1)  # type: ignore[union-attr]
     finally:
         worker.stop()
 
@@ -519,8 +487,7 @@ def main() -> None:
         # this run's topics: bench.<suffix>.* and every worker env's own
         deleted = asyncio.run(delete_topics_containing(BOOTSTRAP, ["bench.", *CREATED]))
         print(f"deleted {deleted} benchmark topics")
-    options.json.parent.mkdir(parents=True, exist_ok=True)
-    options.json.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    write_json(options.json, result)
     print(f"written {options.json}")
 
 

@@ -21,6 +21,7 @@ from pipeline.chain import run_normalize
 from pipeline.corpus import articles
 from pipeline.settings import Settings
 from pipeline.stages.dedupe import signature
+from tests.bench.common import write_json
 
 
 def _rate(fn: Callable[[bytes], object], raws: list[bytes]) -> float:
@@ -75,9 +76,7 @@ def main() -> None:
     )
     for k, v in results.items():
         print(f"{k:48} {v}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    write_json(args.json, results)
 
 
 if __name__ == "__main__":

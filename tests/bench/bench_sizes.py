@@ -14,12 +14,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from pipeline.benchmark import quick
 from pipeline.settings import Settings
-
-OUT = Path(__file__).resolve().parent / "out"
+from tests.bench.common import OUT, write_json
 
 
 def main() -> None:
@@ -50,8 +47,7 @@ def main() -> None:
         "kb_per_second_max_over_min": round(max(flat) / min(flat), 3),
     }
     print(f"KB/s largest over smallest across sizes: {summary['kb_per_second_max_over_min']}")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    write_json(args.json, summary)
 
 
 if __name__ == "__main__":

@@ -25,12 +25,7 @@ from pipeline.codec import decode_input
 from pipeline.corpus import articles, watchlist_lines
 from pipeline.settings import Settings
 from pipeline.stages.normalize import normalize
-
-
-def _rss_mb() -> float:
-    with Path("/proc/self/statm").open() as fh:
-        pages = int(fh.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+from tests.bench.common import rss_mb, write_json
 
 
 def _normalized(count: int) -> list[Any]:
@@ -41,7 +36,7 @@ def _run(names: int, count: int, queue: Any) -> None:
     from pipeline.resources import build_stages
 
     texts = _normalized(count)
-    rss_before = _rss_mb()
+    rss_before = rss_mb()
     settings = Settings()
     if names:
         path = Path(tempfile.mkdtemp()) / "synthetic.ftm.jsonl"
@@ -50,7 +45,7 @@ def _run(names: int, count: int, queue: Any) -> None:
     started = time.perf_counter()
     stages = build_stages(settings)
     build_s = time.perf_counter() - started
-    rss_after = _rss_mb()
+    rss_after = rss_mb()
     tagger = stages.tagger
     for a in texts[:50]:  # warm-up
         tagger.tag(a)
@@ -137,9 +132,7 @@ def main() -> None:
         "spaCy en_core_web_sm reference: "
         + (f"{spacy_ref['articles_per_second']} articles/s" if spacy_ref else "not installed")
     )
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    write_json(args.json, results)
     print(orjson.dumps(results).decode())
 
 

@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # the backend is chosen before pyplot loads
 import orjson
 
-OUT = Path(__file__).resolve().parent / "out"
+from tests.bench.common import OUT
 
 
 def _load(source: Path, name: str) -> Any:

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from pipeline.settings import PROJECT_ROOT, Settings
 
@@ -131,6 +133,28 @@ def make_env(broker: str, workdir: Path, **extra: str) -> Env:
     }
     env = {**os.environ, **values}
     return Env(env, Settings.from_env(env), workdir)
+
+
+def second_worker_env(env: Env, workdir: Path) -> Env:
+    """Another worker of the same group and topics: its own metrics port and state."""
+    other = dict(env.vars)
+    other["NEWSFLOW_METRICS_PORT"] = str(free_port())
+    other["NEWSFLOW_DATA_DIR"] = str(workdir / "data-2")
+    return Env(other, Settings.from_env(other), workdir)
+
+
+def assigned_partitions(metrics_port: int, topic: str) -> set[int]:
+    """The partitions of ``topic`` a worker holds, from its consumer-lag gauges."""
+    url = f"http://127.0.0.1:{metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        text = resp.read().decode()
+    return {
+        int(s.labels["partition"])
+        for family in text_string_to_metric_families(text)
+        if family.name == "newsflow_consumer_lag"
+        for s in family.samples
+        if s.labels.get("topic") == topic
+    }
 
 
 class Worker:

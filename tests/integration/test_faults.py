@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import signal
 import subprocess
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +25,14 @@ import pytest
 from pipeline.corpus import articles
 from pipeline.kafka import publish
 from pipeline.settings import PROJECT_ROOT
-from tests.integration.conftest import Env, Worker, free_port, make_env
+from tests.integration.conftest import (
+    Env,
+    Worker,
+    assigned_partitions,
+    free_port,
+    make_env,
+    second_worker_env,
+)
 from tests.integration.conftest import consume as consume_from
 
 COUNT = 2000
@@ -191,35 +196,22 @@ def test_sigterm_mid_stream_exits_cleanly_and_hands_back_work(fresh_env: Env) ->
         restarted.stop()
 
 
-def _metrics(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
-        return resp.read().decode()
-
-
-def _assigned(port: int, topic: str) -> set[int]:
-    pattern = re.compile(
-        rf'newsflow_consumer_lag\{{partition="(\d+)",topic="{re.escape(topic)}"\}}'
-    )
-    return {int(m.group(1)) for m in pattern.finditer(_metrics(port))}
-
-
 def test_two_workers_split_partitions_and_one_takes_over(broker: str, tmp_path: Path) -> None:
     env = make_env(broker, tmp_path, NEWSFLOW_LAG_INTERVAL="1")
     assert env.run_cli("topics", "create").returncode == 0
     records, ids = _inputs()
     w1 = Worker(env, "w1")
     w1.start()
-    env.vars["NEWSFLOW_METRICS_PORT"] = str(free_port())
-    env.vars["NEWSFLOW_DATA_DIR"] = str(tmp_path / "data-2")
-    w2 = Worker(env, "w2")
+    env2 = second_worker_env(env, tmp_path)
+    w2 = Worker(env2, "w2")
     w2.start()
-    ports = (int(w1.env_vars["NEWSFLOW_METRICS_PORT"]), int(env.vars["NEWSFLOW_METRICS_PORT"]))
+    ports = (int(env.vars["NEWSFLOW_METRICS_PORT"]), int(env2.vars["NEWSFLOW_METRICS_PORT"]))
     deadline = time.monotonic() + 60
     split: tuple[set[int], set[int]] = (set(), set())
     while time.monotonic() < deadline:
         split = (
-            _assigned(ports[0], env.settings.topic_raw),
-            _assigned(ports[1], env.settings.topic_raw),
+            assigned_partitions(ports[0], env.settings.topic_raw),
+            assigned_partitions(ports[1], env.settings.topic_raw),
         )
         if split[0] and split[1] and not split[0] & split[1]:
             break
@@ -237,7 +229,7 @@ def test_two_workers_split_partitions_and_one_takes_over(broker: str, tmp_path: 
     try:
         _wait_accounted(env, ids, 180)
         recovery = time.monotonic() - started
-        taken = _assigned(ports[1], env.settings.topic_raw)
+        taken = assigned_partitions(ports[1], env.settings.topic_raw)
         assert taken == set(range(env.settings.topic_partitions))
         _report(_account(env, ids, "one of two workers SIGKILLed", recovery))
     finally:
