@@ -33,6 +33,25 @@ _B = _rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
 _WORD = re.compile(r"[^\W_]+")
 
 Signature = npt.NDArray[np.uint32]
+# Words seen before keep their hash: news repeats its vocabulary, and a dictionary lookup
+# is several times cheaper than encoding and hashing the word again. Bounded: emptied
+# when it reaches this many words.
+_WORD_CACHE_MAX = 200_000
+
+
+class _WordHashes(dict[str, int]):
+    """word -> crc32 of its UTF-8 bytes, computed on first use."""
+
+    __slots__ = ()
+
+    def __missing__(self, word: str) -> int:
+        if len(self) >= _WORD_CACHE_MAX:
+            self.clear()
+        value = self[word] = zlib.crc32(word.encode())
+        return value
+
+
+_word_hash = _WordHashes()
 
 
 def signature(text: str) -> Signature | None:
@@ -40,7 +59,7 @@ def signature(text: str) -> Signature | None:
     words = _WORD.findall(text.lower())
     if len(words) < SHINGLE:
         return None
-    ids = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    ids = np.fromiter(map(_word_hash.__getitem__, words), dtype=np.uint64, count=len(words))
     # A shingle's hash mixes its three word hashes; the mixing is fixed, so stable.
     shingles = (
         ids[:-2] * np.uint64(0x9E3779B1) + ids[1:-1] * np.uint64(0x85EBCA77) + ids[2:]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -280,17 +281,26 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     has_title = bool(article.title)
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
-    for i, (start, end) in enumerate(spans):
-        sentence = text[start:end]
-        candidates = _candidates(sentence, rules) if use_anchors else set(range(len(rules.events)))
-        if not candidates or rules.negative.search(sentence):
+    per_sentence = (
+        _candidates_by_sentence(text, spans, rules)
+        if use_anchors
+        else [rules.all_events] * len(spans)
+    )
+    for i, candidates in enumerate(per_sentence):
+        # The requirement (a sanctioned party or authority near by) is known from the
+        # entities alone: checked before any pattern runs on the sentence.
+        live = sorted(c for c in candidates if _requirement_met(facts, i, rules.events[c]))
+        if not live:
             continue
-        for index, event in enumerate(rules.events):
-            if index not in candidates:
-                continue
+        start, end = spans[i]
+        sentence = text[start:end]
+        if rules.negative.search(sentence):
+            continue
+        for index in live:
+            event = rules.events[index]
             for rule in event.rules:
                 m = rule.pattern.search(sentence)
-                if m is None or not _requirement_met(facts, i, event):
+                if m is None:
                     continue
                 modifier = _modifier(sentence, m.start(), rules, headline=has_title and i == 0)
                 w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
@@ -357,6 +367,28 @@ def _candidates(sentence: str, rules: RuleSet) -> set[int]:
         if start and (low[start - 1].isalnum() or low[start - 1] == "_"):
             continue  # inside a word: not where a stem starts
         found |= ids
+    return found
+
+
+def _candidates_by_sentence(
+    text: str, spans: tuple[tuple[int, int], ...], rules: RuleSet
+) -> list[set[int]]:
+    """:func:`_candidates` of every sentence, from one pass of the automaton over the whole
+    text (a hit belongs to the sentence it lies in; whitespace between sentences and the
+    start of a sentence both start a word, so the word-start test is unchanged)."""
+    low = text.lower()
+    if len(low) != len(text) or not len(rules.anchor_automaton):
+        # Lower-casing changed some lengths ("\u0130" -> "i\u0307"): offsets would drift.
+        return [_candidates(text[s:e], rules) for s, e in spans]
+    found = [set(rules.unanchored) for _ in spans]
+    starts = [s for s, _ in spans]
+    for end, (length, ids) in rules.anchor_automaton.iter(low):
+        start = end - length + 1
+        if start and (low[start - 1].isalnum() or low[start - 1] == "_"):
+            continue
+        i = bisect_right(starts, start) - 1
+        if i >= 0 and end < spans[i][1]:
+            found[i] |= ids
     return found
 
 
