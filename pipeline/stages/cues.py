@@ -65,6 +65,7 @@ _OFFICE_BEFORE = re.compile(
     r"\b(?:Secretary|Minister|Ambassador|Director|Chief|Head|"
     r"Commissioner|Envoy)(?:[- ]General)? (?:of|for|to) (?:the )?$"
 )
+_OFFICE_ENDINGS = ("of ", "for ", "to ", "the ")
 _LEADING_NOISE = frozenset("the a an in on at by for from with and of said".split())
 
 SCORE_TITLE = 0.7
@@ -116,7 +117,7 @@ def find(text: str, known: Container[tuple[int, int]] = ()) -> Iterator[Cue]:
     for i, (start, end) in enumerate(spans):
         if (start, end) in known:
             continue
-        if " " not in text[start:end] and not _single_may_matter(text, start, end):
+        if text.find(" ", start, end) < 0 and not _single_may_matter(text, start, end):
             continue  # most runs: one capitalised word starting a sentence, or a name
         run = _Run(start, end, _tokens(text, start, end))
         person = _person(text, run)
@@ -161,8 +162,10 @@ def _name_from(tokens: tuple[tuple[str, int, int], ...]) -> tuple[int, int] | No
 def _person(text: str, run: _Run) -> Cue | None:
     tokens = run.tokens
     before = text[max(0, run.start - 40) : run.start]
-    prev_word = before.split()[-1].lower() if before.split() else ""
-    if _OFFICE_BEFORE.search(before) and len(tokens) >= 3:
+    before_words = before.split()
+    prev_word = before_words[-1].lower() if before_words else ""
+    # _OFFICE_BEFORE ends in "of |for |to |the " : tried only when ``before`` does.
+    if len(tokens) >= 3 and before.endswith(_OFFICE_ENDINGS) and _OFFICE_BEFORE.search(before):
         span = _name_from(tokens[-2:])  # "Secretary of State | Antony Blinken"
         return Cue("PERSON", *span, SCORE_TITLE, "title cue") if span else None
     lead = 0

@@ -31,6 +31,7 @@ _rng = np.random.default_rng(20261129)  # fixed: signatures must agree across re
 _A = _rng.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
 _B = _rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
 _WORD = re.compile(r"[^\W_]+")
+_ASCII_NON_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
 
 Signature = npt.NDArray[np.uint32]
 # Words seen before keep their hash: news repeats its vocabulary, and a dictionary lookup
@@ -56,7 +57,10 @@ _word_hash = _WordHashes()
 
 def signature(text: str) -> Signature | None:
     """MinHash signature of ``text``'s word 3-grams; ``None`` for fewer than 3 words."""
-    words = _WORD.findall(text.lower())
+    low = text.lower()
+    # ASCII text: every character but a letter or digit becomes a space, then a split; the
+    # same words as the regex finds, four times faster.
+    words = low.translate(_ASCII_NON_WORD).split() if low.isascii() else _WORD.findall(low)
     if len(words) < SHINGLE:
         return None
     ids = np.fromiter(map(_word_hash.__getitem__, words), dtype=np.uint64, count=len(words))
@@ -64,10 +68,12 @@ def signature(text: str) -> Signature | None:
     shingles = (
         ids[:-2] * np.uint64(0x9E3779B1) + ids[1:-1] * np.uint64(0x85EBCA77) + ids[2:]
     ) & _MASK32
-    shingles = np.unique(shingles)
-    # The minimum over shingles of each hash function.
+    # The minimum over shingles of each hash function (a repeated shingle changes no
+    # minimum; removing repeats first costs more than it saves).
     with np.errstate(over="ignore"):
-        hashed = (np.outer(shingles, _A) + _B) >> _SHIFT
+        hashed = np.multiply.outer(shingles, _A)  # one matrix, updated in place
+        hashed += _B
+        hashed >>= _SHIFT
     result: Signature = hashed.min(axis=0).astype(np.uint32)
     return result
 

@@ -339,7 +339,7 @@ class EntityTagger:
                     cue.why,
                 )
             )
-        for found in _IMO.finditer(text):
+        for found in _IMO.finditer(text) if "IMO" in text else ():
             imo = found.group(1)
             sentence = _sentence_of(starts, found.start())
             entry = self._vessels_by_imo.get(imo)

@@ -101,7 +101,10 @@ class Gazetteer:
                 entries[same[0]] = alias  # an exact listing beats a generated variant
         self._automaton = ahocorasick.Automaton()
         for k, entries in by_key.items():
-            self._automaton.add_word(k, (len(k), tuple(entries)))
+            # Keys carry a space on each side and the text is searched with one added at
+            # each end: every hit is then a run of whole words, and no partial-word hit
+            # ("korea" in "koreans") has to be found and thrown away.
+            self._automaton.add_word(f" {k} ", (len(k), tuple(entries)))
         self.size = len(by_key)
         if self.size:
             self._automaton.make_automaton()
@@ -112,11 +115,10 @@ class Gazetteer:
             return []
         folded = fold(text) if folded is None else folded
         candidates: list[Match] = []
-        n = len(text)
-        for end_index, (length, entries) in self._automaton.iter(folded):
-            start, end = end_index - length + 1, end_index + 1
-            if (start > 0 and folded[start - 1] != " ") or (end < n and folded[end] != " "):
-                continue
+        for end_index, (length, entries) in self._automaton.iter(f" {folded} "):
+            # end_index is the trailing space's index in the padded text: the same number
+            # is the name's end in the unpadded one.
+            start, end = end_index - length - 1, end_index - 1
             surface = text[start:end]
             for alias in entries:
                 if _case_ok(alias, surface) and (

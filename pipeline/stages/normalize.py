@@ -160,11 +160,9 @@ def detect_language(text: str) -> str:
     if not words:
         return "und"
     hits = dict.fromkeys(_FUNCTION_SETS, 0)
-    for w in words:
-        langs = _LANGUAGE_OF.get(w)
-        if langs:
-            for lang in langs:
-                hits[lang] += 1
+    for langs in filter(None, map(_LANGUAGE_OF.get, words)):
+        for lang in langs:
+            hits[lang] += 1
     best = max(hits, key=lambda k: hits[k])
     if hits[best] / len(words) >= 0.12:
         return best

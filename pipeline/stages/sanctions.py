@@ -83,6 +83,29 @@ def _anchor_automaton(events: list[EventRule]) -> Any:
     return automaton
 
 
+# ASCII punctuation (not "_", which is a word character here) as a space.
+_ASCII_NON_WORD = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")}
+)
+
+
+def _word_start_automaton(events: list[EventRule]) -> Any:
+    """The anchor stems with punctuation as spaces and one space in front, for searching
+    an ASCII sentence translated the same way with a space in front: every hit then
+    starts a word, and none has to be found inside a word and thrown away. A stem with
+    punctuation ("ship-to-ship") also matches other punctuation there ("ship to ship"):
+    more candidates, never fewer, and candidates only decide which patterns run."""
+    automaton = ahocorasick.Automaton()
+    merged: dict[str, set[int]] = {}
+    for stem, events_of_stem in _anchor_events(events).items():
+        merged.setdefault(" " + stem.translate(_ASCII_NON_WORD), set()).update(events_of_stem)
+    for key, ids in merged.items():
+        automaton.add_word(key, (len(key) - 1, frozenset(ids)))
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
+
+
 def _anchor_events(events: list[EventRule]) -> dict[str, frozenset[int]]:
     """anchor stem -> the indices of the events it can start. A stem also stands for every
     shorter stem it begins with ("sanctions committee" is a "sanction" too)."""
@@ -113,6 +136,7 @@ class RuleSet:
     quantity: re.Pattern[str]
     events: tuple[EventRule, ...]
     anchor_automaton: Any  # ahocorasick.Automaton (untyped)
+    word_start_automaton: Any  # the same stems, for ASCII text (_word_start_automaton)
     anchor_events: Mapping[str, frozenset[int]]
     sanctioned: frozenset[str]
     designators: frozenset[str]
@@ -189,6 +213,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             quantity=_alternation(ctx["quantity"], "context.quantity"),
             events=tuple(events),
             anchor_automaton=_anchor_automaton(events),
+            word_start_automaton=_word_start_automaton(events),
             anchor_events=_anchor_events(events),
             all_events=frozenset(range(len(events))),
             unanchored=frozenset(i for i, e in enumerate(events) if not e.anchors),
@@ -219,10 +244,27 @@ _BACKDROP_BEFORE = re.compile(
 )
 
 
+# Every branch of _BACKDROP_BEFORE ends in one of these: the regex is tried only then
+# ("in Russia", the most frequent context, is not one of them).
+_BACKDROP_BEFORE_ENDINGS = (
+    "with ",
+    "from ",
+    "by ",
+    "in the face of ",
+    "invasion of ",
+    "invasion in ",
+    "invasion against ",
+    "war of ",
+    "war in ",
+    "war against ",
+)
+
+
 def _backdrop(text: str, e: Entity) -> bool:
-    return bool(_BACKDROP_AFTER.match(text, e.end)) or bool(
-        _BACKDROP_BEFORE.search(text[max(0, e.start - 40) : e.start])
-    )
+    if _BACKDROP_AFTER.match(text, e.end):
+        return True
+    before = text[max(0, e.start - 40) : e.start]
+    return before.endswith(_BACKDROP_BEFORE_ENDINGS) and bool(_BACKDROP_BEFORE.search(before))
 
 
 def _facts(
@@ -236,7 +278,7 @@ def _facts(
         if e.label == "COUNTRY":
             f.countries.add(e.id)
             f.sanctioned |= e.id in rules.sanctioned
-            if e.id in rules.sanctioned and not _backdrop(text, e):
+            if e.id in rules.sanctioned and not f.sanctioned_actor and not _backdrop(text, e):
                 f.sanctioned_actor = True
             f.authority |= e.id in rules.designators
         elif e.label == "WATCHLIST":
@@ -277,16 +319,18 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     article = tagged.article
     text = article.text
     spans = article.sentences
+    per_sentence = (
+        _candidates_by_sentence(text, spans, rules)
+        if use_anchors
+        else dict.fromkeys(range(len(spans)), rules.all_events)
+    )
+    if not per_sentence:
+        return None  # no sentence can match any rule
     facts = _facts(tagged.entities, len(spans), rules, text)
     has_title = bool(article.title)
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
-    per_sentence = (
-        _candidates_by_sentence(text, spans, rules)
-        if use_anchors
-        else [rules.all_events] * len(spans)
-    )
-    for i, candidates in enumerate(per_sentence):
+    for i, candidates in per_sentence.items():
         # The requirement (a sanctioned party or authority near by) is known from the
         # entities alone: checked before any pattern runs on the sentence.
         live = sorted(c for c in candidates if _requirement_met(facts, i, rules.events[c]))
@@ -294,23 +338,24 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
             continue
         start, end = spans[i]
         sentence = text[start:end]
-        if rules.negative.search(sentence):
+        hits = [
+            (event, rule, m)
+            for event in map(rules.events.__getitem__, live)
+            for rule, m in _first_match(event, sentence)
+        ]
+        # A sentence in another sense of "sanction" counts for nothing; asked only of a
+        # sentence with a hit (most sentences with an anchor have none).
+        if not hits or rules.negative.search(sentence):
             continue
-        for index in live:
-            event = rules.events[index]
-            for rule in event.rules:
-                m = rule.pattern.search(sentence)
-                if m is None:
-                    continue
-                modifier = _modifier(sentence, m.start(), rules, headline=has_title and i == 0)
-                w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
-                weights.setdefault(event.code, []).append(min(w, 0.95))
-                evidence.append(
-                    Evidence(
-                        event.code, f"{event.code}/{rule.name}", sentence, start, end, i, m.group(0)
-                    )
+        for event, rule, m in hits:
+            modifier = _modifier(sentence, m.start(), rules, headline=has_title and i == 0)
+            w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
+            weights.setdefault(event.code, []).append(min(w, 0.95))
+            evidence.append(
+                Evidence(
+                    event.code, f"{event.code}/{rule.name}", sentence, start, end, i, m.group(0)
                 )
-                break  # one hit per event type and sentence
+            )
     if not evidence:
         return None
     type_scores = {code: _noisy_or(ws) for code, ws in weights.items()}
@@ -355,6 +400,16 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     )
 
 
+def _first_match(event: EventRule, sentence: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
+    """The event's first rule that matches ``sentence``, with its match (one hit per event
+    type and sentence), or nothing."""
+    for rule in event.rules:
+        m = rule.pattern.search(sentence)
+        if m is not None:
+            return ((rule, m),)
+    return ()
+
+
 def _candidates(sentence: str, rules: RuleSet) -> set[int]:
     """The events that can match in ``sentence``: those with an anchor stem starting a word
     in it (and any event declared without anchors)."""
@@ -372,15 +427,21 @@ def _candidates(sentence: str, rules: RuleSet) -> set[int]:
 
 def _candidates_by_sentence(
     text: str, spans: tuple[tuple[int, int], ...], rules: RuleSet
-) -> list[set[int]]:
-    """:func:`_candidates` of every sentence, from one pass of the automaton over the whole
-    text (a hit belongs to the sentence it lies in; whitespace between sentences and the
-    start of a sentence both start a word, so the word-start test is unchanged)."""
+) -> dict[int, set[int]]:
+    """:func:`_candidates` of every sentence that has some, by sentence index in text
+    order, from one pass of the automaton over the whole text (a hit belongs to the
+    sentence it lies in; whitespace between sentences and the start of a sentence both
+    start a word, so the word-start test is unchanged)."""
+    if text.isascii() and len(rules.word_start_automaton):
+        return _candidates_ascii(text, spans, rules)
     low = text.lower()
     if len(low) != len(text) or not len(rules.anchor_automaton):
         # Lower-casing changed some lengths ("\u0130" -> "i\u0307"): offsets would drift.
-        return [_candidates(text[s:e], rules) for s, e in spans]
-    found = [set(rules.unanchored) for _ in spans]
+        each = ((i, _candidates(text[s:e], rules)) for i, (s, e) in enumerate(spans))
+        return {i: found for i, found in each if found}
+    found: dict[int, set[int]] = (
+        {i: set(rules.unanchored) for i in range(len(spans))} if rules.unanchored else {}
+    )
     starts = [s for s, _ in spans]
     for end, (length, ids) in rules.anchor_automaton.iter(low):
         start = end - length + 1
@@ -388,8 +449,33 @@ def _candidates_by_sentence(
             continue
         i = bisect_right(starts, start) - 1
         if i >= 0 and end < spans[i][1]:
-            found[i] |= ids
-    return found
+            if i in found:
+                found[i] |= ids
+            else:
+                found[i] = set(ids)
+    return dict(sorted(found.items()))
+
+
+def _candidates_ascii(
+    text: str, spans: tuple[tuple[int, int], ...], rules: RuleSet
+) -> dict[int, set[int]]:
+    """:func:`_candidates_by_sentence` for ASCII text, where every word start can be made
+    a space-preceded position (see :func:`_word_start_automaton`)."""
+    padded = " " + text.lower().translate(_ASCII_NON_WORD)
+    found: dict[int, set[int]] = (
+        {i: set(rules.unanchored) for i in range(len(spans))} if rules.unanchored else {}
+    )
+    starts = [s for s, _ in spans]
+    for end, (length, ids) in rules.word_start_automaton.iter(padded):
+        # padded[k] is text[k - 1]: the stem is text[end - length : end]
+        start = end - length
+        i = bisect_right(starts, start) - 1
+        if i >= 0 and end <= spans[i][1]:
+            if i in found:
+                found[i] |= ids
+            else:
+                found[i] = set(ids)
+    return dict(sorted(found.items()))
 
 
 def alert_id(article_id: str, rule_version: str) -> str:

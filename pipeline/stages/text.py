@@ -275,9 +275,12 @@ _ABBREVIATIONS = frozenset(
     sept oct nov dec mt ft pres amb gen.-lt u.s u.k u.n e.u u.a.e d.c a.m p.m ph.d i.e e.g
     al""".split()
 )
-# A sentence end: terminal punctuation with closing quotes/brackets (group 1), the spaces
-# after it (group 2), and then an opening quote or a capital or a digit.
-_BOUNDARY = re.compile(r"([.!?]+[\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
+# A sentence end: terminal punctuation with closing quotes/brackets (the match up to the
+# end of group 1), the spaces after it (group 2), and then an opening quote or a capital
+# or a digit.
+# (The first mark stands outside the group so that the regex engine can skip to the next
+# mark quickly: twice as fast as "([.!?]+...)". The match starts at the first mark.)
+_BOUNDARY = re.compile(r"[.!?]([.!?]*[\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
 
 
 def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
@@ -302,7 +305,7 @@ def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
 def _split_paragraph(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
     sent_start = start
     for m in _BOUNDARY.finditer(text, start, end):
-        punct = m.start(1)
+        punct = m.start()
         if text[punct] == "." and _is_abbreviation(text, sent_start, punct):
             continue
         _append(text, sent_start, m.end(1), out)
@@ -321,6 +324,9 @@ def _is_abbreviation(text: str, sent_start: int, dot: int) -> bool:
 
 
 def _append(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    if start < end and not (text[start].isspace() or text[end - 1].isspace()):
+        out.append((start, end))  # the common case: nothing to trim
+        return
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
