@@ -65,7 +65,7 @@ _OFFICE_BEFORE = re.compile(
     r"\b(?:Secretary|Minister|Ambassador|Director|Chief|Head|"
     r"Commissioner|Envoy)(?:[- ]General)? (?:of|for|to) (?:the )?$"
 )
-_OFFICE_ENDINGS = ("of ", "for ", "to ", "the ")
+_OFFICE_ENDINGS = ("of ", "for ", "to ", "the ", "\n")  # "$" matches before a final "\n" too
 _LEADING_NOISE = frozenset("the a an in on at by for from with and of said".split())
 
 SCORE_TITLE = 0.7
@@ -164,7 +164,7 @@ def _person(text: str, run: _Run) -> Cue | None:
     before = text[max(0, run.start - 40) : run.start]
     before_words = before.split()
     prev_word = before_words[-1].lower() if before_words else ""
-    # _OFFICE_BEFORE ends in "of |for |to |the " : tried only when ``before`` does.
+    # _OFFICE_BEFORE is tried only when ``before`` ends as every match of it does.
     if len(tokens) >= 3 and before.endswith(_OFFICE_ENDINGS) and _OFFICE_BEFORE.search(before):
         span = _name_from(tokens[-2:])  # "Secretary of State | Antony Blinken"
         return Cue("PERSON", *span, SCORE_TITLE, "title cue") if span else None

@@ -257,6 +257,7 @@ _BACKDROP_BEFORE_ENDINGS = (
     "war of ",
     "war in ",
     "war against ",
+    "\n",  # "$" also matches before a final newline
 )
 
 

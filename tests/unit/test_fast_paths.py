@@ -1,0 +1,169 @@
+"""Each shortcut taken on the hot path gives exactly what the plain way gives.
+
+The plain ways are written out here (they are what the code did before it was made
+faster) and compared on generated text, including the odd corners: every kind of
+whitespace, mixed scripts, punctuation runs, names at the very start and end.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from pipeline.resources import Stages
+from pipeline.stages import cues, dedupe, sanctions, text
+from pipeline.stages.gazetteer import (
+    Alias,
+    Case,
+    Gazetteer,
+    Match,
+    _case_ok,
+    _context_ok,
+    _longest_first,
+    fold,
+    key,
+)
+
+_FAST = settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+
+
+# Whitespace of every kind, controls, mojibake, look-alike letters and plain words.
+def _joined(pieces: str, *more: str, size: int) -> st.SearchStrategy[str]:
+    """Strings made of the characters of ``pieces`` and the longer ``more`` pieces."""
+    return st.lists(st.sampled_from([*pieces, *more]), max_size=size).map("".join)
+
+
+_MESSY = _joined(
+    "ab Z.!?\"')(\n\t\r\x0b\x0c\x1c\x85\xa0\u2028\u3000\u200b\u00e9\u0430\u03bf\x00\x7f",
+    "  ", "\n\n", " \n ", "\u00c3\u00a9", "Mr. ", "U.S. ", "Kim", "\u041e",
+    size=60,
+)  # fmt: skip
+
+
+def _clean_body_plain(raw: str) -> str:
+    collapsed = text._SPACES.sub(" ", text._clean_chars(raw))
+    paragraphs = (p.strip() for p in text._NEWLINES.split(collapsed))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+@_FAST
+@given(_MESSY)
+def test_clean_body_equals_the_regex_way(raw: str) -> None:
+    assert text.clean_body(raw) == _clean_body_plain(raw)
+
+
+@_FAST
+@given(_MESSY)
+def test_homoglyph_folding_skips_only_texts_it_would_not_change(raw: str) -> None:
+    assert text.fold_homoglyphs(raw) == text._MIXED_CANDIDATE.sub(text._unmix_word, raw)
+
+
+_OLD_BOUNDARY = re.compile(r"([.!?]+[\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
+
+
+@_FAST
+@given(_joined(".!?\"')([] \n\taZ09", "Mr. ", ". A", size=50))
+def test_sentence_boundaries_are_those_of_the_plain_regex(sample: str) -> None:
+    plain = [(m.start(1), m.end(1), m.end(2)) for m in _OLD_BOUNDARY.finditer(sample)]
+    fast = [(m.start(), m.end(1), m.end(2)) for m in text._BOUNDARY.finditer(sample)]
+    assert fast == plain
+
+
+@_FAST
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
+def test_signature_words_of_ascii_text_are_the_regex_words(sample: str) -> None:
+    low = sample.lower()
+    assert low.translate(dedupe._ASCII_NON_WORD).split() == dedupe._WORD.findall(low)
+
+
+@_FAST
+@given(st.from_regex(sanctions._BACKDROP_BEFORE))
+@example("amid tensions with \n")  # "$" matches before a final newline
+def test_the_backdrop_regex_is_never_skipped_when_it_would_match(before: str) -> None:
+    # from_regex gives strings the pattern finds a match in
+    assert sanctions._BACKDROP_BEFORE.search(before)
+    assert before.endswith(sanctions._BACKDROP_BEFORE_ENDINGS)
+
+
+@_FAST
+@given(st.from_regex(cues._OFFICE_BEFORE))
+@example("Secretary of \n")
+def test_the_office_regex_is_never_skipped_when_it_would_match(before: str) -> None:
+    assert cues._OFFICE_BEFORE.search(before)
+    assert before.endswith(cues._OFFICE_ENDINGS)
+
+
+_ALIASES = [
+    Alias("Korea", "COUNTRY", "KR", "Korea"),
+    Alias("North Korea", "COUNTRY", "KP", "North Korea"),
+    Alias("Kim Jong Un", "PERSON", "kim", "Kim Jong Un"),
+    Alias("DPRK", "COUNTRY", "KP", "North Korea", case=Case.EXACT),
+    Alias("front company", "TERM", "front", "front company", case=Case.ANY),
+    Alias("Jordan", "COUNTRY", "JO", "Jordan", ambiguous=True),
+]
+_WORDS = st.sampled_from(
+    ["Korea", "korea", "North", "Koreans", "Kim", "Jong-un", "Jong", "Un", "DPRK", "dprk",
+     "front", "company", "Jordan", "Michael", "the", "in", "-", ".", ",", "'s"]
+)  # fmt: skip
+
+
+def _find_plain(gazetteer_aliases: list[Alias], sample: str) -> list[Match]:
+    """Every occurrence of every key with a non-letter (or the end) on both sides."""
+    folded = fold(sample)
+    by_key: dict[str, list[Alias]] = {}
+    for alias in gazetteer_aliases:
+        by_key.setdefault(key(alias.surface), []).append(alias)
+    found: list[Match] = []
+    for k, aliases in by_key.items():
+        at = folded.find(k)
+        while at >= 0:
+            end = at + len(k)
+            if (at == 0 or folded[at - 1] == " ") and (end == len(folded) or folded[end] == " "):
+                surface = sample[at:end]
+                for alias in aliases:
+                    if _case_ok(alias, surface) and (
+                        not alias.ambiguous or _context_ok(sample, at, end)
+                    ):
+                        found.append(Match(alias, at, end))
+            at = folded.find(k, at + 1)
+    return _longest_first(found)
+
+
+@_FAST
+@given(st.lists(_WORDS, max_size=14), st.sampled_from([" ", "  ", "-", ", "]))
+def test_gazetteer_finds_what_a_plain_scan_finds(words: list[str], sep: str) -> None:
+    sample = sep.join(words)
+    assert Gazetteer(_ALIASES).find(sample) == _find_plain(_ALIASES, sample)
+
+
+_ANCHORISH = st.sampled_from(
+    ["arms", "farms", "Sanctions", "ship-to-ship", "ship to ship", "export", "exporters",
+     "_list", "list", "co-operation", "price cap", "Security Council", "troops", "x",
+     "froze", "1718", ".", ",", "(", "\"", "-", "'"]
+)  # fmt: skip
+
+
+@_FAST
+@given(
+    st.lists(st.lists(_ANCHORISH, min_size=1, max_size=8), min_size=1, max_size=5),
+    st.sampled_from([".", ""]),
+)
+def test_word_start_anchor_pass_misses_no_candidate(
+    stages: Stages, sentences: list[list[str]], stop: str
+) -> None:
+    # a stem can end a sentence (no full stop) or the text
+    body = " ".join(" ".join(words) + stop for words in sentences)
+    spans: list[tuple[int, int]] = []
+    at = 0
+    for words in sentences:
+        length = len(" ".join(words) + stop)
+        spans.append((at, at + length))
+        at += length + 1
+    rules = stages.rules
+    fast = sanctions._candidates_by_sentence(body, tuple(spans), rules)
+    for i, (start, end) in enumerate(spans):
+        plain = sanctions._candidates(body[start:end], rules)
+        # one pass may find more (punctuation inside a stem), never fewer
+        assert plain <= fast.get(i, set())
