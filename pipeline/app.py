@@ -23,6 +23,7 @@ import base64
 import contextlib
 import functools
 import hashlib
+import itertools
 import os
 import threading
 import time
@@ -210,24 +211,37 @@ def _raw_topic(app: faust.App, settings: Settings, name: str) -> faust.TopicT:
     )
 
 
-def create_passthrough_app(settings: Settings, source: str, target: str) -> faust.App:
-    """The benchmark's yardstick: one no-op agent copying ``source`` to ``target`` with the
+def create_passthrough_app(
+    settings: Settings, source: str, target: str, hops: int = 1
+) -> faust.App:
+    """The benchmark's yardstick: no-op agents copying ``source`` to ``target`` with the
     worker's transport settings and delivery tracking, so the pipeline's throughput can be
-    set against what faust itself costs on the same broker."""
+    set against what faust itself costs on the same broker. With ``hops`` > 1 the agents
+    are chained through intermediate topics (``<target>.hop1``, ...), as the pipeline's
+    stages are: what the pipeline's topology costs with no work in its stages."""
     app = _new_app(settings)
-    src = _raw_topic(app, settings, source)
-    dst: Any = _raw_topic(app, settings, target)
+    names = [source, *(f"{target}.hop{i}" for i in range(1, hops)), target]
+    for hop, (src_name, dst_name) in enumerate(itertools.pairwise(names), start=1):
+        _forward(
+            app,
+            _raw_topic(app, settings, src_name),
+            _raw_topic(app, settings, dst_name),
+            "passthrough" if hop == 1 else f"passthrough_{hop}",
+        )
+    return app
 
-    @app.agent(src, name="passthrough")
+
+def _forward(app: faust.App, src: Any, dst: Any, name: str) -> None:
     async def passthrough(stream: faust.StreamT[bytes]) -> None:
         delivery = _Delivery()
         async for event in _unacked(stream).events():
             message = event.message
             ts = getattr(message, "timestamp", None) or None
             fut = await dst.send(key=message.key, value=event.value, timestamp=ts)
-            await delivery.track(event, [fut], "passthrough")
+            await delivery.track(event, [fut], name)
 
-    return app
+    passthrough.__name__ = passthrough.__qualname__ = name
+    app.agent(src, name=name)(passthrough)
 
 
 def create_app(settings: Settings, stages: Stages) -> faust.App:

@@ -2,6 +2,7 @@
 
   (a) a raw aiokafka consume -> produce passthrough,
   (b) a no-op faust agent passthrough (the worker's transport settings),
+  (b4) four no-op faust agents chained through topics: the pipeline's topology, no work,
   (c) the full newsflow pipeline (one worker), then two workers in one group,
 
 then publish -> alert latency at 25 / 50 / 75 % of (c)'s throughput, and the worker's
@@ -81,6 +82,11 @@ def _consumer(*topics: str, group: str | None, **extra: Any) -> AIOKafkaConsumer
 # ---- (a) raw aiokafka passthrough, run as its own process -------------------------------
 
 
+# Agents an article passes through in the default (fused) layout: normalize, dedupe,
+# tag+flag, route.
+PIPELINE_HOPS = 4
+
+
 async def raw_passthrough(src: str, dst: str, group: str, count: int) -> None:
     """Consume ``src`` in a group, produce every record to ``dst``, commit after the
     producer has them: the least any consume -> produce service can do."""
@@ -105,14 +111,15 @@ async def raw_passthrough(src: str, dst: str, group: str, count: int) -> None:
         await consumer.stop()
 
 
-def faust_passthrough(src: str, dst: str) -> None:
-    """(b): the no-op faust agent with the worker's settings, as a faust worker."""
+def faust_passthrough(src: str, dst: str, hops: int = 1) -> None:
+    """(b): the no-op faust agent with the worker's settings, as a faust worker; with
+    ``hops`` > 1, that many agents chained through topics (the pipeline's topology)."""
     from faust.worker import Worker as FaustWorker
 
     from pipeline.app import create_passthrough_app
 
     settings = Settings.from_env()
-    app = create_passthrough_app(settings, src, dst)
+    app = create_passthrough_app(settings, src, dst, hops)
     FaustWorker(app, loglevel="info", quiet=True).execute_from_commandline()
 
 
@@ -331,6 +338,16 @@ def run(count: int, repeat: int, latency_seconds: float, workdir: Path) -> dict[
     print(
         f"(b) faust no-op passthrough    {result['faust_passthrough']:8.0f} articles/s", flush=True
     )
+    # (b4) the pipeline's topology with no work: four no-op agents chained through topics
+    # (normalize -> dedupe -> tag+flag -> route have four hops)
+    result["faust_chain_passthrough"] = _passthrough(
+        "faust-chain", many, count * repeat, workdir, suffix
+    )
+    print(
+        f"(b4) faust no-op, {PIPELINE_HOPS} agents chained {result['faust_chain_passthrough']:7.0f}"
+        " articles/s",
+        flush=True,
+    )
 
     # (c) the pipeline, one worker, in each stage layout (NEWSFLOW_STAGE_LAYOUT)
     layouts = {}
@@ -349,9 +366,11 @@ def run(count: int, repeat: int, latency_seconds: float, workdir: Path) -> dict[
     result["rss_mb_sample_watchlist"] = layouts[default]["rss_mb"]
     result["ratio_pipeline_to_faust"] = rate / result["faust_passthrough"]
     result["ratio_pipeline_to_raw"] = rate / result["raw_aiokafka"]
+    result["ratio_pipeline_to_faust_chain"] = rate / result["faust_chain_passthrough"]
     print(
         f"(c) default layout ({default}): (c)/(b) {result['ratio_pipeline_to_faust']:.3f}   "
-        f"(c)/(a) {result['ratio_pipeline_to_raw']:.4f}",
+        f"(c)/(a) {result['ratio_pipeline_to_raw']:.4f}   "
+        f"(c)/(b4) {result['ratio_pipeline_to_faust_chain']:.3f}",
         flush=True,
     )
 
@@ -462,7 +481,7 @@ def main() -> None:
         metavar="MAX_RATE",
         help="only the latency runs, at shares of this articles/s figure",
     )
-    parser.add_argument("--role", choices=["raw", "faust"], help=argparse.SUPPRESS)
+    parser.add_argument("--role", choices=["raw", "faust", "faust-chain"], help=argparse.SUPPRESS)
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.role == "raw":
@@ -470,9 +489,9 @@ def main() -> None:
         print("Worker ready", flush=True)
         asyncio.run(raw_passthrough(src, dst, group, 10**12))
         return
-    if options.role == "faust":
+    if options.role in ("faust", "faust-chain"):
         sys.argv = [sys.argv[0]]
-        faust_passthrough(*options.args[:2])
+        faust_passthrough(*options.args[:2], PIPELINE_HOPS if options.role == "faust-chain" else 1)
         return
     # Worker logs and state stay here until the next run (look here when a run fails).
     workdir = OUT / "work"

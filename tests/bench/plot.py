@@ -39,6 +39,11 @@ def _throughput(ax: Any, e2e: Any) -> None:
     bars = {
         "raw aiokafka": e2e["raw_aiokafka"],
         "faust no-op": e2e["faust_passthrough"],
+        **(
+            {"faust no-op\n4 hops": e2e["faust_chain_passthrough"]}
+            if "faust_chain_passthrough" in e2e
+            else {}
+        ),
         **{f"pipeline\n{k}": v["articles_per_second"] for k, v in e2e["pipeline_layouts"].items()},
         "pipeline\n2 workers": e2e["two_workers"]["articles_per_second"],
     }
