@@ -165,21 +165,32 @@ def build_stages(settings: Settings) -> Stages:
     )
 
 
+# Changed watchlist entries laid over the last full build before the next full build.
+# An update then costs the changed entries' names (milliseconds for a few hundred), not
+# the whole list (16 s for a million names, in a thread that holds the GIL much of it).
+OVERLAY_LIMIT = 10_000
+
+
 class LiveWatchlist:
     """The watchlist files plus live updates from the watchlist topic.
 
     Updates are FollowTheMoney entities keyed by their id; an empty value deletes the id.
-    :meth:`apply` records changes; :meth:`rebuild` builds a new tagger from the files and
-    every change so far (run it off the event loop: it compiles a new automaton).
+    :meth:`apply` records changes; :meth:`rebuild` makes the tagger that includes them:
+    the last full build with the changes laid over it
+    (:meth:`~pipeline.stages.entities.EntityTagger.with_changes`), or, once more than
+    ``overlay_limit`` entries have changed, a full build of everything (run it off the
+    event loop).
     """
 
-    __slots__ = ("_base", "_data", "_overlay", "tagger")
+    __slots__ = ("_base", "_built", "_data", "_overlay", "overlay_limit", "tagger")
 
-    def __init__(self, stages: Stages) -> None:
+    def __init__(self, stages: Stages, *, overlay_limit: int = OVERLAY_LIMIT) -> None:
         self._data = stages.data
         self._base = {e.id: e for e in stages.watchlist}
         self._overlay: dict[str, WatchlistEntry | None] = {}
+        self._built = stages.tagger  # built from _base alone
         self.tagger = stages.tagger
+        self.overlay_limit = overlay_limit
 
     def apply(self, key: bytes | None, value: bytes) -> str:
         """Record one update; returns what it did: ``upsert``, ``delete`` or ``invalid``."""
@@ -201,7 +212,26 @@ class LiveWatchlist:
         merged: dict[str, WatchlistEntry | None] = {**self._base, **self._overlay}
         return [e for e in merged.values() if e is not None]
 
-    def rebuild(self) -> EntityTagger:
-        tagger = self._data.tagger(self.entries())
-        self.tagger = tagger
-        return tagger
+    def size(self) -> int:
+        """Entries on the watchlist with every change so far."""
+        added = sum(1 for k, e in self._overlay.items() if e is not None and k not in self._base)
+        removed = sum(1 for k, e in self._overlay.items() if e is None and k in self._base)
+        return len(self._base) + added - removed
+
+    def rebuild(self, *, full: bool = False) -> EntityTagger:
+        """The tagger with every change so far; also kept as :attr:`tagger`."""
+        data = self._data
+        if full or len(self._overlay) > self.overlay_limit:
+            entries = self.entries()
+            self._built = data.tagger(entries)
+            self._base = {e.id: e for e in entries}
+            self._overlay = {}
+            self.tagger = self._built
+        else:
+            self.tagger = self._built.with_changes(
+                dict(self._overlay),
+                self.size(),
+                transliterations=data.transliterations,
+                common_words=data.common_words,
+            )
+        return self.tagger

@@ -21,7 +21,7 @@ from typing import Any
 
 from pipeline.models import Entity, NormalizedArticle, TaggedArticle
 from pipeline.stages import cues
-from pipeline.stages.gazetteer import Alias, Case, Gazetteer, fold, key
+from pipeline.stages.gazetteer import Alias, Case, Gazetteer, Match, fold, key, longest_first
 
 _SCHEMA_LABEL = {
     "Person": "PERSON",
@@ -260,7 +260,7 @@ def transliteration_table(groups: Iterable[Iterable[str]]) -> dict[str, tuple[st
 class EntityTagger:
     """Tags one article. Build once at start-up from the loaded data; reuse for every article."""
 
-    __slots__ = ("_gazetteer", "_vessels_by_imo", "watchlist_size")
+    __slots__ = ("_gazetteer", "_overlay", "_retired", "_vessels_by_imo", "watchlist_size")
 
     def __init__(
         self,
@@ -273,13 +273,53 @@ class EntityTagger:
         entries = list(watchlist)
         listed = watchlist_aliases(entries, transliterations or {}, common_words)
         self._gazetteer = Gazetteer(aliases + listed)
+        self._overlay: Gazetteer | None = None
+        self._retired: frozenset[str] = frozenset()
         self._vessels_by_imo = {imo: e for e in entries for imo in e.imo_numbers}
         self.watchlist_size = len(entries)
+
+    def with_changes(
+        self,
+        changes: Mapping[str, WatchlistEntry | None],
+        watchlist_size: int,
+        *,
+        transliterations: Mapping[str, tuple[str, ...]] | None = None,
+        common_words: frozenset[str] = frozenset(),
+    ) -> EntityTagger:
+        """This tagger with watchlist ``changes`` (id -> the entry as it is now, ``None``
+        for deleted) laid over it: only the changed entries' names are compiled, into a
+        small second automaton; this tagger's automaton is shared, and its matches for a
+        changed or deleted id are dropped. Tags what a tagger built from the changed
+        watchlist tags (several things found at one span may come in another order)."""
+        layered = EntityTagger.__new__(EntityTagger)
+        current = [e for e in changes.values() if e is not None]
+        layered._gazetteer = self._gazetteer
+        layered._overlay = Gazetteer(
+            watchlist_aliases(current, transliterations or {}, common_words)
+        )
+        layered._retired = frozenset(changes)
+        layered._vessels_by_imo = {
+            imo: e for imo, e in self._vessels_by_imo.items() if e.id not in changes
+        } | {imo: e for e in current for imo in e.imo_numbers}
+        layered.watchlist_size = watchlist_size
+        return layered
 
     @property
     def size(self) -> int:
         """Distinct names the automaton knows."""
-        return self._gazetteer.size
+        return self._gazetteer.size + (self._overlay.size if self._overlay else 0)
+
+    def _matches(self, text: str) -> list[Match]:
+        folded = fold(text)
+        if self._overlay is None:
+            return self._gazetteer.find(text, folded)
+        retired = self._retired
+        found = [
+            m
+            for m in self._gazetteer.candidates(text, folded)
+            if m.alias.label != "WATCHLIST" or m.alias.id not in retired
+        ]
+        return longest_first(found + self._overlay.candidates(text, folded))
 
     def tag(self, article: NormalizedArticle) -> tuple[Entity, ...]:
         """All entities in ``article.text``, in text order."""
@@ -287,7 +327,7 @@ class EntityTagger:
         starts = [s for s, _ in article.sentences]
         out: list[Entity] = []
         taken: list[tuple[int, int]] = []
-        for m in self._gazetteer.find(text, fold(text)):
+        for m in self._matches(text):
             a = m.alias
             sentence = _sentence_of(starts, m.start)
             surface = text[m.start : m.end]

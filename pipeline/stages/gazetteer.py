@@ -111,6 +111,10 @@ class Gazetteer:
 
     def find(self, text: str, folded: str | None = None) -> list[Match]:
         """Non-overlapping matches in ``text``, longest first, in text order."""
+        return longest_first(self.candidates(text, folded))
+
+    def candidates(self, text: str, folded: str | None = None) -> list[Match]:
+        """Every whole-word match that passes its alias's checks, overlaps included."""
         if not self.size:
             return []
         folded = fold(text) if folded is None else folded
@@ -125,7 +129,7 @@ class Gazetteer:
                     not alias.ambiguous or _context_ok(text, start, end)
                 ):
                     candidates.append(Match(alias, start, end))
-        return _longest_first(candidates)
+        return candidates
 
 
 def _case_ok(alias: Alias, surface: str) -> bool:
@@ -159,7 +163,9 @@ def _context_ok(text: str, start: int, end: int) -> bool:
     return not (after[:1] == " " and after[1:2].isupper())
 
 
-def _longest_first(candidates: list[Match]) -> list[Match]:
+def longest_first(candidates: list[Match]) -> list[Match]:
+    """Overlapping candidates resolved: the longest at each place wins; a span found for
+    several things keeps them all."""
     candidates.sort(key=lambda m: (m[1], -m[2]))
     kept: list[Match] = []
     last_end = -1

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
+import orjson
 import pytest
 
 from pipeline.models import Entity, InputArticle
@@ -256,3 +260,71 @@ def test_live_watchlist_applies_upserts_and_tombstones(stages: Stages) -> None:
     tagger = live.rebuild()
     assert tagger.watchlist_size == stages.watchlist_size - 1
     assert _ids(tagger.tag(article), "WATCHLIST") == []
+
+
+def _entity_set(entities: tuple[Entity, ...]) -> list[tuple[Any, ...]]:
+    # several things found at one span may come in either order
+    return sorted(dataclasses.astuple(e) for e in entities)
+
+
+_UPDATE_TEXT = (
+    "Vladimir Putin met Valery Gerasimov. The tanker Angara (IMO 9179842) and the MV "
+    "Kestrel Dawn (IMO 9999991) loaded oil. Zentrobar Logistics and Sergei Shoigu signed."
+)
+
+
+def test_a_live_update_laid_over_the_built_tagger_tags_as_a_full_rebuild(
+    stages: Stages,
+) -> None:
+    from pipeline.resources import LiveWatchlist
+
+    changes = [
+        # a new company, a new vessel with an IMO number, a changed person (new alias),
+        # a deleted vessel, a deleted person, an id that never existed deleted
+        (b"t-1", {"id": "t-1", "schema": "Company",
+                  "properties": {"name": ["Zentrobar Logistics"]}}),
+        (b"t-2", {"id": "t-2", "schema": "Vessel",
+                  "properties": {"name": ["Kestrel Dawn"], "imoNumber": ["9999991"]}}),
+        (b"nf-ru-gerasimov", {"id": "nf-ru-gerasimov", "schema": "Person",
+                              "properties": {"name": ["Sergei Shoigu"]}}),
+        (b"nf-ru-angara", None),
+        (b"nf-ru-putin", None),
+        (b"never-listed", None),
+    ]  # fmt: skip
+    layered, full = LiveWatchlist(stages), LiveWatchlist(stages, overlay_limit=0)
+    for key, doc in changes:
+        value = orjson.dumps(doc) if doc else b""
+        assert layered.apply(key, value) == full.apply(key, value)
+    article = normalize(InputArticle(title="Update", body=_UPDATE_TEXT))
+    fast, rebuilt = layered.rebuild(), full.rebuild()
+    # the two ways were taken
+    assert fast._overlay is not None
+    assert rebuilt._overlay is None
+    assert _entity_set(fast.tag(article)) == _entity_set(rebuilt.tag(article))
+    assert fast.watchlist_size == rebuilt.watchlist_size == stages.watchlist_size - 2 + 2
+    found = _ids(fast.tag(article), "WATCHLIST")
+    assert {"t-1", "t-2", "nf-ru-gerasimov"} <= set(found)
+    assert "nf-ru-putin" not in found
+    assert "nf-ru-angara" not in found
+    # the changed entry is found by its new name only
+    gerasimov = [e for e in fast.tag(article) if e.id == "nf-ru-gerasimov"]
+    assert {e.text for e in gerasimov} == {"Sergei Shoigu"}
+
+
+def test_past_the_overlay_limit_the_watchlist_is_built_again_in_full(stages: Stages) -> None:
+    from pipeline.resources import LiveWatchlist
+
+    live = LiveWatchlist(stages, overlay_limit=1)
+    company = {"id": "t-1", "schema": "Company", "properties": {"name": ["Zentrobar Logistics"]}}
+    live.apply(b"t-1", orjson.dumps(company))
+    assert live.rebuild()._overlay is not None  # one change: laid over
+    live.apply(b"nf-ru-putin", b"")
+    rebuilt = live.rebuild()  # two changes: past the limit, a full build that includes both
+    assert rebuilt._overlay is None
+    live.apply(b"t-1", b"")
+    after = live.rebuild()  # the next change is laid over the new full build
+    assert after._overlay is not None
+    article = normalize(InputArticle(title="T", body="Zentrobar Logistics and Vladimir Putin."))
+    assert _ids(rebuilt.tag(article), "WATCHLIST") == ["t-1"]
+    assert _ids(after.tag(article), "WATCHLIST") == []
+    assert after.watchlist_size == stages.watchlist_size - 1

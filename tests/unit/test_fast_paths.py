@@ -21,9 +21,9 @@ from pipeline.stages.gazetteer import (
     Match,
     _case_ok,
     _context_ok,
-    _longest_first,
     fold,
     key,
+    longest_first,
 )
 
 _FAST = settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
@@ -128,7 +128,7 @@ def _find_plain(gazetteer_aliases: list[Alias], sample: str) -> list[Match]:
                     ):
                         found.append(Match(alias, at, end))
             at = folded.find(k, at + 1)
-    return _longest_first(found)
+    return longest_first(found)
 
 
 @_FAST
