@@ -59,3 +59,31 @@ def test_a_worker_that_never_gets_ready_is_killed_not_left_behind(tmp_path: Path
         never_ready.start(timeout=1)
     assert never_ready.proc is not None
     assert never_ready.proc.poll() is not None  # it was killed
+
+
+def test_the_throughput_panel_shows_the_four_hop_yardstick_when_measured() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tests.bench.plot import _throughput
+
+    e2e = {
+        "cores": 2,
+        "raw_aiokafka": 21000.0,
+        "faust_passthrough": 4600.0,
+        "faust_chain_passthrough": 2100.0,
+        "pipeline_layouts": {"fused": {"articles_per_second": 500.0}},
+        "two_workers": {"articles_per_second": 600.0},
+    }
+    for data, expected in (
+        (e2e, True),
+        ({k: v for k, v in e2e.items() if "chain" not in k}, False),
+    ):
+        fig, ax = plt.subplots()
+        _throughput(ax, data)
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        plt.close(fig)
+        assert ("faust no-op\n4 hops" in labels) is expected
+        assert "pipeline\nfused" in labels
