@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from pipeline.stages.charmap import CharMap
+
 NUM_PERM = 64
 BANDS = 16
 ROWS = NUM_PERM // BANDS
@@ -32,6 +34,13 @@ _A = _rng.integers(1, 2**63, size=NUM_PERM, dtype=np.uint64) | np.uint64(1)
 _B = _rng.integers(0, 2**63, size=NUM_PERM, dtype=np.uint64)
 _WORD = re.compile(r"[^\W_]+")
 _ASCII_NON_WORD = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
+
+
+def _letter_or_space(c: str) -> str:
+    return c if c.isalnum() else " "
+
+
+_NON_WORD = CharMap(_letter_or_space)
 
 Signature = npt.NDArray[np.uint32]
 # Words seen before keep their hash: news repeats its vocabulary, and a dictionary lookup
@@ -58,9 +67,9 @@ _word_hash = _WordHashes()
 def signature(text: str) -> Signature | None:
     """MinHash signature of ``text``'s word 3-grams; ``None`` for fewer than 3 words."""
     low = text.lower()
-    # ASCII text: every character but a letter or digit becomes a space, then a split; the
-    # same words as the regex finds, four times faster.
-    words = low.translate(_ASCII_NON_WORD).split() if low.isascii() else _WORD.findall(low)
+    # Every character but a letter or digit becomes a space, then a split: the words
+    # _WORD finds (its class is exactly str.isalnum), four times faster.
+    words = (low.translate(_ASCII_NON_WORD) if low.isascii() else _NON_WORD(low)).split()
     if len(words) < SHINGLE:
         return None
     ids = np.fromiter(map(_word_hash.__getitem__, words), dtype=np.uint64, count=len(words))

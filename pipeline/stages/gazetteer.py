@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import ahocorasick
 
+from pipeline.stages.charmap import CharMap
+
 
 class Case(Enum):
     """How the surface text must be written for an alias to count."""
@@ -55,11 +57,12 @@ def fold(text: str) -> str:
     """Lower-case, without diacritics, every non-alphanumeric character a space.
 
     The result has exactly the length of ``text``, so offsets found in it are offsets in
-    ``text``. Only ASCII text takes the fast path.
+    ``text``. ASCII text is translated; any other text is mapped through a table of every
+    character's fold (the same as ``"".join(map(_fold_char, text))``).
     """
     if text.isascii():
         return text.lower().translate(_ASCII_PUNCT_TO_SPACE)
-    return "".join(_fold_char(c) for c in text)
+    return _FOLD(text)
 
 
 _ASCII_PUNCT_TO_SPACE = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})
@@ -75,6 +78,9 @@ def _fold_char(c: str) -> str:
         lower = c
     base = unicodedata.normalize("NFKD", lower)[:1].lower()
     return base if base.isalnum() else lower
+
+
+_FOLD = CharMap(_fold_char.__wrapped__)
 
 
 def key(surface: str) -> str:

@@ -201,7 +201,7 @@ def _clean_once(text: str) -> str:
     # ("\u00e2\x80\x99" is a right quote read as Latin-1), so they go after the repair.
     text = _C0_CONTROL.sub("", text)
     if not text.isascii():
-        text = text.translate(_INVISIBLE)
+        text = _drop_invisible(text)
         # ftfy repairs mojibake ("Ã©" -> "é"); it is slow, so only where it is needed, and
         # repeated until nothing looks broken (doubly encoded text, garbage), so that
         # normalizing twice gives what normalizing once gave.
@@ -209,14 +209,34 @@ def _clean_once(text: str) -> str:
             if not _MOJIBAKE_HINT.search(text):
                 break
             fixed = ftfy.fix_text(text, normalization="NFKC", uncurl_quotes=False)
-            fixed = _CONTROL.sub("", fixed.translate(_INVISIBLE))
+            fixed = _CONTROL.sub("", _drop_invisible(fixed))
             if fixed == text:
                 break
             text = fixed
         # NFKC folds compatibility forms (full-width letters, ligatures) to plain letters.
         text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
-        text = fold_homoglyphs(text.translate(_QUOTES_DASHES))
+        text = fold_homoglyphs(_plain_quotes(text))
     return text
+
+
+# str.translate looks up every character of a non-ASCII text (~130 µs for 3 KB); these
+# find the few characters to change first (a scan of a few µs) and change only those.
+_INVISIBLE_CHARS = re.compile("[" + "".join(map(chr, _INVISIBLE)) + "]")
+_QUOTE_CHARS = re.compile("[" + re.escape("".join(map(chr, _QUOTES_DASHES))) + "]")
+
+
+def _drop_invisible(text: str) -> str:
+    """``text.translate(_INVISIBLE)``."""
+    return _INVISIBLE_CHARS.sub("", text) if _INVISIBLE_CHARS.search(text) else text
+
+
+def _plain_quote(m: re.Match[str]) -> str:
+    return str(_QUOTES_DASHES[ord(m.group())])
+
+
+def _plain_quotes(text: str) -> str:
+    """``text.translate(_QUOTES_DASHES)``."""
+    return _QUOTE_CHARS.sub(_plain_quote, text)
 
 
 def looks_like_html(text: str) -> bool:

@@ -287,9 +287,13 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 def _passthrough(role: str, source: str, total: int, workdir: Path, suffix: str) -> float:
     dst = f"bench.{suffix}.{role}-out"
-    asyncio.run(create_topics(Settings(kafka_bootstrap=BOOTSTRAP), [dst]))
+    # the chain's intermediate topics too: a worker that joins its group before they
+    # exist is assigned none of their partitions and waits
+    hops = [f"{dst}.hop{i}" for i in range(1, PIPELINE_HOPS)] if role == "faust-chain" else []
+    env = _env(workdir / role, source)
+    asyncio.run(create_topics(env.settings, [dst, *hops]))
     argv = ("-m", "tests.bench.bench_e2e", "--role", role, source, dst, f"bench-{role}-{suffix}")
-    proc = _start(_env(workdir / role, source), role, argv)
+    proc = _start(env, role, argv)
     try:
         return _drain_rate(asyncio.run(_arrivals(dst, total, 600)), total)
     finally:

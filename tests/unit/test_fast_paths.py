@@ -167,3 +167,44 @@ def test_word_start_anchor_pass_misses_no_candidate(
         plain = sanctions._candidates(body[start:end], rules)
         # one pass may find more (punctuation inside a stem), never fewer
         assert plain <= fast.get(i, set())
+
+
+# Any text at all: every plane, combining marks, letters whose case changes their length.
+_ANY = st.text(max_size=80) | _joined(
+    "aZ\u00e9\u0130\u00df\u0149\u1e9e\U0001f600\U00020000- .", size=30
+)
+
+
+@_FAST
+@given(_ANY)
+def test_fold_of_any_text_is_its_characters_folded_one_by_one(sample: str) -> None:
+    from pipeline.stages.gazetteer import _fold_char
+
+    folded = fold(sample)
+    assert folded == "".join(map(_fold_char, sample))
+    assert len(folded) == len(sample)
+
+
+@_FAST
+@given(_ANY)
+def test_signature_words_of_any_text_are_the_regex_words(sample: str) -> None:
+    low = sample.lower()
+    assert dedupe._NON_WORD(low).split() == dedupe._WORD.findall(low)
+
+
+@_FAST
+@given(_ANY | _MESSY | _joined("a\u2019\u201c\u201d\u00ab\u2014\u200b\u00ad\u202e\ufeff", size=30))
+def test_invisible_and_quote_replacement_equal_translate(sample: str) -> None:
+    assert text._drop_invisible(sample) == sample.translate(text._INVISIBLE)
+    assert text._plain_quotes(sample) == sample.translate(text._QUOTES_DASHES)
+
+
+@_FAST
+@given(_ANY)
+def test_a_char_map_whose_function_changes_lengths_falls_back_to_the_function(
+    sample: str,
+) -> None:
+    from pipeline.stages.charmap import CharMap
+
+    upper = CharMap(str.upper)  # "ß" -> "SS", "\u0149" -> "\u02bcN"
+    assert upper(sample) == "".join(map(str.upper, sample))
