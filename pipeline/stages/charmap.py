@@ -21,6 +21,16 @@ _BMP = 0x10000
 _NOT_ONE = np.uint32(0xFFFFFFFF)
 
 
+_ALL: list[CharMap] = []
+
+
+def prepare_all() -> None:
+    """Build every map's table now (a few tens of ms each) rather than on the first
+    non-ASCII article: the worker calls it at start-up."""
+    for charmap in _ALL:
+        charmap.table()
+
+
 class CharMap:
     """``fn`` (one character -> one character) over whole strings."""
 
@@ -30,6 +40,7 @@ class CharMap:
         self._fn = fn
         self._table: npt.NDArray[np.uint32] | None = None
         self._lock = threading.Lock()
+        _ALL.append(self)
 
     def table(self) -> npt.NDArray[np.uint32]:
         """The map of every BMP code point (built once, ~0.1 s)."""

@@ -208,3 +208,14 @@ def test_a_char_map_whose_function_changes_lengths_falls_back_to_the_function(
 
     upper = CharMap(str.upper)  # "ß" -> "SS", "\u0149" -> "\u02bcN"
     assert upper(sample) == "".join(map(str.upper, sample))
+
+
+def test_the_worker_can_build_every_table_before_the_first_article() -> None:
+    from pipeline.stages import gazetteer
+    from pipeline.stages.charmap import CharMap, prepare_all
+
+    late = CharMap(str.lower)
+    assert late._table is None
+    prepare_all()
+    assert late._table is not None
+    assert gazetteer._FOLD._table is not None
