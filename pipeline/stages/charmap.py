@@ -11,6 +11,7 @@ through the function itself. The result always equals ``"".join(map(fn, text))``
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 
 import numpy as np
@@ -21,26 +22,27 @@ _BMP = 0x10000
 _NOT_ONE = np.uint32(0xFFFFFFFF)
 
 
-_ALL: list[CharMap] = []
+# Every map made (weakly: a map made and dropped, in a test say, is not kept alive).
+_ALL: weakref.WeakSet[CharMap] = weakref.WeakSet()
 
 
 def prepare_all() -> None:
     """Build every map's table now (a few tens of ms each) rather than on the first
     non-ASCII article: the worker calls it at start-up."""
-    for charmap in _ALL:
+    for charmap in list(_ALL):
         charmap.table()
 
 
 class CharMap:
     """``fn`` (one character -> one character) over whole strings."""
 
-    __slots__ = ("_fn", "_lock", "_table")
+    __slots__ = ("__weakref__", "_fn", "_lock", "_table")
 
     def __init__(self, fn: Callable[[str], str]) -> None:
         self._fn = fn
         self._table: npt.NDArray[np.uint32] | None = None
         self._lock = threading.Lock()
-        _ALL.append(self)
+        _ALL.add(self)
 
     def table(self) -> npt.NDArray[np.uint32]:
         """The map of every BMP code point (built once, ~0.1 s)."""
