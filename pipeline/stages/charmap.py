@@ -17,6 +17,10 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+# ASCII text maps fastest with str.translate: every character but a letter or digit a
+# space (the gazetteer's fold and the signature's word split both start from it).
+ASCII_NON_ALNUM_TO_SPACE = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
+
 _BMP = 0x10000
 # A table entry for a character the function does not map to exactly one character.
 _NOT_ONE = np.uint32(0xFFFFFFFF)

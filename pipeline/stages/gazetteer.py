@@ -12,12 +12,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 from typing import NamedTuple
 
 import ahocorasick
 
-from pipeline.stages.charmap import CharMap
+from pipeline.stages.charmap import ASCII_NON_ALNUM_TO_SPACE, CharMap
 
 
 class Case(Enum):
@@ -61,14 +60,10 @@ def fold(text: str) -> str:
     character's fold (the same as ``"".join(map(_fold_char, text))``).
     """
     if text.isascii():
-        return text.lower().translate(_ASCII_PUNCT_TO_SPACE)
+        return text.lower().translate(ASCII_NON_ALNUM_TO_SPACE)
     return _FOLD(text)
 
 
-_ASCII_PUNCT_TO_SPACE = str.maketrans({chr(i): " " for i in range(128) if not chr(i).isalnum()})
-
-
-@lru_cache(maxsize=4096)
 def _fold_char(c: str) -> str:
     """One character folded to one character: "É" -> "e", "ß" -> "ß", "-" -> " "."""
     if not c.isalnum():
@@ -80,7 +75,7 @@ def _fold_char(c: str) -> str:
     return base if base.isalnum() else lower
 
 
-_FOLD = CharMap(_fold_char.__wrapped__)
+_FOLD = CharMap(_fold_char)
 
 
 def key(surface: str) -> str:

@@ -16,7 +16,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +84,7 @@ def _anchor_automaton(events: list[EventRule]) -> Any:
 
 
 # ASCII punctuation (not "_", which is a word character here) as a space.
-_ASCII_NON_WORD = str.maketrans(
+_ASCII_NON_WORD_TO_SPACE = str.maketrans(
     {c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")}
 )
 
@@ -98,7 +98,8 @@ def _word_start_automaton(events: list[EventRule]) -> Any:
     automaton = ahocorasick.Automaton()
     merged: dict[str, set[int]] = {}
     for stem, events_of_stem in _anchor_events(events).items():
-        merged.setdefault(" " + stem.translate(_ASCII_NON_WORD), set()).update(events_of_stem)
+        key = " " + stem.translate(_ASCII_NON_WORD_TO_SPACE)
+        merged.setdefault(key, set()).update(events_of_stem)
     for key, ids in merged.items():
         automaton.add_word(key, (len(key) - 1, frozenset(ids)))
     if len(automaton):
@@ -137,7 +138,6 @@ class RuleSet:
     events: tuple[EventRule, ...]
     anchor_automaton: Any  # ahocorasick.Automaton (untyped)
     word_start_automaton: Any  # the same stems, for ASCII text (_word_start_automaton)
-    anchor_events: Mapping[str, frozenset[int]]
     sanctioned: frozenset[str]
     designators: frozenset[str]
     all_events: frozenset[int]
@@ -214,7 +214,6 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             events=tuple(events),
             anchor_automaton=_anchor_automaton(events),
             word_start_automaton=_word_start_automaton(events),
-            anchor_events=_anchor_events(events),
             all_events=frozenset(range(len(events))),
             unanchored=frozenset(i for i, e in enumerate(events) if not e.anchors),
             sanctioned=sanctioned,
@@ -415,61 +414,49 @@ def _candidates(sentence: str, rules: RuleSet) -> set[int]:
     """The events that can match in ``sentence``: those with an anchor stem starting a word
     in it (and any event declared without anchors)."""
     found = set(rules.unanchored)
-    if not len(rules.anchor_automaton):
-        return found
-    low = sentence.lower()
-    for end, (length, ids) in rules.anchor_automaton.iter(low):
-        start = end - length + 1
-        if start and (low[start - 1].isalnum() or low[start - 1] == "_"):
-            continue  # inside a word: not where a stem starts
+    for _, _, ids in _stem_hits(sentence.lower(), rules):
         found |= ids
     return found
+
+
+def _stem_hits(low: str, rules: RuleSet) -> Iterator[tuple[int, int, frozenset[int]]]:
+    """(start, end, events) of every anchor stem starting a word in lower-cased ``low``."""
+    if not len(rules.anchor_automaton):
+        return
+    for last, (length, ids) in rules.anchor_automaton.iter(low):
+        start = last - length + 1
+        if start and (low[start - 1].isalnum() or low[start - 1] == "_"):
+            continue  # inside a word: not where a stem starts
+        yield start, last + 1, ids
 
 
 def _candidates_by_sentence(
     text: str, spans: tuple[tuple[int, int], ...], rules: RuleSet
 ) -> dict[int, set[int]]:
     """:func:`_candidates` of every sentence that has some, by sentence index in text
-    order, from one pass of the automaton over the whole text (a hit belongs to the
+    order, from one pass of an automaton over the whole text (a hit belongs to the
     sentence it lies in; whitespace between sentences and the start of a sentence both
     start a word, so the word-start test is unchanged)."""
     if text.isascii() and len(rules.word_start_automaton):
-        return _candidates_ascii(text, spans, rules)
-    low = text.lower()
-    if len(low) != len(text) or not len(rules.anchor_automaton):
-        # Lower-casing changed some lengths ("\u0130" -> "i\u0307"): offsets would drift.
-        each = ((i, _candidates(text[s:e], rules)) for i, (s, e) in enumerate(spans))
-        return {i: found for i, found in each if found}
+        # every word start made a space-preceded position (see _word_start_automaton);
+        # padded[k] is text[k - 1], so a stem ending at padded[last] is text[last - length:last]
+        padded = " " + text.lower().translate(_ASCII_NON_WORD_TO_SPACE)
+        hits: Iterable[tuple[int, int, frozenset[int]]] = (
+            (last - length, last, ids)
+            for last, (length, ids) in rules.word_start_automaton.iter(padded)
+        )
+    else:
+        low = text.lower()
+        if len(low) != len(text):
+            # Lower-casing changed some lengths ("\u0130" -> "i\u0307"): offsets would drift.
+            each = ((i, _candidates(text[s:e], rules)) for i, (s, e) in enumerate(spans))
+            return {i: found for i, found in each if found}
+        hits = _stem_hits(low, rules)
     found: dict[int, set[int]] = (
         {i: set(rules.unanchored) for i in range(len(spans))} if rules.unanchored else {}
     )
     starts = [s for s, _ in spans]
-    for end, (length, ids) in rules.anchor_automaton.iter(low):
-        start = end - length + 1
-        if start and (low[start - 1].isalnum() or low[start - 1] == "_"):
-            continue
-        i = bisect_right(starts, start) - 1
-        if i >= 0 and end < spans[i][1]:
-            if i in found:
-                found[i] |= ids
-            else:
-                found[i] = set(ids)
-    return dict(sorted(found.items()))
-
-
-def _candidates_ascii(
-    text: str, spans: tuple[tuple[int, int], ...], rules: RuleSet
-) -> dict[int, set[int]]:
-    """:func:`_candidates_by_sentence` for ASCII text, where every word start can be made
-    a space-preceded position (see :func:`_word_start_automaton`)."""
-    padded = " " + text.lower().translate(_ASCII_NON_WORD)
-    found: dict[int, set[int]] = (
-        {i: set(rules.unanchored) for i in range(len(spans))} if rules.unanchored else {}
-    )
-    starts = [s for s, _ in spans]
-    for end, (length, ids) in rules.word_start_automaton.iter(padded):
-        # padded[k] is text[k - 1]: the stem is text[end - length : end]
-        start = end - length
+    for start, end, ids in hits:
         i = bisect_right(starts, start) - 1
         if i >= 0 and end <= spans[i][1]:
             if i in found:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from pipeline.resources import Stages
 from pipeline.stages import cues, dedupe, sanctions, text
-from pipeline.stages.charmap import CharMap
+from pipeline.stages.charmap import ASCII_NON_ALNUM_TO_SPACE, CharMap
 from pipeline.stages.gazetteer import (
     Alias,
     Case,
@@ -49,6 +49,13 @@ def _clean_body_plain(raw: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
+def test_no_whitespace_lies_beyond_what_the_other_space_class_covers() -> None:
+    import sys
+
+    beyond = [c for c in map(chr, range(text._LAST_SPACE + 1, sys.maxunicode + 1)) if c.isspace()]
+    assert beyond == []
+
+
 @_FAST
 @given(_MESSY)
 def test_clean_body_equals_the_regex_way(raw: str) -> None:
@@ -61,6 +68,8 @@ def test_homoglyph_folding_skips_only_texts_it_would_not_change(raw: str) -> Non
     assert text.fold_homoglyphs(raw) == text._MIXED_CANDIDATE.sub(text._unmix_word, raw)
 
 
+# The signature's words as a regex found them before (letters and digits, no "_").
+_SIGNATURE_WORD = re.compile(r"[^\W_]+")
 _OLD_BOUNDARY = re.compile(r"([.!?]+[\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
 
 
@@ -76,7 +85,7 @@ def test_sentence_boundaries_are_those_of_the_plain_regex(sample: str) -> None:
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=120))
 def test_signature_words_of_ascii_text_are_the_regex_words(sample: str) -> None:
     low = sample.lower()
-    assert low.translate(dedupe._ASCII_NON_WORD).split() == dedupe._WORD.findall(low)
+    assert low.translate(ASCII_NON_ALNUM_TO_SPACE).split() == _SIGNATURE_WORD.findall(low)
 
 
 @_FAST
@@ -190,7 +199,7 @@ def test_fold_of_any_text_is_its_characters_folded_one_by_one(sample: str) -> No
 @given(_ANY)
 def test_signature_words_of_any_text_are_the_regex_words(sample: str) -> None:
     low = sample.lower()
-    assert dedupe._NON_WORD(low).split() == dedupe._WORD.findall(low)
+    assert dedupe._NON_WORD(low).split() == _SIGNATURE_WORD.findall(low)
 
 
 @_FAST
