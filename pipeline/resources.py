@@ -229,7 +229,7 @@ class LiveWatchlist:
             self.tagger = self._built
         else:
             self.tagger = self._built.with_changes(
-                dict(self._overlay),
+                self._overlay,
                 self.size(),
                 transliterations=data.transliterations,
                 common_words=data.common_words,
