@@ -35,17 +35,19 @@ from pathlib import Path
 from typing import Any, cast
 
 import faust
+import msgspec
 import orjson
 from aiokafka.errors import KafkaError
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from pipeline import logs, metrics
 from pipeline.chain import run_normalize
-from pipeline.codec import decode_normalized, decode_tagged, dumps
+from pipeline.codec import decode_alert, decode_normalized, decode_tagged, dumps
 from pipeline.dedupe_index import DedupeIndex
 from pipeline.errors import RejectedMessage, SchemaViolation
 from pipeline.kafka import LagProbe, follow_from_start
-from pipeline.models import Alert, DeadLetter, NormalizedArticle, TaggedArticle
+from pipeline.models import DeadLetter, NormalizedArticle, TaggedArticle
+from pipeline.models import replace as replace_message
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.security import ssl_context
 from pipeline.settings import Settings
@@ -429,7 +431,7 @@ class _Steps:
     def dedupe(self, value: bytes, message: Any) -> Output:
         try:
             doc = orjson.loads(value)
-            article = NormalizedArticle.from_dict(doc["article"])
+            article = msgspec.convert(doc["article"], NormalizedArticle)
             sig = from_hex(doc["sig"]) if doc.get("sig") else None
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise SchemaViolation("root", f"not a dedupe record: {exc!r}"[:300]) from exc
@@ -440,7 +442,7 @@ class _Steps:
         verdict = self.index.check_and_add(article.id, sig, ts, partition)
         outcome = "ok"
         if verdict.duplicate_of is not None:
-            article = replace(
+            article = replace_message(
                 article, duplicate_of=verdict.duplicate_of, similarity=verdict.similarity
             )
             outcome = "duplicate"
@@ -483,10 +485,7 @@ class _Steps:
         return Output(key, dumps(alert), "alert", alert.article_id)
 
     def route(self, value: bytes, message: Any) -> Output:
-        try:
-            candidate = Alert.from_dict(orjson.loads(value))
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise SchemaViolation("root", f"not an alert: {exc!r}"[:300]) from exc
+        candidate = decode_alert(value)
         key = actor_key(candidate, self.rules.sanctioned).encode()
         raw = self.alert_index.get(key)
         open_alerts = orjson.loads(raw) if raw else []

@@ -1,99 +1,73 @@
 """Bytes <-> messages. The only place that parses what arrives on a topic.
 
-Input articles are validated against ``schemas/article-input.schema.json``; the other
-messages are rebuilt with the models' ``from_dict`` (they come from our own stages) and
-any wrong shape becomes a :class:`SchemaViolation`. Encoding is orjson throughout.
+Every message is decoded straight into its struct (``pipeline/models.py``) by a msgspec
+decoder built once per type, which checks the same constraints that ``schemas/*.json``
+states (the schemas are generated from the structs). A record that is not JSON becomes a
+:class:`DecodeFailed`, a wrong shape a :class:`SchemaViolation` naming the offending
+top-level field. Encoding is msgspec's JSON encoder for structs, dicts and lists alike.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-import orjson
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+import msgspec
 
 from pipeline.errors import DecodeFailed, SchemaViolation
-from pipeline.models import InputArticle, NormalizedArticle, TaggedArticle
-from pipeline.settings import PROJECT_ROOT
+from pipeline.models import Alert, InputArticle, NormalizedArticle, TaggedArticle
 
-SCHEMAS = PROJECT_ROOT / "schemas"
-SCHEMA_NAMES = ("article-input", "article-normalized", "article-tagged", "alert", "deadletter")
+T = TypeVar("T")
 
 # The seed format: an optional leading space, "date YYYY-MM-DD", the title; then the body.
 _SEED_FIRST_LINE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+(.+?)\s*$")
+# msgspec names the place of a validation error as "... - at `$.field[0].sub`".
+_ERROR_PATH = re.compile(r" - at `\$\.([A-Za-z0-9_]+)")
+_MISSING_FIELD = re.compile(r"^Object missing required field `([^`]+)`$")
+
+_ENCODER = msgspec.json.Encoder()
+_INPUT = msgspec.json.Decoder(InputArticle)
+_NORMALIZED = msgspec.json.Decoder(NormalizedArticle)
+_TAGGED = msgspec.json.Decoder(TaggedArticle)
+_ALERT = msgspec.json.Decoder(Alert)
+_ANY = msgspec.json.Decoder()
 
 
 def dumps(obj: object) -> bytes:
-    """Serialize a model (dataclass), dict or list to JSON bytes."""
-    return orjson.dumps(obj)
+    """Serialize a message (struct), dict or list to JSON bytes.
 
-
-@cache
-def _registry() -> Registry[Any]:
-    resources = []
-    for name in SCHEMA_NAMES:
-        contents = orjson.loads((SCHEMAS / f"{name}.schema.json").read_bytes())
-        resources.append((f"{name}.schema.json", Resource.from_contents(contents)))
-        resources.append((contents["$id"], Resource.from_contents(contents)))
-    return Registry().with_resources(resources)
-
-
-@cache
-def validator(name: str) -> Draft202012Validator:
-    """The compiled validator of ``schemas/<name>.schema.json`` (built once)."""
-    schema = orjson.loads((SCHEMAS / f"{name}.schema.json").read_bytes())
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=_registry())
-
-
-def validate(name: str, instance: object) -> None:
-    """Raise :class:`SchemaViolation` naming the first offending field."""
-    error = next(iter(validator(name).iter_errors(instance)), None)
-    if error is None:
-        return
-    if error.path:
-        field = str(error.path[0])
-    elif error.validator == "required" and isinstance(instance, Mapping):
-        missing = [k for k in error.validator_value if k not in instance]
-        field = missing[0] if missing else "root"
-    else:
-        field = "root"
-    raise SchemaViolation(field, error.message[:300])
-
-
-# (field, required, nullable, min length, max length) as in article-input.schema.json.
-_INPUT_RULES = (
-    ("title", True, False, 0, 2000),
-    ("body", True, False, 1, None),
-    ("id", False, False, 1, 256),
-    ("published_at", False, True, 0, 100),
-    ("source", False, True, 0, 500),
-    ("url", False, True, 0, 4000),
-    ("language", False, True, 0, 35),
-)
-
-
-def input_fast_ok(doc: Mapping[str, Any]) -> bool:
-    """A quick check that accepts only what the input schema accepts (the common case).
-
-    ``False`` means "ask the schema", which then accepts or names the offending field.
+    Raises:
+        TypeError: ``obj`` holds a value JSON has no form for.
     """
-    for field, required, nullable, low, high in _INPUT_RULES:
-        if field not in doc:
-            if required:
-                return False
-            continue
-        value = doc[field]
-        if value is None and nullable:
-            continue
-        if not isinstance(value, str) or len(value) < low or (high and len(value) > high):
-            return False
-    return True
+    return _ENCODER.encode(obj)
+
+
+def _field_of(error: msgspec.ValidationError) -> str:
+    """The top-level field a validation error is about, ``root`` for the document itself."""
+    message = str(error)
+    found = _ERROR_PATH.search(message)
+    if found is not None:
+        return found.group(1)
+    missing = _MISSING_FIELD.match(message)
+    return missing.group(1) if missing is not None else "root"
+
+
+def _decode(decoder: msgspec.json.Decoder[T], raw: bytes | memoryview, what: str) -> T:
+    """Decode with ``decoder``; malformed JSON is ``decode.json`` even when the typed
+    decoder stopped at a wrong type first (as a parse-then-validate decoder would say)."""
+    try:
+        return decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        try:
+            _ANY.decode(raw)
+        except (msgspec.DecodeError, RecursionError) as bad:
+            raise DecodeFailed("decode.json", str(bad)[:200]) from exc
+        field = _field_of(exc)
+        raise SchemaViolation(field, f"{what}{exc}"[:300]) from exc
+    # msgspec raises RecursionError for nesting deeper than the interpreter's limit.
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise DecodeFailed("decode.json", str(exc)[:200]) from exc
 
 
 def parse_seed_text(text: str) -> dict[str, Any] | None:
@@ -123,59 +97,49 @@ def decode_input(raw: bytes, *, max_bytes: int) -> tuple[InputArticle, str]:
     except UnicodeDecodeError as exc:
         raise DecodeFailed("decode.utf8", str(exc)[:200]) from exc
     stripped = text.lstrip("\ufeff \t\r\n")
-    fmt = "json"
     if stripped[:1] in ("{", "["):
-        try:
-            doc = orjson.loads(stripped)
-        except orjson.JSONDecodeError as exc:
-            raise DecodeFailed("decode.json", str(exc)[:200]) from exc
-    else:
-        seed = parse_seed_text(text)
-        if seed is None:
-            raise DecodeFailed("decode.json", "neither JSON nor the seed text format")
-        doc, fmt = seed, "seed"
-    if not isinstance(doc, dict):
-        raise SchemaViolation("root", f"expected an object, got {type(doc).__name__}")
-    if not input_fast_ok(doc):
-        validate("article-input", doc)  # the schema decides, and names the bad field
-    article = InputArticle(
-        title=doc["title"],
-        body=doc["body"],
-        id=doc.get("id"),
-        published_at=doc.get("published_at"),
-        source=doc.get("source"),
-        url=doc.get("url"),
-        language=doc.get("language"),
-    )
-    return article, fmt
-
-
-def _loads_object(raw: bytes) -> dict[str, Any]:
+        # Decode the bytes past the skipped prefix (each BOM is 3 bytes, the rest 1 each)
+        # rather than the str, which msgspec would first re-encode to UTF-8.
+        prefix = len(text) - len(stripped)
+        skip = prefix + 2 * text.count("\ufeff", 0, prefix)
+        return _decode(_INPUT, memoryview(raw)[skip:], ""), "json"
+    seed = parse_seed_text(text)
+    if seed is None:
+        raise DecodeFailed("decode.json", "neither JSON nor the seed text format")
     try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise DecodeFailed("decode.json", str(exc)[:200]) from exc
-    if not isinstance(doc, dict):
-        raise SchemaViolation("root", "expected an object")
-    return doc
+        return msgspec.convert(seed, InputArticle), "seed"
+    except msgspec.ValidationError as exc:
+        raise SchemaViolation(_field_of(exc), str(exc)[:300]) from exc
 
 
 def decode_normalized(raw: bytes) -> NormalizedArticle:
-    """Rebuild a normalized article from its topic record."""
-    doc = _loads_object(raw)
-    try:
-        return NormalizedArticle.from_dict(doc)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SchemaViolation("root", f"not a normalized article: {exc!r}"[:300]) from exc
+    """Decode a normalized article from its topic record.
+
+    Raises:
+        DecodeFailed: ``decode.json``.
+        SchemaViolation: ``schema.<field>`` for JSON that is not a normalized article.
+    """
+    return _decode(_NORMALIZED, raw, "not a normalized article: ")
 
 
 def decode_tagged(raw: bytes) -> TaggedArticle:
-    """Rebuild a tagged article from its topic record."""
-    doc = _loads_object(raw)
-    try:
-        return TaggedArticle.from_dict(doc)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SchemaViolation("root", f"not a tagged article: {exc!r}"[:300]) from exc
+    """Decode a tagged article from its topic record.
+
+    Raises:
+        DecodeFailed: ``decode.json``.
+        SchemaViolation: ``schema.<field>`` for JSON that is not a tagged article.
+    """
+    return _decode(_TAGGED, raw, "not a tagged article: ")
+
+
+def decode_alert(raw: bytes) -> Alert:
+    """Decode an alert (a candidate or a published one) from its topic record.
+
+    Raises:
+        DecodeFailed: ``decode.json``.
+        SchemaViolation: ``schema.<field>`` for JSON that is not an alert.
+    """
+    return _decode(_ALERT, raw, "not an alert: ")
 
 
 def read_article_file(path: Path) -> list[bytes]:
@@ -190,10 +154,10 @@ def read_article_file(path: Path) -> list[bytes]:
         return [line for line in data.splitlines() if line.strip()]
     if suffix == ".json":
         try:
-            doc = orjson.loads(data)
-        except orjson.JSONDecodeError:
+            doc = _ANY.decode(data)
+        except (msgspec.DecodeError, RecursionError):
             return [data]
         if isinstance(doc, list):
-            return [orjson.dumps(d) for d in doc]
+            return [dumps(d) for d in doc]
         return [data]
     return [data]

@@ -1,140 +1,180 @@
-"""Messages that flow between stages: frozen, slotted dataclasses.
+"""Messages that flow between stages: frozen msgspec structs, the one source of each contract.
 
-orjson serializes these dataclasses directly (``codec.dumps``); the ``from_dict``
-constructors rebuild them from decoded JSON and raise ``KeyError``/``TypeError``/
-``ValueError`` on a wrong shape, which the codec turns into a ``SchemaViolation``.
-Each class matches one file in ``schemas/``.
+A struct's field types and ``Meta`` constraints are what :mod:`pipeline.codec` enforces when
+it decodes a record and what :mod:`pipeline.schemas` writes into ``schemas/*.json``; the
+docstrings and field descriptions become the schemas' descriptions, so they are written for
+publishers and subscribers. Encoding writes every field, defaults included, in the order
+declared here. Constructing a struct does not validate; decoding does.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypedDict
+
+import msgspec
+from msgspec import Meta, Struct
+
+replace = msgspec.structs.replace
+astuple = msgspec.structs.astuple
+
+if TYPE_CHECKING:
+    _StrOrAbsent: TypeAlias = str | None
+else:
+    # Decoded as a plain str whose default is None: a field may be left out, but an
+    # explicit null is refused (the input contract has always refused "id": null).
+    _StrOrAbsent = str
+
+NonNegative = Annotated[int, Meta(ge=0)]
+Fraction = Annotated[float, Meta(ge=0, le=1)]
+CountryCode = Annotated[str, Meta(pattern=r"^[A-Z]{2}$")]
+# Event codes are defined by the rules file; build_ruleset checks each against this too.
+EVENT_CODE_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
+EventType = Annotated[
+    str,
+    Meta(
+        pattern=EVENT_CODE_PATTERN,
+        description="An event code defined by an [[event]] block (its `code`) in "
+        "seeds/rules/sanctions.toml, the only list of event types.",
+    ),
+]
+DateSource = Literal["article", "kafka", "none"]
+Severity = Literal["low", "medium", "high", "critical"]
+AlertStatus = Literal["new", "update"]
+# Entity labels and pipeline steps are patterns rather than Literals: the code that
+# produces them passes plain strings (gazetteer kinds, the wiring's stage names).
+EntityLabel = Annotated[
+    str, Meta(pattern=r"^(COUNTRY|LOCATION|ORGANIZATION|PERSON|VESSEL|WATCHLIST)$")
+]
+StageName = Annotated[str, Meta(pattern=r"^(normalize|dedupe|tag|flag|route)$")]
 
 
-@dataclass(frozen=True, slots=True)
-class InputArticle:
-    """An article as publishers send it (``schemas/article-input.schema.json``)."""
+class InputArticle(Struct, frozen=True):
+    """What publishers send to the input topic, JSON encoded (UTF-8). Unknown fields are
+    ignored. The plain-text seed format (first line ' date YYYY-MM-DD Title', then the body)
+    is accepted too and converted to this shape."""
 
-    title: str
-    body: str
-    id: str | None = None
-    published_at: str | None = None
-    source: str | None = None
-    url: str | None = None
-    language: str | None = None
+    title: Annotated[str, Meta(max_length=2000)]
+    body: Annotated[str, Meta(min_length=1, description="Plain text or HTML.")]
+    id: Annotated[
+        _StrOrAbsent,
+        Meta(
+            min_length=1,
+            max_length=256,
+            description="Stable article id; derived from the URL or the content when absent.",
+        ),
+    ] = None
+    published_at: Annotated[
+        Annotated[str, Meta(max_length=100)] | None,
+        Meta(
+            description="ISO 8601, RFC 2822 or YYYY-MM-DD; absent: the Kafka record timestamp "
+            "is used."
+        ),
+    ] = None
+    source: Annotated[str, Meta(max_length=500)] | None = None
+    url: Annotated[str, Meta(max_length=4000)] | None = None
+    language: Annotated[
+        Annotated[str, Meta(max_length=35)] | None, Meta(description="BCP 47 tag, e.g. 'en'.")
+    ] = None
 
 
-@dataclass(frozen=True, slots=True)
-class NormalizedArticle:
-    """Clean text with sentence offsets (``schemas/article-normalized.schema.json``).
+class NormalizedArticle(Struct, frozen=True):
+    """Clean text with sentence offsets. text = title + blank line + body; every offset in
+    the pipeline indexes into text."""
 
-    ``text`` is the title, a blank line, then the body; every offset anywhere in the
-    pipeline indexes into ``text``. ``sentences`` holds ``(start, end)`` pairs; the
-    title is sentence 0.
-    """
-
-    id: str
+    id: Annotated[str, Meta(min_length=1)]
     title: str
     body: str
     text: str
-    body_start: int
-    sentences: tuple[tuple[int, int], ...]
-    published_at: str | None
-    published_at_source: str
+    body_start: Annotated[int, Meta(ge=0, description="Offset of the body in text.")]
+    sentences: Annotated[
+        tuple[tuple[NonNegative, NonNegative], ...],
+        Meta(description="[start, end) of each sentence in text; sentence 0 is the title."),
+    ]
+    published_at: Annotated[str | None, Meta(description="UTC, ISO 8601.")]
+    published_at_source: Annotated[DateSource, Meta(description="Where published_at came from.")]
     source: str | None
     url: str | None
     language: str | None
-    fingerprint: str
-    duplicate_of: str | None = None
-    similarity: float | None = None
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> NormalizedArticle:
-        return cls(
-            id=str(d["id"]),
-            title=str(d["title"]),
-            body=str(d["body"]),
-            text=str(d["text"]),
-            body_start=int(d["body_start"]),
-            sentences=tuple((int(s), int(e)) for s, e in d["sentences"]),
-            published_at=d.get("published_at"),
-            published_at_source=str(d["published_at_source"]),
-            source=d.get("source"),
-            url=d.get("url"),
-            language=d.get("language"),
-            fingerprint=str(d["fingerprint"]),
-            duplicate_of=d.get("duplicate_of"),
-            similarity=None if d.get("similarity") is None else float(d["similarity"]),
-        )
+    fingerprint: Annotated[
+        str, Meta(pattern=r"^[0-9a-f]{32}$", description="Hash of the normalized text.")
+    ]
+    duplicate_of: Annotated[
+        str | None,
+        Meta(
+            description="Id of the earlier story this one nearly duplicates (syndicated copy), "
+            "within the dedupe window; null for a new story or before the dedupe step."
+        ),
+    ] = None
+    similarity: Annotated[
+        Fraction | None,
+        Meta(description="Estimated Jaccard similarity (MinHash) to duplicate_of."),
+    ] = None
 
 
-@dataclass(frozen=True, slots=True)
-class Entity:
-    """One tagged mention. ``text == article.text[start:end]``."""
+class Entity(Struct, frozen=True):
+    """One tagged mention; text is article.text[start:end]."""
 
-    label: str
+    label: EntityLabel
     id: str
     text: str
-    start: int
-    end: int
-    sentence: int
+    start: NonNegative
+    end: NonNegative
+    sentence: NonNegative
     name: str | None = None
     country: str | None = None
-    dataset: str | None = None
+    dataset: Annotated[
+        str | None, Meta(description="WATCHLIST: datasets and programmes, comma-separated.")
+    ] = None
     score: float | None = None
-    match: str | None = None
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Entity:
-        score = d.get("score")
-        return cls(
-            label=str(d["label"]),
-            id=str(d["id"]),
-            text=str(d["text"]),
-            start=int(d["start"]),
-            end=int(d["end"]),
-            sentence=int(d["sentence"]),
-            name=d.get("name"),
-            country=d.get("country"),
-            dataset=d.get("dataset"),
-            score=None if score is None else float(score),
-            match=d.get("match"),
-        )
+    match: Annotated[
+        str | None,
+        Meta(
+            description="How it matched: exact, transliteration, reordered, weak alias, "
+            "imo number, title cue."
+        ),
+    ] = None
 
 
-@dataclass(frozen=True, slots=True)
-class TaggedArticle:
-    """A normalized article with its entities (``schemas/article-tagged.schema.json``)."""
+class WatchlistMention(TypedDict):
+    """A watchlist party named in the article, with its number of mentions."""
+
+    id: str
+    name: str | None
+    mentions: int
+    score: float | None
+
+
+class Summary(TypedDict):
+    """Article-level summary."""
+
+    countries: Annotated[
+        dict[str, Annotated[int, Meta(ge=1)]],
+        Meta(description="ISO alpha-2 -> mentions (countries and places in them)."),
+    ]
+    watchlist: list[WatchlistMention]
+
+
+class TaggedArticle(Struct, frozen=True):
+    """A normalized article with its entities and their summary."""
 
     article: NormalizedArticle
     entities: tuple[Entity, ...]
-    summary: dict[str, Any] | None = None
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> TaggedArticle:
-        return cls(
-            article=NormalizedArticle.from_dict(d["article"]),
-            entities=tuple(Entity.from_dict(e) for e in d["entities"]),
-            summary=d.get("summary"),
-        )
+    summary: Summary | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """A rule hit: the sentence that triggered it. ``text == article.text[start:end]``."""
+class Evidence(Struct, frozen=True):
+    """A rule hit: the sentence that triggered it; text is article.text[start:end]."""
 
-    event_type: str
+    event_type: EventType
     rule: str
     text: str
-    start: int
-    end: int
-    sentence: int
+    start: NonNegative
+    end: NonNegative
+    sentence: NonNegative
     trigger: str
 
 
-@dataclass(frozen=True, slots=True)
-class WatchlistHit:
+class WatchlistHit(Struct, frozen=True):
     """A sanctioned party named in the article."""
 
     id: str
@@ -144,8 +184,7 @@ class WatchlistHit:
     score: float
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(Struct, frozen=True):
     """One article behind an alert."""
 
     article_id: str
@@ -153,83 +192,126 @@ class Source:
     url: str | None
     published_at: str | None
     score: float
-    revision: int = 1
+    revision: Annotated[int, Meta(ge=1)] = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Flow:
+class Flow(Struct, frozen=True):
     """Something (arms, troops) moving from a supplier to a recipient country."""
 
     supplier: str
     recipient: str
-    sentence: int
+    sentence: NonNegative
 
 
-@dataclass(frozen=True, slots=True)
-class Alert:
-    """A sanctions-relevant event found in one article (``schemas/alert.schema.json``)."""
+class Alert(Struct, frozen=True):
+    """Keyed by alert_id. A later article about the same event (a syndicated copy, or the
+    same event types and sanctioned actors within the update window) is published again
+    under the same alert_id with status 'update', a higher revision and a longer sources
+    list."""
 
     alert_id: str
     article_id: str
     title: str
     url: str | None
     published_at: str | None
-    event_types: tuple[str, ...]
-    countries: tuple[str, ...]
+    event_types: Annotated[tuple[EventType, ...], Meta(min_length=1)]
+    countries: Annotated[
+        tuple[CountryCode, ...],
+        Meta(description="ISO 3166-1 alpha-2 codes of the countries involved."),
+    ]
     watchlist: tuple[WatchlistHit, ...]
-    score: float
-    severity: str
-    evidence: tuple[Evidence, ...]
-    flows: tuple[Flow, ...]
-    quantities: tuple[str, ...]
+    score: Fraction
+    severity: Severity
+    evidence: Annotated[tuple[Evidence, ...], Meta(min_length=1)]
+    flows: Annotated[
+        tuple[Flow, ...],
+        Meta(description="Supplier -> recipient pairs the evidence states (ISO alpha-2)."),
+    ]
+    quantities: Annotated[
+        tuple[str, ...],
+        Meta(description='Quantities quoted in the evidence sentences ("nine million rounds").'),
+    ]
     rule_version: str
-    status: str = "new"
-    revision: int = 1
-    sources: tuple[Source, ...] = ()
-    first_seen_at: str | None = None
-    updated_at: str | None = None
-    duplicate_of: str | None = None
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Alert:
-        return cls(
-            alert_id=str(d["alert_id"]),
-            article_id=str(d["article_id"]),
-            title=str(d["title"]),
-            url=d.get("url"),
-            published_at=d.get("published_at"),
-            event_types=tuple(str(t) for t in d["event_types"]),
-            countries=tuple(str(c) for c in d["countries"]),
-            watchlist=tuple(WatchlistHit(**w) for w in d["watchlist"]),
-            score=float(d["score"]),
-            severity=str(d["severity"]),
-            evidence=tuple(Evidence(**e) for e in d["evidence"]),
-            flows=tuple(Flow(**f) for f in d["flows"]),
-            quantities=tuple(str(q) for q in d["quantities"]),
-            rule_version=str(d["rule_version"]),
-            status=str(d.get("status", "new")),
-            revision=int(d.get("revision", 1)),
-            sources=tuple(Source(**x) for x in d.get("sources", ())),
-            first_seen_at=d.get("first_seen_at"),
-            updated_at=d.get("updated_at"),
-            duplicate_of=d.get("duplicate_of"),
-        )
+    status: Annotated[
+        AlertStatus,
+        Meta(
+            description="new: the first alert about this event; update: a later article "
+            "about the same event (same alert_id, higher revision)."
+        ),
+    ] = "new"
+    revision: Annotated[
+        int, Meta(ge=1, description="1 for a new alert, +1 for each article that updates it.")
+    ] = 1
+    sources: Annotated[
+        tuple[Source, ...],
+        Meta(min_length=1, description="Every article behind the alert, oldest first."),
+    ] = ()
+    first_seen_at: Annotated[
+        str | None, Meta(description="UTC time the alert was first raised.")
+    ] = None
+    updated_at: Annotated[str | None, Meta(description="UTC time of this revision.")] = None
+    duplicate_of: Annotated[
+        str | None,
+        Meta(description="The article this revision's article nearly duplicates, if any."),
+    ] = None
 
 
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
+class DeadLetter(Struct, frozen=True):
     """A message the pipeline could not process, with its original bytes (base64)."""
 
-    stage: str
-    reason: str
+    stage: StageName
+    reason: Annotated[str, Meta(pattern=r"^[a-z_]+(\.[A-Za-z0-9_]+)*$")]
     error: str
     source_topic: str
     partition: int | None
     offset: int | None
     timestamp_ms: int | None
     key_b64: str | None
-    original_b64: str
-    original_size: int
+    original_b64: Annotated[str, Meta(extra_json_schema={"contentEncoding": "base64"})]
+    original_size: NonNegative
     failed_at: str
-    original_sha256: str = ""
-    original_truncated: bool = False
+    original_sha256: Annotated[
+        str, Meta(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the whole original.")
+    ] = ""
+    original_truncated: Annotated[
+        bool,
+        Meta(
+            description="true when original_b64 holds only the first 512 KiB of a larger "
+            "original (input.too_large); such a letter cannot be replayed."
+        ),
+    ] = False
+
+
+def asdict(struct: Struct) -> dict[str, Any]:
+    """The struct's fields as a dict, nested structs as dicts too (``dataclasses.asdict``)."""
+    return {name: _plain(getattr(struct, name)) for name in struct.__struct_fields__}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Struct):
+        return asdict(value)
+    if isinstance(value, tuple | list):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+__all__ = [
+    "EVENT_CODE_PATTERN",
+    "Alert",
+    "DeadLetter",
+    "Entity",
+    "Evidence",
+    "Flow",
+    "InputArticle",
+    "NormalizedArticle",
+    "Source",
+    "Summary",
+    "TaggedArticle",
+    "WatchlistHit",
+    "WatchlistMention",
+    "asdict",
+    "astuple",
+    "replace",
+]

@@ -12,11 +12,10 @@ Pure functions: the open alerts are JSON-ready dicts that the worker keeps in a 
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.models import Alert, Source
+from pipeline.models import Alert, Severity, Source, asdict, replace
 from pipeline.stages.sanctions import severity_of
 
 OpenAlerts = list[dict[str, Any]]
@@ -40,7 +39,7 @@ def merge(
     *,
     now: float,
     window_seconds: float,
-    severity_thresholds: tuple[tuple[str, float], ...],
+    severity_thresholds: tuple[tuple[Severity, float], ...],
 ) -> tuple[Alert, OpenAlerts]:
     """The alert to publish for ``candidate`` and the updated open alerts of its key.
 
@@ -95,7 +94,7 @@ def _as_published(
     candidate: Alert,
     entry: dict[str, Any],
     revision: int,
-    severity_thresholds: tuple[tuple[str, float], ...] = (),
+    severity_thresholds: tuple[tuple[Severity, float], ...] = (),
 ) -> Alert:
     sources = tuple(Source(**s) for s in entry["sources"] if s["revision"] <= revision)
     score = max(s.score for s in sources)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.models import Entity, NormalizedArticle, TaggedArticle
+from pipeline.models import Entity, NormalizedArticle, Summary, TaggedArticle, WatchlistMention
 from pipeline.stages import cues
 from pipeline.stages.gazetteer import Alias, Case, Gazetteer, Match, fold, key, longest_first
 
@@ -409,10 +409,10 @@ def tag_article(tagger: EntityTagger, article: NormalizedArticle) -> TaggedArtic
     return TaggedArticle(article, entities, summarize(entities))
 
 
-def summarize(entities: Iterable[Entity]) -> dict[str, Any]:
+def summarize(entities: Iterable[Entity]) -> Summary:
     """Article-level summary: countries with mention counts, watchlist hits."""
     countries: Counter[str] = Counter()
-    hits: dict[str, dict[str, Any]] = {}
+    hits: dict[str, WatchlistMention] = {}
     for e in entities:
         if e.label in ("COUNTRY", "LOCATION") and e.country:
             countries[e.country] += 1
@@ -421,7 +421,7 @@ def summarize(entities: Iterable[Entity]) -> dict[str, Any]:
                 e.id, {"id": e.id, "name": e.name, "mentions": 0, "score": e.score}
             )
             hit["mentions"] += 1
-    return {"countries": dict(countries.most_common()), "watchlist": list(hits.values())}
+    return Summary(countries=dict(countries.most_common()), watchlist=list(hits.values()))
 
 
 def _overlaps(spans: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:

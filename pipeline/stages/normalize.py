@@ -15,7 +15,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.errors import StageRejected
-from pipeline.models import InputArticle, NormalizedArticle
+from pipeline.models import DateSource, InputArticle, NormalizedArticle
 from pipeline.stages.text import (
     clean_body,
     clean_inline,
@@ -138,7 +138,7 @@ def parse_date(value: str) -> datetime | None:
 
 def _published(
     value: str | None, kafka_timestamp_ms: int | None, now: datetime | None
-) -> tuple[str | None, str]:
+) -> tuple[str | None, DateSource]:
     now = now or datetime.now(UTC)
     if value:
         parsed = parse_date(value)

@@ -23,22 +23,19 @@ from typing import Any
 import ahocorasick
 
 from pipeline.errors import FatalError
-from pipeline.models import Alert, Entity, Evidence, Flow, Source, TaggedArticle, WatchlistHit
-
-EVENT_TYPES = (
-    "arms_transfer",
-    "military_cooperation",
-    "troop_deployment",
-    "sanctions_designation",
-    "sanctions_evasion",
-    "export_control",
-    "asset_freeze",
-    "financial_sanctions",
-    "proliferation",
-    "cyber_theft",
-    "un_sanctions_action",
-    "trade_embargo",
+from pipeline.models import (
+    EVENT_CODE_PATTERN,
+    Alert,
+    Entity,
+    Evidence,
+    Flow,
+    Severity,
+    Source,
+    TaggedArticle,
+    WatchlistHit,
 )
+
+_EVENT_CODE = re.compile(EVENT_CODE_PATTERN)
 _REQUIRES = ("sanctioned", "authority")
 _AUTHORITY_EVENTS = frozenset({"sanctions_designation", "asset_freeze", "financial_sanctions"})
 _FLOW_EVENTS = frozenset({"arms_transfer", "troop_deployment", "military_cooperation"})
@@ -129,13 +126,14 @@ class RuleSet:
     min_event_score: float
     modifiers: Mapping[str, float]
     bonuses: Mapping[str, float]
-    severity: tuple[tuple[str, float], ...]
+    severity: tuple[tuple[Severity, float], ...]
     negative: re.Pattern[str]
     hedged: re.Pattern[str]
     prospective: re.Pattern[str]
     denied: re.Pattern[str]
     quantity: re.Pattern[str]
     events: tuple[EventRule, ...]
+    event_types: tuple[str, ...]  # the event codes, in the order the rules file gives them
     anchor_automaton: Any  # ahocorasick.Automaton (untyped)
     word_start_automaton: Any  # the same stems, for ASCII text (_word_start_automaton)
     sanctioned: frozenset[str]
@@ -166,8 +164,8 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
         events = []
         for ev in rules["event"]:
             code = ev["code"]
-            if code not in EVENT_TYPES:
-                raise FatalError(f"unknown event code {code!r} in the rules")
+            if not isinstance(code, str) or _EVENT_CODE.match(code) is None:
+                raise FatalError(f"event code {code!r} in the rules is not lower_snake_case")
             if ev["requires"] not in _REQUIRES:
                 raise FatalError(f"{code}: requires must be one of {_REQUIRES}")
             compiled = tuple(
@@ -212,6 +210,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             denied=_alternation(ctx["denied"], "context.denied"),
             quantity=_alternation(ctx["quantity"], "context.quantity"),
             events=tuple(events),
+            event_types=tuple(dict.fromkeys(e.code for e in events)),
             anchor_automaton=_anchor_automaton(events),
             word_start_automaton=_word_start_automaton(events),
             all_events=frozenset(range(len(events))),
@@ -359,7 +358,7 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     if not evidence:
         return None
     type_scores = {code: _noisy_or(ws) for code, ws in weights.items()}
-    kept = [c for c in EVENT_TYPES if type_scores.get(c, 0.0) >= rules.min_event_score]
+    kept = [c for c in rules.event_types if type_scores.get(c, 0.0) >= rules.min_event_score]
     if not kept:
         return None
     evidence = [e for e in evidence if e.event_type in kept]
@@ -498,11 +497,11 @@ def _noisy_or(values: list[float]) -> float:
     return 1.0 - remaining
 
 
-def _severity(score: float, rules: RuleSet) -> str:
+def _severity(score: float, rules: RuleSet) -> Severity:
     return severity_of(score, rules.severity)
 
 
-def severity_of(score: float, thresholds: tuple[tuple[str, float], ...]) -> str:
+def severity_of(score: float, thresholds: tuple[tuple[Severity, float], ...]) -> Severity:
     """``critical``/``high``/``medium`` by the first threshold reached, else ``low``."""
     for name, threshold in thresholds:
         if score >= threshold:

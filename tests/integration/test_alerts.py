@@ -9,8 +9,9 @@ from typing import Any
 
 import orjson
 
-from pipeline.codec import parse_seed_text, validator
+from pipeline.codec import parse_seed_text
 from tests.integration.conftest import Env, Worker, consume
+from tests.schema_check import validator
 
 
 def _values(records: list[Any]) -> list[dict[str, Any]]:

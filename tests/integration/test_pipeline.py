@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from pipeline.codec import validator
 from tests.integration.conftest import Env, Worker, consume, make_env
+from tests.schema_check import validator
 
 
 def _values(records: list[Any]) -> list[dict[str, Any]]:

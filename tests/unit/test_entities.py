@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import orjson
 import pytest
 
-from pipeline.models import Entity, InputArticle
+from pipeline.models import Entity, InputArticle, astuple
 from pipeline.resources import Stages
 from pipeline.stages.entities import EntityTagger, watchlist_entry
 from pipeline.stages.normalize import normalize
@@ -264,7 +263,7 @@ def test_live_watchlist_applies_upserts_and_tombstones(stages: Stages) -> None:
 
 def _entity_set(entities: tuple[Entity, ...]) -> list[tuple[Any, ...]]:
     # several things found at one span may come in either order
-    return sorted(dataclasses.astuple(e) for e in entities)
+    return sorted(astuple(e) for e in entities)
 
 
 _UPDATE_TEXT = (

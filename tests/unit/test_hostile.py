@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.chain import run_chain
+from pipeline.codec import dumps
 from pipeline.errors import RejectedMessage
 from pipeline.resources import Stages
 from pipeline.settings import Settings
@@ -31,7 +32,7 @@ def test_hostile_input_is_handled(stages: Stages, case: Case) -> None:
         return
     result = run_chain(case.raw, stages, SETTINGS)
     doc = orjson.loads(
-        orjson.dumps(
+        dumps(
             {
                 "article": result.article,
                 "entities": result.entities,

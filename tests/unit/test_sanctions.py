@@ -110,18 +110,28 @@ def test_alert_ids_are_deterministic(stages: Stages) -> None:
     assert a.alert_id == b.alert_id
 
 
-def test_rules_with_a_bad_pattern_or_unknown_code_stop_start_up(settings: Settings) -> None:
+def test_rules_with_a_bad_pattern_or_a_malformed_code_stop_start_up(settings: Settings) -> None:
     rules = tomllib.loads(settings.rules.read_text())
     regimes = tomllib.loads(settings.regimes.read_text())
-    broken = dict(rules, event=[dict(rules["event"][0], code="not_a_code")])
-    with pytest.raises(FatalError, match="unknown event code"):
-        build_ruleset(broken, regimes)
+    for code in ("Arms-Transfer", "", 7):
+        broken = dict(rules, event=[dict(rules["event"][0], code=code)])
+        with pytest.raises(FatalError, match="not lower_snake_case"):
+            build_ruleset(broken, regimes)
     bad_rule = dict(rules["event"][0]["rule"][0], patterns=["(unclosed"])
     broken = dict(rules, event=[dict(rules["event"][0], rule=[bad_rule])])
     with pytest.raises(FatalError, match="bad pattern"):
         build_ruleset(broken, regimes)
     with pytest.raises(FatalError, match="invalid rules"):
         build_ruleset({"event": []}, regimes)
+
+
+def test_event_types_are_the_codes_of_the_rules_file_in_its_order(settings: Settings) -> None:
+    rules = tomllib.loads(settings.rules.read_text())
+    regimes = tomllib.loads(settings.regimes.read_text())
+    codes = [ev["code"] for ev in rules["event"]]
+    assert build_ruleset(rules, regimes).event_types == tuple(codes)
+    added = dict(rules, event=[*rules["event"], dict(rules["event"][0], code="new_event")])
+    assert build_ruleset(added, regimes).event_types == (*codes, "new_event")
 
 
 @pytest.mark.parametrize(
@@ -250,9 +260,7 @@ def test_sanctions_relief_is_flagged_as_a_change_of_sanctions_status(stages: Sta
 
 
 def test_merge_updates_the_alert_of_the_same_actors_and_event() -> None:
-    from dataclasses import replace
-
-    from pipeline.models import Source
+    from pipeline.models import Source, replace
     from pipeline.stages.alerts import actor_key, merge
 
     def alert(article_id: str, types: tuple[str, ...], countries: tuple[str, ...]) -> Alert:
