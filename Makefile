@@ -83,7 +83,8 @@ worker: install kafka-start topics  ## run the worker in the foreground
 clean: kafka-stop prometheus-stop  ## stop the broker and Prometheus, delete local data (.local)
 	rm -rf .local
 
-bench: install kafka-start  ## benchmarks: in-process, sizes, watchlist sizes, end to end; JSON + PNG in tests/bench/out/
+bench: install kafka-start  ## benchmarks: codec, in-process, sizes, watchlist sizes, end to end; JSON + PNG in tests/bench/out/
+	$(BIN)/python -m tests.bench.bench_codec --json tests/bench/out/codec.json
 	$(BIN)/python -m tests.bench.bench_normalize --json tests/bench/out/normalize.json
 	$(BIN)/python -m tests.bench.bench_sizes --json tests/bench/out/sizes.json
 	$(BIN)/python -m tests.bench.bench_tagging --names 1000 10000 100000 1000000 --json tests/bench/out/tagging.json
