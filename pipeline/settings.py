@@ -91,6 +91,8 @@ class Settings:
     consumer_fetch_wait_ms: float = 50.0
     event_loop: str = "uvloop"
     shutdown_timeout: float = 30.0
+    consumer_session_timeout: float = 60.0
+    consumer_heartbeat_interval: float = 3.0
     stage_layout: str = "fused"
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "PLAIN"
@@ -208,6 +210,8 @@ _FLOAT_FIELDS = {
     "producer_linger_ms",
     "consumer_fetch_wait_ms",
     "shutdown_timeout",
+    "consumer_session_timeout",
+    "consumer_heartbeat_interval",
     "dedupe_window_hours",
     "dedupe_threshold",
     "alert_update_window_hours",
