@@ -132,13 +132,26 @@ def _agent(
             # Every derived record keeps the input's Kafka timestamp, so the routed
             # alert's timestamp is the time the article was published to the input topic.
             ts = ts_ms / 1000 if ts_ms else None
-            futures = [
-                cast(
-                    "asyncio.Future[Any]",
-                    await topic(out.topic).send(key=out.key, value=out.value, timestamp=ts),
+            try:
+                futures = [
+                    cast(
+                        "asyncio.Future[Any]",
+                        await topic(out.topic).send(key=out.key, value=out.value, timestamp=ts),
+                    )
+                    for out in processed.records
+                ]
+            except Exception as exc:  # the producer refused a record before sending it
+                log.critical(
+                    "output refused by the producer; stopping the worker (the input stays "
+                    "uncommitted and is replayed on restart)",
+                    stage=stage,
+                    error=repr(exc)[:300],
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
                 )
-                for out in processed.records
-            ]
+                on_failure(exc)
+                return
             on_delivered = _latency(ts_ms / 1000) if routes and ts_ms else None
             await delivery.track(event, futures, stage, on_delivered)
 
