@@ -131,7 +131,9 @@ def _agent(
             )
             # Every derived record keeps the input's Kafka timestamp, so the routed
             # alert's timestamp is the time the article was published to the input topic.
-            ts = ts_ms / 1000 if ts_ms else None
+            # faust takes seconds and truncates ``s * 1000``: half a millisecond more
+            # keeps the exact millisecond the in-memory runner keeps.
+            ts = (ts_ms + 0.5) / 1000 if ts_ms else None
             try:
                 futures = [
                     cast(
@@ -174,4 +176,4 @@ def _timestamp_ms(message: Any) -> int | None:
     ts = getattr(message, "timestamp", None)
     if not ts:
         return None
-    return int(float(cast("float", ts)) * 1000)
+    return round(float(cast("float", ts)) * 1000)  # faust gives ms / 1000.0
