@@ -25,7 +25,6 @@ from pipeline.settings import Settings
 from tests.hostile import CASES
 from tests.integration.conftest import Env, Worker, make_env
 
-
 # The broker takes records up to 1 MiB; the hostile "too large" input is left out here.
 PUBLISHABLE = 1024 * 1024
 
@@ -38,7 +37,7 @@ def _corpus(seed: bytes) -> list[bytes]:
         "rail, South Korea's military said on Thursday, in breach of UN resolutions. "
         "Officials in Seoul said the munitions crossed at Tumangang."
     )
-    out = [
+    return [
         seed,
         orjson.dumps({"id": "copy-1", "title": headline, "body": body}),
         orjson.dumps({"id": "copy-2", "title": headline, "body": body + "\n\n(Reuters)"}),
@@ -48,7 +47,6 @@ def _corpus(seed: bytes) -> list[bytes]:
         *(case.raw for case in CASES if len(case.raw) <= PUBLISHABLE),
         orjson.dumps({"id": "follow-2", "title": "Shells again", "body": follow_up + " More."}),
     ]
-    return out
 
 
 def _comparable(record: Record, deadletter: str) -> tuple[Any, ...]:
