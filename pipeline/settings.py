@@ -127,10 +127,7 @@ class Settings:
     )
     watchlists: tuple[Path, ...] = field(
         default=(SEEDS / "watchlists" / "sample.ftm.jsonl",),
-        metadata={
-            "doc": "FollowTheMoney JSON-lines files, `os.pathsep`-separated "
-            "(an OpenSanctions export works)"
-        },
+        metadata={"doc": "FollowTheMoney JSON-lines files (an OpenSanctions export works)"},
     )
     rules: Path = field(default=SEEDS / "rules" / "sanctions.toml", metadata={"doc": "event rules"})
     regimes: Path = field(
