@@ -180,6 +180,17 @@ class Settings:
             "then it exits with status 1 and its uncommitted input is replayed by the next worker"
         },
     )
+    consumer_session_timeout: float = field(
+        default=60.0,
+        metadata={
+            "doc": "seconds the group coordinator waits for a worker's heartbeat "
+            "before it hands the worker's partitions to the others"
+        },
+    )
+    consumer_heartbeat_interval: float = field(
+        default=3.0,
+        metadata={"doc": "seconds between a worker's heartbeats to the group coordinator"},
+    )
     stage_layout: StageLayout = field(
         default="fused",
         metadata={

@@ -8,11 +8,11 @@ import orjson
 import pytest
 from jsonschema import Draft202012Validator
 
-from pipeline.chain import run_chain
 from pipeline.codec import SCHEMA_NAMES, SCHEMAS, decode_input, read_article_file, validator
 from pipeline.errors import DecodeFailed, SchemaViolation
 from pipeline.resources import Stages
 from pipeline.settings import PROJECT_ROOT, Settings
+from tests.single import run_one
 
 MAX = 1024 * 1024
 
@@ -76,7 +76,7 @@ def test_oversized_input_is_rejected_before_parsing() -> None:
 def test_stage_outputs_validate_against_their_schemas(
     seed_bytes: bytes, stages: Stages, settings: Settings
 ) -> None:
-    result = run_chain(seed_bytes, stages, settings, timestamp_ms=1_700_000_000_000)
+    result = run_one(seed_bytes, stages, settings, timestamp_ms=1_700_000_000_000)
     article = orjson.loads(orjson.dumps(result.article))
     tagged = orjson.loads(orjson.dumps(result.tagged))
     alert = orjson.loads(orjson.dumps(result.alert))
