@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,11 +62,31 @@ def reasons_in(source: str) -> Iterator[tuple[int, str]]:
                     yield node.lineno, text
 
 
+FAMILIES = frozenset(code.split(".", 1)[0] for code in REASONS)
+CODE_SHAPE = re.compile(r"^([a-z]+)\.[A-Za-z0-9_]+$")
+
+
+def code_shaped_literals_in(source: str) -> Iterator[tuple[int, str]]:
+    """``(line, text)`` for every whole string literal (an f-string with ``X`` for each
+    placeholder) shaped like a code of a family the table knows (``decode.…``,
+    ``bug.…``): this catches codes built outside the exception classes, such as a
+    ``(f"bug.{name}", ...)`` tuple, and typos such as ``decode.jsn``."""
+    tree = ast.parse(source)
+    parts = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+    for node in ast.walk(tree):
+        if id(node) in parts or not isinstance(node, ast.Constant | ast.JoinedStr):
+            continue
+        text = _literal(node)
+        if text and (shape := CODE_SHAPE.match(text)) and shape.group(1) in FAMILIES:
+            yield node.lineno, text
+
+
 def test_every_reason_raised_in_the_package_is_in_the_table() -> None:
     found = [
         (f"{path.relative_to(PACKAGE.parent)}:{line}", reason)
         for path in sorted(PACKAGE.rglob("*.py"))
-        for line, reason in reasons_in(path.read_text("utf-8"))
+        for scan in (reasons_in, code_shaped_literals_in)
+        for line, reason in scan(path.read_text("utf-8"))
     ]
     assert found, "the scan found no reason code at all; has the raising code moved?"
     unknown = [(where, reason) for where, reason in found if not is_known_reason(reason)]
@@ -84,6 +105,23 @@ def test_every_reason_raised_in_the_package_is_in_the_table() -> None:
 )
 def test_the_scan_reports_a_code_missing_from_the_table(source: str) -> None:
     assert [reason for _, reason in reasons_in(source) if not is_known_reason(reason)] != []
+
+
+@pytest.mark.parametrize(
+    ("source", "codes"),
+    [
+        ('failure = (f"bug.{type(exc).__name__}", repr(exc))', ["bug.X"]),
+        ('codes = {"decode.jsn": 1}', ["decode.jsn"]),
+    ],
+)
+def test_the_literal_scan_finds_codes_outside_exception_calls(
+    source: str, codes: list[str]
+) -> None:
+    assert [text for _, text in code_shaped_literals_in(source)] == codes
+
+
+def test_the_literal_scan_leaves_other_dotted_strings_alone() -> None:
+    assert list(code_shaped_literals_in('t = "news.alerts.sanctions"; f = "seeds/a.json"')) == []
 
 
 def test_the_scan_reads_a_schema_field_as_its_schema_code() -> None:
