@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format unit integration kafka-start kafka-stop kafka-status \
         kafka-logs topics worker clean bench prometheus-install prometheus-check \
-        prometheus-start prometheus-stop dashboard
+        prometheus-start prometheus-stop dashboard reference
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ prometheus-stop:  ## stop the local Prometheus
 
 dashboard: install  ## regenerate deploy/grafana/dashboards/newsflow.json
 	$(BIN)/python deploy/grafana/dashboard.py
+
+reference: install  ## regenerate docs/reference/*.md (settings, metrics, topics, CLI, reason codes, event types)
+	$(BIN)/python -m pipeline.reference
 
 topics: install kafka-start  ## create the pipeline's topics (idempotent)
 	$(BIN)/newsflow topics create
