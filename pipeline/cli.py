@@ -420,7 +420,14 @@ def replay_deadletters(
 @cli.command()
 @click.option("--quick", is_flag=True, help="The in-process part only (under a minute).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--articles", "count", type=int, default=1500, show_default=True)
+@click.option(
+    "--articles",
+    "count",
+    type=int,
+    default=1500,
+    show_default=True,
+    help="How many synthetic articles to measure with.",
+)
 def bench(quick: bool, as_json: bool, count: int) -> None:
     """Articles per second for each step and the whole pipeline (the in-memory runner:
     every step, table and encoding the worker has, no Kafka), with a same-run baseline.

@@ -1,7 +1,7 @@
 """Reference tables generated from the code into ``docs/reference/`` (``make reference``).
 
-Owns the generators of settings.md, metrics.md, topics.md, cli.md, reason-codes.md and
-event-types.md. Each generator is a pure function from the thing it documents (the
+Owns the generators of settings.md, metrics.md, topics.md, topology.md, cli.md,
+reason-codes.md and event-types.md. Each generator is a pure function from the thing it documents (the
 Settings fields, a Prometheus registry, a topic list, a click group, the reason table,
 a rules file) to deterministic markdown; :func:`main` writes or checks the files. A unit
 test fails when a committed file differs from what these functions produce.
@@ -300,6 +300,59 @@ def event_types_markdown(rules: Path) -> str:
     return _page("Event types", f"`{_shown(rules)}` (`NEWSFLOW_RULES`'s default)", body)
 
 
+# ---- topology ------------------------------------------------------------------------
+
+
+def topology_markdown(settings: Settings, sanctioned: frozenset[str]) -> str:
+    """The worker's agents in both layouts: what each reads, runs, writes and keeps."""
+    from dataclasses import replace
+
+    from pipeline.topology import describe
+
+    body = [
+        "Every runner reads this description (`pipeline/topology.py`): the faust worker "
+        "makes one agent per node, the in-memory runner behind `newsflow process`, "
+        "`eval` and `bench` runs the same nodes in this process. Per-country alert topics "
+        "are written as `news.alerts.sanctions.<cc>`.",
+    ]
+    for layout in ("fused", "chained"):
+        topology = describe(replace(settings, stage_layout=layout), sanctioned)
+        country = set(topology.country_topics)
+        rows = [
+            (
+                _code(n.name),
+                _code(n.source),
+                ", ".join(n.stages),
+                ", ".join(_code(t) for t in n.writes if t not in country)
+                + (" + per-country" if country & set(n.writes) else ""),
+                _code(n.table or ""),
+                n.description,
+            )
+            for n in topology.nodes
+        ]
+        title = f"`NEWSFLOW_STAGE_LAYOUT={layout}`" + (
+            " (the default)" if layout == "fused" else ""
+        )
+        body += [
+            "",
+            f"## {title}",
+            "",
+            *_table(("agent", "reads", "steps", "writes", "table", "does"), rows),
+        ]
+    tables = describe(settings, sanctioned).tables
+    body += [
+        "",
+        "## Tables",
+        "",
+        *_table(
+            ("table", "partitions", "holds"),
+            [(_code(t.name), t.partitions, t.description) for t in tables],
+        ),
+    ]
+    body += ["", f"Any node's input it cannot process goes to `{settings.topic_deadletter}`."]
+    return _page("Topology", "`pipeline.topology.describe`", body)
+
+
 # ---- the files -----------------------------------------------------------------------
 
 
@@ -307,13 +360,14 @@ def generate() -> dict[str, str]:
     """Every reference file's name and text, from the defaults (never the environment)."""
     import pipeline.metrics  # noqa: F401  # registers the instruments metrics.md reads
     from pipeline.cli import cli
-    from pipeline.resources import pipeline_topics
+    from pipeline.resources import pipeline_topics, sanctioned_jurisdictions
 
     settings = Settings()
     makers: dict[str, Callable[[], str]] = {
         "settings.md": settings_markdown,
         "metrics.md": metrics_markdown,
         "topics.md": lambda: topics_markdown(settings, pipeline_topics(settings)),
+        "topology.md": lambda: topology_markdown(settings, sanctioned_jurisdictions(settings)),
         "cli.md": lambda: cli_markdown(cli),
         "reason-codes.md": reasons_markdown,
         "event-types.md": lambda: event_types_markdown(settings.rules),
