@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format unit integration kafka-start kafka-stop kafka-status \
         kafka-logs topics worker clean bench prometheus-install prometheus-check \
-        prometheus-start prometheus-stop dashboard schemas
+        prometheus-start prometheus-stop dashboard schemas reference
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ dashboard: install  ## regenerate deploy/grafana/dashboards/newsflow.json
 
 schemas: install  ## regenerate schemas/*.json from the message structs (pipeline/models.py)
 	$(BIN)/python -m pipeline.schemas
+
+reference: install  ## regenerate docs/reference/*.md (settings, metrics, topics, CLI, reason codes, event types)
+	$(BIN)/python -m pipeline.reference
 
 topics: install kafka-start  ## create the pipeline's topics (idempotent)
 	$(BIN)/newsflow topics create

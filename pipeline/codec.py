@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from pipeline.errors import DecodeFailed, SchemaViolation
-from pipeline.models import Alert, InputArticle, NormalizedArticle, TaggedArticle
+from pipeline.models import Alert, DedupeRecord, InputArticle, NormalizedArticle, TaggedArticle
 
 T = TypeVar("T")
 
@@ -31,6 +31,7 @@ _INPUT = msgspec.json.Decoder(InputArticle)
 _NORMALIZED = msgspec.json.Decoder(NormalizedArticle)
 _TAGGED = msgspec.json.Decoder(TaggedArticle)
 _ALERT = msgspec.json.Decoder(Alert)
+_DEDUPE = msgspec.json.Decoder(DedupeRecord)
 _ANY = msgspec.json.Decoder()
 
 
@@ -140,6 +141,16 @@ def decode_alert(raw: bytes) -> Alert:
         SchemaViolation: ``schema.<field>`` for JSON that is not an alert.
     """
     return _decode(_ALERT, raw, "not an alert: ")
+
+
+def decode_dedupe(raw: bytes) -> DedupeRecord:
+    """Decode the record between the normalize and dedupe steps.
+
+    Raises:
+        DecodeFailed: ``decode.json``.
+        SchemaViolation: ``schema.<field>`` for JSON that is not a dedupe record.
+    """
+    return _decode(_DEDUPE, raw, "not a dedupe record: ")
 
 
 def read_article_file(path: Path) -> list[bytes]:

@@ -1,15 +1,54 @@
-"""Choosing dead letters to replay (pure): filter by reason, stage and time; decode the
-original bytes and key. ``newsflow replay-deadletters`` publishes the result."""
+"""Dead letters, pure: building one from a refused record, and choosing letters to
+replay (filter by reason, stage and time; decode the original bytes and key).
+``newsflow replay-deadletters`` publishes the replay plan."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import orjson
+
+from pipeline.models import DeadLetter
+
+# A dead letter keeps the original bytes up to this size; a larger original (an input
+# refused as too large) keeps its first part, its size and its SHA-256.
+MAX_ORIGINAL = 512 * 1024
+
+
+def build_dead_letter(
+    *,
+    stage: str,
+    reason: str,
+    error: str,
+    source_topic: str,
+    partition: int | None,
+    offset: int | None,
+    timestamp_ms: int | None,
+    key: bytes | None,
+    original: bytes,
+    failed_at: str,
+) -> DeadLetter:
+    """The dead letter of ``original``, refused by ``stage`` for ``reason``."""
+    return DeadLetter(
+        stage=stage,
+        reason=reason,
+        error=error,
+        source_topic=source_topic,
+        partition=partition,
+        offset=offset,
+        timestamp_ms=timestamp_ms,
+        key_b64=base64.b64encode(key).decode() if key is not None else None,
+        original_b64=base64.b64encode(original[:MAX_ORIGINAL]).decode(),
+        original_size=len(original),
+        original_sha256=hashlib.sha256(original).hexdigest(),
+        original_truncated=len(original) > MAX_ORIGINAL,
+        failed_at=failed_at,
+    )
 
 
 @dataclass

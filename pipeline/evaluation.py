@@ -3,14 +3,20 @@
 Each line: ``title``, ``text`` (or ``body``), ``relevant`` and optionally ``event_types``,
 ``countries`` (acting countries, ISO alpha-2 or ``EU``), ``mentioned_countries`` (every
 country referred to: the tagging target) and ``key_entities`` (exact substrings); other
-keys are ignored. The in-process stages run on each article and the report gives:
+keys are ignored. The whole pipeline runs on the articles in file order, in memory
+(``pipeline/runner.py``: normalize, dedupe, tag, flag, route, as the stream runs them)
+and the report gives:
 
 - relevance: precision, recall, F1 of the alert/no-alert verdict (with tp, fp, fn, tn);
 - event types and countries: micro-averaged over all articles (an article without an
   alert predicts nothing), so misses and false alarms count too;
 - tagged countries (when labelled): the article summary's countries against
   ``mentioned_countries``;
-- key-entity recall: a key entity counts as found when a tagged span overlaps it.
+- key-entity recall: a key entity counts as found when a tagged span overlaps it;
+- what routing made of them: alerts published as new or as updates, and near-duplicates.
+
+An article counts as flagged when it produced an alert; its event types and countries are
+those of its own evidence (the flag step's alert), not of the alert it may update.
 """
 
 from __future__ import annotations
@@ -21,9 +27,9 @@ from typing import Any
 
 import orjson
 
-from pipeline.chain import run_chain
-from pipeline.errors import RejectedMessage
+from pipeline.models import Alert, TaggedArticle
 from pipeline.resources import build_stages
+from pipeline.runner import MemoryRunner
 from pipeline.settings import Settings
 
 
@@ -78,6 +84,7 @@ class Report:
     tagged_countries: Counts = field(default_factory=Counts)
     entities_found: int = 0
     entities_total: int = 0
+    routed: dict[str, int] = field(default_factory=dict)
     rejected: list[str] = field(default_factory=list)
     false_positives: list[str] = field(default_factory=list)
     false_negatives: list[str] = field(default_factory=list)
@@ -95,6 +102,7 @@ class Report:
             "countries": self.countries.as_dict(),
             "tagged_countries": self.tagged_countries.as_dict(),
             "key_entity_recall": round(self.entity_recall, 4),
+            "routed": dict(sorted(self.routed.items())),
             "false_positives": self.false_positives,
             "false_negatives": self.false_negatives,
             "rejected": self.rejected,
@@ -116,6 +124,9 @@ class Report:
             f"{'key entities':16} recall {self.entity_recall:.3f} "
             f"({self.entities_found}/{self.entities_total})"
         )
+        lines.append(
+            f"{'routed':16} " + ", ".join(f"{k} {v}" for k, v in sorted(self.routed.items()))
+        )
         return "\n".join(lines)
 
 
@@ -132,9 +143,19 @@ def as_input(doc: dict[str, Any]) -> bytes:
     )
 
 
+def _score_entities(report: Report, tagged: TaggedArticle, key_entities: list[str]) -> None:
+    text = tagged.article.text
+    spans = [(e.start, e.end) for e in tagged.entities]
+    for key_entity in key_entities:
+        report.entities_total += 1
+        at = text.find(key_entity)
+        if at >= 0 and any(s < at + len(key_entity) and at < e for s, e in spans):
+            report.entities_found += 1
+
+
 def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> Report:
-    """Run the stages on every labelled line of ``path`` and score them."""
-    stages = build_stages(settings)
+    """Run the pipeline on every labelled line of ``path`` and score it."""
+    runner = MemoryRunner(settings, build_stages(settings), count_metrics=False)
     report = Report()
     for line in path.read_bytes().splitlines():
         if not line.strip():
@@ -142,12 +163,17 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
         doc = orjson.loads(line)
         report.articles += 1
         title = str(doc.get("title") or doc.get("id"))
-        try:
-            result = run_chain(as_input(doc), stages, settings)
-        except RejectedMessage as exc:
-            report.rejected.append(f"{title} ({exc.reason})")
+        trace = runner.feed(as_input(doc))
+        tagged = next((v for v in trace.values("tag") if isinstance(v, TaggedArticle)), None)
+        if tagged is None or trace.dead:
+            report.rejected.append(f"{title} ({trace.dead[0].reason})")
             continue
-        alert = result.alert
+        alert = next((v for v in trace.values("flag") if isinstance(v, Alert)), None)
+        for published in trace.values("route"):
+            if isinstance(published, Alert):
+                report.routed[published.status] = report.routed.get(published.status, 0) + 1
+        if tagged.article.duplicate_of is not None:
+            report.routed["duplicate"] = report.routed.get("duplicate", 0) + 1
         gold, predicted = bool(doc.get("relevant")), alert is not None
         if gold and predicted:
             report.relevance.tp += 1
@@ -165,17 +191,11 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
         report.countries.add(
             set(alert.countries) if alert else set(), set(doc.get("countries") or [])
         )
-        if "mentioned_countries" in doc and result.tagged.summary is not None:
+        if "mentioned_countries" in doc and tagged.summary is not None:
             report.tagged_countries.add(
-                set(result.tagged.summary["countries"]), set(doc["mentioned_countries"])
+                set(tagged.summary["countries"]), set(doc["mentioned_countries"])
             )
-        text = result.article.text
-        spans = [(e.start, e.end) for e in result.entities]
-        for key_entity in doc.get("key_entities") or []:
-            report.entities_total += 1
-            at = text.find(key_entity)
-            if at >= 0 and any(s < at + len(key_entity) and at < e for s, e in spans):
-                report.entities_found += 1
+        _score_entities(report, tagged, doc.get("key_entities") or [])
         if verbose:
             detail = (
                 (

@@ -1,6 +1,6 @@
 """Plain aiokafka clients for the CLI: topic admin, publishing, tailing.
 
-The streaming worker lives in ``app.py`` (faust); this module is everything else that
+The streaming worker lives in ``pipeline/worker`` (faust); this module is everything else that
 talks to the broker, with the same settings.
 """
 
@@ -62,11 +62,28 @@ async def create_topics(settings: Settings, names: Iterable[str]) -> dict[str, s
         await admin.close()
 
 
-async def _wait_for_metadata(admin: AIOKafkaAdminClient, names: list[str]) -> None:
-    deadline = time.monotonic() + 15
-    while names and time.monotonic() < deadline:
-        if set(names) <= set(await admin.list_topics()):
-            return
+async def _wait_for_metadata(
+    admin: AIOKafkaAdminClient, names: list[str], within: float = 30
+) -> None:
+    """Until every topic in ``names`` has a leader for each partition.
+
+    Raises:
+        TimeoutError: not so after ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + within
+    pending = list(names)
+    while pending:
+        if set(pending) <= set(await admin.list_topics()):
+            described = await admin.describe_topics(pending)
+            pending = [
+                str(t["topic"])
+                for t in described
+                if t.get("error_code") or any(p.get("leader", -1) < 0 for p in t["partitions"])
+            ]
+            if not pending:
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"topics without a leader after {within:.0f} s: {pending}")
         await asyncio.sleep(0.1)
 
 
@@ -102,9 +119,18 @@ async def publish(
     return sent
 
 
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Records read by :func:`follow_from_start`; ``caught_up`` once every record that
+    was on the topic when following began has been read."""
+
+    records: list[Record]
+    caught_up: bool
+
+
 async def follow_from_start(
     settings: Settings, topic: str, *, batch_timeout_ms: int = 1000
-) -> AsyncIterator[list[Record]]:
+) -> AsyncIterator[Batch]:
     """Every record of ``topic`` from the beginning, then new ones, in batches, forever.
 
     Reads all partitions without a consumer group, so every worker sees everything (the
@@ -112,25 +138,40 @@ async def follow_from_start(
     is yielded when nothing arrived within ``batch_timeout_ms``.
     """
     consumer = AIOKafkaConsumer(
-        topic,
         bootstrap_servers=settings.kafka_bootstrap,
         **aiokafka_security(settings),
         group_id=None,
         enable_auto_commit=False,
-        auto_offset_reset="earliest",
         metadata_max_age_ms=5000,
     )
     await consumer.start()
     try:
+        tps = await _partitions(consumer, topic)
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        behind = {tp for tp in tps if ends[tp] > 0}
         while True:
             batch = await consumer.getmany(timeout_ms=batch_timeout_ms, max_records=10_000)
-            yield [
+            records = [
                 Record(m.topic, m.partition, m.offset, m.timestamp, m.key, m.value or b"")
                 for messages in batch.values()
                 for m in messages
             ]
+            for tp in list(behind):
+                if await consumer.position(tp) >= ends[tp]:
+                    behind.discard(tp)
+            yield Batch(records, not behind)
     finally:
         await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    partitions = consumer.partitions_for_topic(topic)
+    if not partitions:
+        await consumer._client.force_metadata_update()  # a topic just created
+        partitions = consumer.partitions_for_topic(topic) or set()
+    return [TopicPartition(topic, p) for p in sorted(partitions)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,11 +240,7 @@ async def read_to_end(settings: Settings, topic: str) -> list[Record]:
     )
     await consumer.start()
     try:
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            await consumer._client.force_metadata_update()  # a topic just created
-            partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        tps = await _partitions(consumer, topic)
         if not tps:
             return []
         consumer.assign(tps)

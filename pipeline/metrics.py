@@ -35,7 +35,8 @@ DEADLETTERS = Counter(
 )
 DELIVERY_FAILURES = Counter(
     "newsflow_delivery_failures_total",
-    "Inputs left unacknowledged because an output could not be delivered (replayed later).",
+    "Inputs whose output the broker refused after the producer's retries (the worker "
+    "stops; the input is replayed on restart).",
     ["stage"],
 )
 ALERTS = Counter(
@@ -57,6 +58,15 @@ WATCHLIST_UPDATED = Gauge(
 WATCHLIST_MAX_AGE = Gauge(
     "newsflow_watchlist_max_age_seconds",
     "The age beyond which the watchlist counts as stale (NEWSFLOW_WATCHLIST_MAX_AGE).",
+)
+WATCHLIST_CAUGHT_UP = Gauge(
+    "newsflow_watchlist_caught_up_timestamp_seconds",
+    "When this worker had read its watchlist topic to the end and began consuming "
+    "articles (0 until then).",
+)
+WATCHLIST_CATCH_UP_SECONDS = Gauge(
+    "newsflow_watchlist_catch_up_seconds",
+    "How long reading the watchlist topic to its end took at start-up.",
 )
 CONSUMER_LAG = Gauge(
     "newsflow_consumer_lag",

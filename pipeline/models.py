@@ -45,7 +45,7 @@ AlertStatus = Literal["new", "update"]
 EntityLabel = Annotated[
     str, Meta(pattern=r"^(COUNTRY|LOCATION|ORGANIZATION|PERSON|VESSEL|WATCHLIST)$")
 ]
-StageName = Annotated[str, Meta(pattern=r"^(normalize|dedupe|tag|flag|route)$")]
+StageName = Annotated[str, Meta(pattern=r"^(normalize|dedupe|tag|flag|route|watchlist)$")]
 
 
 class InputArticle(Struct, frozen=True):
@@ -254,6 +254,14 @@ class Alert(Struct, frozen=True):
         str | None,
         Meta(description="The article this revision's article nearly duplicates, if any."),
     ] = None
+
+
+class DedupeRecord(Struct, frozen=True):
+    """What the normalize step hands the dedupe step (internal topic
+    ``news.articles.dedupe``): the article and its MinHash signature (hex), if any."""
+
+    article: NormalizedArticle
+    sig: str | None = None
 
 
 class DeadLetter(Struct, frozen=True):

@@ -1,24 +1,27 @@
 """Settings: read once from ``NEWSFLOW_*`` environment variables into one frozen object.
 
-Nothing else in the package reads the environment; the settings object is passed down.
-Every variable is listed in the README (section "Settings") with its default.
+Owns the ``Settings`` dataclass and the parsing of its variables. Nothing else in the
+package reads the environment; the settings object is passed down.
+
+Each field's type annotation says how its variable is parsed (``int``, ``float``, ``str``,
+``bool``, ``Path``, ``tuple[Path, ...]``, :class:`Secret`, ``Literal[...]`` for a choice)
+and its ``doc`` metadata says what it means; ``docs/reference/settings.md`` is generated
+from both (``make reference``). A field whose annotation has no parser fails at import.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from pipeline.errors import FatalError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT_ROOT / "seeds"
-
-
-def _split_paths(value: str) -> tuple[Path, ...]:
-    return tuple(Path(p) for p in value.split(os.pathsep) if p.strip())
+PREFIX = "NEWSFLOW_"
 
 
 class Secret:
@@ -47,106 +50,227 @@ class Secret:
         return bool(self._value)
 
 
-_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+StageLayout = Literal["fused", "chained"]
+EventLoop = Literal["uvloop", "asyncio"]
+LogFormat = Literal["auto", "json", "console"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every tunable of the pipeline. Build with :meth:`from_env`."""
 
-    kafka_bootstrap: str = "127.0.0.1:9092"
-    app_id: str = "newsflow"
-    topic_raw: str = "news.articles.raw"
-    topic_normalized: str = "news.articles.normalized"
-    topic_tagged: str = "news.articles.tagged"
-    topic_alerts: str = "news.alerts.sanctions"
-    topic_deadletter: str = "news.deadletter"
-    topic_watchlist: str = "news.watchlist"
-    topic_dedupe: str = "news.articles.dedupe"
-    topic_alert_candidates: str = "news.alerts.candidates"
-    alert_country_topics: str = "sanctioned"
-    alert_update_window_hours: float = 48.0
-    dedupe_partitions: int = 1
-    dedupe_window_hours: float = 72.0
-    dedupe_threshold: float = 0.8
-    topic_partitions: int = 6
-    topic_replication: int = 1
-    max_message_bytes: int = 1024 * 1024
-    max_body_chars: int = 500_000
-    watchlists: tuple[Path, ...] = field(
-        default_factory=lambda: (SEEDS / "watchlists" / "sample.ftm.jsonl",)
+    kafka_bootstrap: str = field(
+        default="127.0.0.1:9092", metadata={"doc": "comma-separated `host:port` list"}
     )
-    rules: Path = SEEDS / "rules" / "sanctions.toml"
-    regimes: Path = SEEDS / "rules" / "regimes.toml"
-    metrics_host: str = "127.0.0.1"
-    metrics_port: int = 9108
-    log_level: str = "INFO"
-    log_format: str = "auto"
-    data_dir: Path = PROJECT_ROOT / ".local" / "worker"
-    watchlist_max_age: int = 7 * 24 * 3600
-    lag_interval: float = 5.0
-    consumer_fetch_bytes: int = 16 * 1024 * 1024
-    producer_linger_ms: float = 5.0
-    consumer_fetch_wait_ms: float = 50.0
-    event_loop: str = "uvloop"
-    shutdown_timeout: float = 30.0
-    stage_layout: str = "fused"
-    kafka_security_protocol: str = "PLAINTEXT"
-    kafka_sasl_mechanism: str = "PLAIN"
-    kafka_sasl_username: str = ""
-    kafka_sasl_password: Secret = field(default_factory=lambda: Secret(""))
-    kafka_ssl_cafile: str = ""
-    kafka_ssl_certfile: str = ""
-    kafka_ssl_keyfile: str = ""
-    kafka_ssl_key_password: Secret = field(default_factory=lambda: Secret(""))
-    fault_marker: str = ""
+    app_id: str = field(default="newsflow", metadata={"doc": "faust app id = consumer group"})
+    topic_raw: str = field(default="news.articles.raw", metadata={"doc": "input topic"})
+    topic_normalized: str = field(
+        default="news.articles.normalized", metadata={"doc": "normalize output"}
+    )
+    topic_tagged: str = field(default="news.articles.tagged", metadata={"doc": "tag output"})
+    topic_alerts: str = field(
+        default="news.alerts.sanctions",
+        metadata={"doc": "alerts; also the prefix of the per-country alert topics"},
+    )
+    topic_deadletter: str = field(default="news.deadletter", metadata={"doc": "dead letters"})
+    topic_watchlist: str = field(
+        default="news.watchlist", metadata={"doc": "live watchlist updates (compacted)"}
+    )
+    topic_dedupe: str = field(
+        default="news.articles.dedupe",
+        metadata={"doc": "internal topic between normalize and dedupe"},
+    )
+    topic_alert_candidates: str = field(
+        default="news.alerts.candidates", metadata={"doc": "internal topic between flag and route"}
+    )
+    alert_country_topics: str = field(
+        default="sanctioned",
+        metadata={
+            "doc": "which countries get `<topic_alerts>.<iso2>`: "
+            "`sanctioned`, `none`, or `kp,ru,...`"
+        },
+    )
+    alert_update_window_hours: float = field(
+        default=48.0,
+        metadata={
+            "doc": "how long an alert takes updates from later articles about the same event"
+        },
+    )
+    dedupe_partitions: int = field(
+        default=1, metadata={"doc": "partitions of the dedupe topic and table"}
+    )
+    dedupe_window_hours: float = field(
+        default=72.0, metadata={"doc": "how long a story stays in the near-duplicate index"}
+    )
+    dedupe_threshold: float = field(
+        default=0.8,
+        metadata={"doc": "estimated similarity in (0, 1] at which a story is a duplicate"},
+    )
+    topic_partitions: int = field(
+        default=6, metadata={"doc": "partitions of topics the project creates"}
+    )
+    topic_replication: int = field(
+        default=1, metadata={"doc": "replication factor of those topics"}
+    )
+    max_message_bytes: int = field(
+        default=1024 * 1024,
+        metadata={
+            "doc": "larger input records are dead-lettered (`input.too_large`); at least 1024"
+        },
+    )
+    max_body_chars: int = field(
+        default=500_000,
+        metadata={"doc": "longer cleaned bodies are dead-lettered (`input.too_long`)"},
+    )
+    watchlists: tuple[Path, ...] = field(
+        default=(SEEDS / "watchlists" / "sample.ftm.jsonl",),
+        metadata={"doc": "FollowTheMoney JSON-lines files (an OpenSanctions export works)"},
+    )
+    rules: Path = field(default=SEEDS / "rules" / "sanctions.toml", metadata={"doc": "event rules"})
+    regimes: Path = field(
+        default=SEEDS / "rules" / "regimes.toml",
+        metadata={"doc": "sanctions regimes and designating states"},
+    )
+    metrics_host: str = field(default="127.0.0.1", metadata={"doc": "metrics listen address"})
+    metrics_port: int = field(default=9108, metadata={"doc": "metrics port"})
+    log_level: LogLevel = field(default="INFO", metadata={"doc": "log level"})
+    log_format: LogFormat = field(
+        default="auto",
+        metadata={"doc": "`json`, `console`, or `auto` (JSON unless stderr is a terminal)"},
+    )
+    data_dir: Path = field(
+        default=PROJECT_ROOT / ".local" / "worker", metadata={"doc": "faust's local state"}
+    )
+    watchlist_max_age: int = field(
+        default=7 * 24 * 3600,
+        metadata={"doc": "seconds after which `NewsflowWatchlistStale` fires (default 7 days)"},
+    )
+    lag_interval: float = field(
+        default=5.0, metadata={"doc": "seconds between consumer-lag measurements"}
+    )
+    consumer_fetch_bytes: int = field(
+        default=16 * 1024 * 1024,
+        metadata={
+            "doc": "bytes the worker fetches per partition per request (at least "
+            "`NEWSFLOW_MAX_MESSAGE_BYTES`); smaller fetches starve the stages"
+        },
+    )
+    producer_linger_ms: float = field(
+        default=5.0,
+        metadata={
+            "doc": "how long the worker's producer waits to fill a batch; "
+            "more saves CPU per record and adds that much latency per hop"
+        },
+    )
+    consumer_fetch_wait_ms: float = field(
+        default=50.0,
+        metadata={
+            "doc": "longest the broker holds a fetch with no new records "
+            "(faust's own 1500 ms stalled stages under steady load)"
+        },
+    )
+    event_loop: EventLoop = field(default="uvloop", metadata={"doc": "the worker's event loop"})
+    shutdown_timeout: float = field(
+        default=30.0,
+        metadata={
+            "doc": "seconds a stopping worker may take (commits, leaving the group); "
+            "then it exits with status 1 and its uncommitted input is replayed by the next worker"
+        },
+    )
+    consumer_session_timeout: float = field(
+        default=60.0,
+        metadata={
+            "doc": "seconds the group coordinator waits for a worker's heartbeat "
+            "before it hands the worker's partitions to the others"
+        },
+    )
+    consumer_heartbeat_interval: float = field(
+        default=3.0,
+        metadata={"doc": "seconds between a worker's heartbeats to the group coordinator"},
+    )
+    stage_layout: StageLayout = field(
+        default="fused",
+        metadata={
+            "doc": "`fused`: tag and flag in one agent; `chained`: one agent each, through "
+            "`NEWSFLOW_TOPIC_TAGGED`"
+        },
+    )
+    kafka_security_protocol: SecurityProtocol = field(
+        default="PLAINTEXT", metadata={"doc": "how the worker talks to the brokers"}
+    )
+    kafka_sasl_mechanism: SaslMechanism = field(default="PLAIN", metadata={"doc": "SASL mechanism"})
+    kafka_sasl_username: str = field(
+        default="", metadata={"doc": "SASL user name (needed with `SASL_*` protocols)"}
+    )
+    kafka_sasl_password: Secret = field(
+        default_factory=lambda: Secret(""), metadata={"doc": "SASL password (never logged)"}
+    )
+    kafka_ssl_cafile: str = field(
+        default="", metadata={"doc": "CA bundle the brokers' certificates are checked with"}
+    )
+    kafka_ssl_certfile: str = field(default="", metadata={"doc": "client certificate (PEM)"})
+    kafka_ssl_keyfile: str = field(
+        default="", metadata={"doc": "client certificate's private key (PEM)"}
+    )
+    kafka_ssl_key_password: Secret = field(
+        default_factory=lambda: Secret(""),
+        metadata={"doc": "password of the private key (never logged)"},
+    )
+    fault_marker: str = field(
+        default="",
+        metadata={
+            "doc": "fault drills only: input containing this text makes the normalize stage raise"
+        },
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read ``NEWSFLOW_<FIELD>`` variables (upper-case field names) over the defaults.
 
+        An unset or empty variable keeps the default; each value is parsed by its field's
+        annotation.
+
         Raises:
-            FatalError: a variable does not parse (a port that is not a number, say).
+            FatalError: a variable does not parse (a port that is not a number, a choice
+                that is not one of the annotation's) or the result fails :meth:`validate`.
         """
         env = os.environ if environ is None else environ
         values: dict[str, object] = {}
-        for f in fields(cls):
-            raw = env.get(f"NEWSFLOW_{f.name.upper()}")
+        for name, parse in _PARSERS.items():
+            raw = env.get(variable(name))
             if raw is None or raw == "":
                 continue
             try:
-                values[f.name] = _parse(f.name, raw)
+                values[name] = parse(raw)
             except ValueError as exc:
-                raise FatalError(f"NEWSFLOW_{f.name.upper()}={raw!r}: {exc}") from exc
-        settings = cls(**values)  # type: ignore[arg-type]
+                raise FatalError(f"{variable(name)}={raw!r}: {exc}") from exc
+        settings = cls(**values)  # type: ignore[arg-type]  # each value parsed by its annotation
         settings.validate()
         return settings
 
     def validate(self) -> None:
-        """Raise :class:`FatalError` for values that cannot work."""
+        """Raise :class:`FatalError` for values that cannot work.
+
+        ``Literal`` fields are checked against their annotation's choices here too, so a
+        ``Settings(...)`` built in code is held to the same choices as the environment.
+        """
+        for name, choices in _CHOICES.items():
+            value = getattr(self, name)
+            if value not in choices:
+                raise FatalError(f"{variable(name)}={value!r}: {_choices_text(choices)}")
         if self.topic_partitions < 1 or self.topic_replication < 1:
             raise FatalError("topic partitions and replication must be at least 1")
         if self.max_message_bytes < 1024:
             raise FatalError("NEWSFLOW_MAX_MESSAGE_BYTES must be at least 1024")
         if not 0 < self.dedupe_threshold <= 1 or self.dedupe_partitions < 1:
             raise FatalError("NEWSFLOW_DEDUPE_THRESHOLD must be in (0, 1], partitions >= 1")
-        if self.kafka_security_protocol not in _SECURITY_PROTOCOLS:
-            raise FatalError(
-                f"NEWSFLOW_KAFKA_SECURITY_PROTOCOL must be one of {_SECURITY_PROTOCOLS}"
-            )
-        if self.kafka_sasl_mechanism not in _SASL_MECHANISMS:
-            raise FatalError(f"NEWSFLOW_KAFKA_SASL_MECHANISM must be one of {_SASL_MECHANISMS}")
         if self.kafka_security_protocol.startswith("SASL") and not self.kafka_sasl_username:
             raise FatalError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and _PASSWORD")
         if self.consumer_fetch_bytes < self.max_message_bytes:
             raise FatalError("NEWSFLOW_CONSUMER_FETCH_BYTES must be at least the max message size")
-        if self.event_loop not in {"asyncio", "uvloop"}:
-            raise FatalError("NEWSFLOW_EVENT_LOOP must be asyncio or uvloop")
-        if self.stage_layout not in {"chained", "fused"}:
-            raise FatalError("NEWSFLOW_STAGE_LAYOUT must be chained or fused")
-        if self.log_format not in {"auto", "json", "console"}:
-            raise FatalError("NEWSFLOW_LOG_FORMAT must be auto, json or console")
 
     @property
     def broker_url(self) -> str:
@@ -193,38 +317,82 @@ class Settings:
         return self.dedupe_partitions if topic == self.topic_dedupe else self.topic_partitions
 
 
-_INT_FIELDS = {
-    "topic_partitions",
-    "topic_replication",
-    "max_message_bytes",
-    "max_body_chars",
-    "metrics_port",
-    "watchlist_max_age",
-    "dedupe_partitions",
-    "consumer_fetch_bytes",
-}
-_FLOAT_FIELDS = {
-    "lag_interval",
-    "producer_linger_ms",
-    "consumer_fetch_wait_ms",
-    "shutdown_timeout",
-    "dedupe_window_hours",
-    "dedupe_threshold",
-    "alert_update_window_hours",
-}
-_PATH_FIELDS = {"rules", "regimes", "data_dir"}
-_SECRET_FIELDS = {"kafka_sasl_password", "kafka_ssl_key_password"}
+def variable(name: str) -> str:
+    """The environment variable of the setting ``name``: ``NEWSFLOW_<NAME>``."""
+    return f"{PREFIX}{name.upper()}"
 
 
-def _parse(name: str, raw: str) -> object:
-    if name in _INT_FIELDS:
-        return int(raw)
-    if name in _FLOAT_FIELDS:
-        return float(raw)
-    if name in _PATH_FIELDS:
-        return Path(raw)
-    if name == "watchlists":
-        return _split_paths(raw)
-    if name in _SECRET_FIELDS:
-        return Secret(raw)
-    return raw
+def field_types() -> dict[str, Any]:
+    """Each setting's resolved type annotation, in field order."""
+    hints = get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in fields(Settings)}
+
+
+def _split_paths(value: str) -> tuple[Path, ...]:
+    return tuple(Path(p) for p in value.split(os.pathsep) if p.strip())
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _parse_bool(value: str) -> bool:
+    folded = value.strip().lower()
+    if folded in _TRUE | _FALSE:
+        return folded in _TRUE
+    raise ValueError("must be one of 1/0, true/false, yes/no, on/off")
+
+
+def _choices_text(choices: tuple[str, ...]) -> str:
+    return "must be one of " + ", ".join(choices)
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    # Matched ignoring case, kept in the annotation's spelling: "debug" -> "DEBUG".
+    by_fold = {c.casefold(): c for c in choices}
+
+    def parse(value: str) -> str:
+        try:
+            return by_fold[value.strip().casefold()]
+        except KeyError:
+            raise ValueError(_choices_text(choices)) from None
+
+    return parse
+
+
+_SIMPLE_PARSERS: dict[object, Callable[[str], object]] = {
+    int: int,
+    float: float,
+    str: str,
+    bool: _parse_bool,
+    Path: Path,
+    tuple[Path, ...]: _split_paths,
+    Secret: Secret,
+}
+
+
+def parser_for(annotation: object) -> Callable[[str], object]:
+    """The function that turns a variable's text into a value of ``annotation``.
+
+    Raises:
+        TypeError: no parser handles ``annotation`` (add one to ``_SIMPLE_PARSERS``).
+    """
+    if get_origin(annotation) is Literal:
+        choices = get_args(annotation)
+        if all(isinstance(c, str) for c in choices):
+            return _choice(choices)
+    try:
+        return _SIMPLE_PARSERS[annotation]
+    except (KeyError, TypeError):
+        raise TypeError(f"no settings parser for the annotation {annotation!r}") from None
+
+
+# Built at import: a field with an annotation no parser handles stops the import.
+_PARSERS: dict[str, Callable[[str], object]] = {
+    name: parser_for(annotation) for name, annotation in field_types().items()
+}
+_CHOICES: dict[str, tuple[str, ...]] = {
+    name: get_args(annotation)
+    for name, annotation in field_types().items()
+    if get_origin(annotation) is Literal
+}

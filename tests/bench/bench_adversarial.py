@@ -18,12 +18,12 @@ from pathlib import Path
 
 import orjson
 
-from pipeline.chain import run_chain
 from pipeline.corpus import articles
 from pipeline.errors import RejectedMessage
 from pipeline.resources import build_stages
 from pipeline.settings import Settings
 from tests.bench.common import write_json
+from tests.single import run_one
 
 SIZE = 3300
 
@@ -53,7 +53,7 @@ def _time(stages: object, settings: Settings, raws: list[bytes], repeat: int = 3
         started = time.perf_counter()
         for raw in raws:
             with contextlib.suppress(RejectedMessage):
-                run_chain(raw, stages, settings)  # type: ignore[arg-type]
+                run_one(raw, stages, settings)  # type: ignore[arg-type]
         best = min(best, time.perf_counter() - started)
     return best / len(raws)
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import orjson
 
-from pipeline.chain import run_chain
 from pipeline.codec import (
     decode_alert,
     decode_input,
@@ -34,6 +33,7 @@ from pipeline.errors import RejectedMessage
 from pipeline.resources import build_stages
 from pipeline.settings import PROJECT_ROOT, Settings
 from tests.bench.common import write_json
+from tests.single import run_one
 
 MAX_BYTES = 1024 * 1024
 
@@ -285,7 +285,7 @@ def records(count: int) -> dict[str, list[bytes]]:
     out: dict[str, list[bytes]] = {"input": [], "normalized": [], "tagged": [], "alert": []}
     for raw in [seed, *articles(count, relevant_share=0.6, seed=5)]:
         try:
-            result = run_chain(raw, stages, settings, timestamp_ms=1_700_000_000_000)
+            result = run_one(raw, stages, settings, timestamp_ms=1_700_000_000_000)
         except RejectedMessage:
             continue
         # as publishers send it (a decoded article would re-encode an absent id as null)

@@ -116,27 +116,47 @@ def faust_passthrough(src: str, dst: str, hops: int = 1) -> None:
     ``hops`` > 1, that many agents chained through topics (the pipeline's topology)."""
     from faust.worker import Worker as FaustWorker
 
-    from pipeline.app import create_passthrough_app
+    from tests.bench.yardstick import passthrough_app
 
     settings = Settings.from_env()
-    app = create_passthrough_app(settings, src, dst, hops)
+    app = passthrough_app(settings, src, dst, hops)
     FaustWorker(app, loglevel="info", quiet=True).execute_from_commandline()
 
 
 # ---- measuring --------------------------------------------------------------------------
 
 
+# A run that sees no new output for this long has stalled: it fails instead of waiting.
+STALL_SECONDS = 90.0
+
+
 async def _arrivals(topic: str, count: int, timeout: float) -> list[tuple[float, int]]:
-    """(arrival time, record timestamp ms) of the first ``count`` records of ``topic``."""
+    """(arrival time, record timestamp ms) of the first ``count`` records of ``topic``.
+
+    Raises:
+        SystemExit: nothing new arrived for STALL_SECONDS (a stuck worker), or the
+            records did not all arrive within ``timeout``.
+    """
     consumer = _consumer(topic, group=None)
     await consumer.start()
     seen: list[tuple[float, int]] = []
     deadline = time.monotonic() + timeout
+    last = time.monotonic()
     try:
-        while len(seen) < count and time.monotonic() < deadline:
+        while len(seen) < count:
+            now = time.monotonic()
+            if now > deadline or now - last > STALL_SECONDS:
+                waited = timeout if now > deadline else STALL_SECONDS
+                raise SystemExit(
+                    f"{topic}: {len(seen)} of {count} records, none new for {waited:.0f} s; "
+                    "the worker's log is in the benchmark's work directory"
+                )
             batch = await consumer.getmany(timeout_ms=200)
             now = time.monotonic()
-            seen.extend((now, m.timestamp) for msgs in batch.values() for m in msgs)
+            got = [(now, m.timestamp) for msgs in batch.values() for m in msgs]
+            if got:
+                last = now
+                seen.extend(got)
     finally:
         await consumer.stop()
     return seen
@@ -286,12 +306,15 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 def _passthrough(role: str, source: str, total: int, workdir: Path, suffix: str) -> float:
+    from tests.bench.yardstick import hop_topics
+
     dst = f"bench.{suffix}.{role}-out"
-    # the chain's intermediate topics too: a worker that joins its group before they
-    # exist is assigned none of their partitions and waits
-    hops = [f"{dst}.hop{i}" for i in range(1, PIPELINE_HOPS)] if role == "faust-chain" else []
+    # every topic of the chain, created and with a leader per partition before the worker
+    # joins: one that joins before they exist is assigned none of their partitions and
+    # waits for ever ("not found in cluster metadata")
+    hops = PIPELINE_HOPS if role == "faust-chain" else 1
     env = _env(workdir / role, source)
-    asyncio.run(create_topics(env.settings, [dst, *hops]))
+    asyncio.run(create_topics(env.settings, hop_topics(source, dst, hops)[1:]))
     argv = ("-m", "tests.bench.bench_e2e", "--role", role, source, dst, f"bench-{role}-{suffix}")
     proc = _start(env, role, argv)
     try:

@@ -17,11 +17,11 @@ from typing import Any
 import orjson
 
 from pipeline.benchmark import rate
-from pipeline.chain import run_normalize
 from pipeline.corpus import articles
 from pipeline.settings import Settings
 from pipeline.stages.dedupe import signature
 from tests.bench.common import write_json
+from tests.single import normalize_one
 
 
 def _rate(fn: Callable[[bytes], object], raws: list[bytes]) -> float:
@@ -55,10 +55,10 @@ def main() -> None:
         return doc["body"].split()
 
     def norm(raw: bytes) -> object:
-        return run_normalize(raw, settings, 1_700_000_000_000)
+        return normalize_one(raw, settings, 1_700_000_000_000)
 
     def norm_sig(raw: bytes) -> object:
-        return signature(run_normalize(raw, settings, 1_700_000_000_000).body)
+        return signature(normalize_one(raw, settings, 1_700_000_000_000).body)
 
     results: dict[str, Any] = {
         "articles": len(raws),

@@ -15,11 +15,11 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from pipeline.chain import run_normalize
 from pipeline.errors import RejectedMessage
 from pipeline.settings import Settings
 from tests.hostile import CASES
 from tests.integration.conftest import BOOTSTRAP, Env, Worker, consume
+from tests.single import normalize_one
 
 POISON = "POISON-7f3a"
 BIG = 16 * 1024 * 1024
@@ -55,7 +55,7 @@ async def _send(topic: str, records: list[tuple[bytes, bytes]]) -> None:
 
 def _expected_id(raw: bytes) -> str | None:
     try:
-        return run_normalize(raw, Settings(), None).id
+        return normalize_one(raw, Settings(), None).id
     except RejectedMessage:
         return None
 

@@ -33,6 +33,7 @@ def test_process_prints_article_entities_alerts_and_deadletters(
         assert text[ev["start"] : ev["end"]] == ev["text"]
     assert dead == {
         "deadletter": {
+            "stage": "normalize",
             "reason": "decode.utf8",
             "error": dead["deadletter"]["error"],
             "path": str(bad),
@@ -40,6 +41,49 @@ def test_process_prints_article_entities_alerts_and_deadletters(
         }
     }
     assert calm["alerts"] == []
+
+
+def test_process_runs_dedupe_and_routing_as_the_stream_does(
+    tmp_path: Path, seed_bytes: bytes
+) -> None:
+    """A syndicated copy of the seed (new id, same text) is a near-duplicate and its
+    alert is an update of the seed's alert, not a second new alert."""
+    seed = tmp_path / "a-seed.txt"
+    seed.write_bytes(seed_bytes)
+    title, _, body = seed_bytes.decode().partition("\n")
+    copy = tmp_path / "b-copy.json"
+    copy.write_bytes(
+        orjson.dumps({"id": "syndicated-copy", "title": title.split(" ", 3)[-1], "body": body})
+    )
+    result = CliRunner().invoke(cli, ["process", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    first, second = (orjson.loads(line) for line in result.stdout.splitlines())
+    assert first["article"]["duplicate_of"] is None
+    assert second["article"]["duplicate_of"] == first["article"]["id"]
+    (opened,) = first["alerts"]
+    (updated,) = second["alerts"]
+    assert (opened["status"], opened["revision"]) == ("new", 1)
+    assert (updated["status"], updated["revision"]) == ("update", 2)
+    assert updated["alert_id"] == opened["alert_id"]
+    assert [s["article_id"] for s in updated["sources"]] == [
+        first["article"]["id"],
+        "syndicated-copy",
+    ]
+
+
+def test_process_records_prints_every_topic_written(tmp_path: Path, seed_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["process", "--records", str(seed_path)])
+    assert result.exit_code == 0, result.output
+    topics = [orjson.loads(line)["topic"] for line in result.stdout.splitlines()]
+    assert topics[:4] == [
+        "news.articles.raw",
+        "news.articles.dedupe",
+        "news.articles.normalized",
+        "news.articles.tagged",
+    ]
+    assert "news.alerts.candidates" in topics
+    assert "news.alerts.sanctions" in topics
+    assert "news.alerts.sanctions.kp" in topics
 
 
 def test_process_exits_non_zero_only_for_an_unreadable_file(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ import msgspec
 import orjson
 import pytest
 
-from pipeline.chain import ChainResult, run_chain
 from pipeline.codec import (
     decode_alert,
     decode_input,
@@ -26,13 +25,14 @@ from pipeline.resources import Stages
 from pipeline.schemas import CONTRACTS, SCHEMAS_DIR, Contract, render
 from pipeline.settings import PROJECT_ROOT, Settings
 from tests.schema_check import accepts, validator
+from tests.single import One, run_one
 
 MAX = 1024 * 1024
 
 
 @pytest.fixture(scope="module")
-def chained(seed_bytes: bytes, stages: Stages, settings: Settings) -> ChainResult:
-    result = run_chain(seed_bytes, stages, settings, timestamp_ms=1_700_000_000_000)
+def chained(seed_bytes: bytes, stages: Stages, settings: Settings) -> One:
+    result = run_one(seed_bytes, stages, settings, timestamp_ms=1_700_000_000_000)
     assert result.alert is not None
     return result
 
@@ -131,7 +131,7 @@ def test_oversized_input_is_rejected_before_parsing() -> None:
     assert info.value.reason == "input.too_large"
 
 
-def test_stage_outputs_validate_against_their_schemas(chained: ChainResult) -> None:
+def test_stage_outputs_validate_against_their_schemas(chained: One) -> None:
     for name, message in (
         ("article-normalized", chained.article),
         ("article-tagged", chained.tagged),
@@ -141,13 +141,13 @@ def test_stage_outputs_validate_against_their_schemas(chained: ChainResult) -> N
         assert errors == [], (name, errors[:1])
 
 
-def test_stage_outputs_decode_back_to_equal_structs(chained: ChainResult) -> None:
+def test_stage_outputs_decode_back_to_equal_structs(chained: One) -> None:
     assert decode_normalized(dumps(chained.article)) == chained.article
     assert decode_tagged(dumps(chained.tagged)) == chained.tagged
     assert decode_alert(dumps(chained.alert)) == chained.alert
 
 
-def test_structs_encode_to_the_bytes_orjson_gave_the_dataclasses(chained: ChainResult) -> None:
+def test_structs_encode_to_the_bytes_orjson_gave_the_dataclasses(chained: One) -> None:
     """Field order and defaults as before: orjson over the plain dicts is the old encoding."""
     for message in (chained.article, chained.tagged, chained.alert):
         assert dumps(message) == orjson.dumps(asdict(message))
@@ -157,7 +157,7 @@ def test_structs_encode_to_the_bytes_orjson_gave_the_dataclasses(chained: ChainR
     )
 
 
-def test_asdict_turns_nested_structs_into_dicts_and_keeps_tuples(chained: ChainResult) -> None:
+def test_asdict_turns_nested_structs_into_dicts_and_keeps_tuples(chained: One) -> None:
     assert chained.alert is not None
     doc = asdict(chained.alert)
     assert isinstance(doc["sources"], tuple)
@@ -183,7 +183,7 @@ def test_a_record_that_is_not_an_alert_is_refused(
 
 
 def test_a_wrong_field_inside_a_tagged_article_names_the_top_level_field(
-    chained: ChainResult,
+    chained: One,
 ) -> None:
     doc = orjson.loads(dumps(chained.tagged))
     doc["article"]["sentences"][0] = [-1, 3]
@@ -213,7 +213,7 @@ def _letter() -> dict[str, Any]:
     )
 
 
-def _examples(chained: ChainResult) -> list[tuple[str, dict[str, Any], bool]]:
+def _examples(chained: One) -> list[tuple[str, dict[str, Any], bool]]:
     """(contract, document, valid): each invalid one breaks one constraint of its struct."""
     article = orjson.loads(dumps(chained.article))
     tagged = orjson.loads(dumps(chained.tagged))
@@ -264,7 +264,7 @@ def _examples(chained: ChainResult) -> list[tuple[str, dict[str, Any], bool]]:
 
 
 def test_schema_and_struct_decoder_agree_on_valid_and_invalid_documents(
-    chained: ChainResult,
+    chained: One,
 ) -> None:
     types = {c.name: c.message for c in CONTRACTS}
     for name, doc, valid in _examples(chained):
@@ -294,7 +294,7 @@ def test_json_list_and_json_lines_files_split_into_articles(tmp_path: Path) -> N
     assert len(read_article_file(lines)) == 2
 
 
-def test_alert_struct_is_immutable(chained: ChainResult) -> None:
+def test_alert_struct_is_immutable(chained: One) -> None:
     assert isinstance(chained.alert, Alert)
     with pytest.raises(AttributeError):
         chained.alert.score = 0.0  # type: ignore[misc]

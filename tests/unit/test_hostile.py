@@ -8,12 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.chain import run_chain
 from pipeline.codec import dumps
 from pipeline.errors import RejectedMessage
 from pipeline.resources import Stages
 from pipeline.settings import Settings
 from tests.hostile import CASES, Case
+from tests.single import run_one
 
 SETTINGS = Settings()
 
@@ -27,10 +27,10 @@ def test_the_corpus_has_at_least_25_cases() -> None:
 def test_hostile_input_is_handled(stages: Stages, case: Case) -> None:
     if case.verdict == "dead":
         with pytest.raises(RejectedMessage) as info:
-            run_chain(case.raw, stages, SETTINGS)
+            run_one(case.raw, stages, SETTINGS)
         assert info.value.reason == case.reason
         return
-    result = run_chain(case.raw, stages, SETTINGS)
+    result = run_one(case.raw, stages, SETTINGS)
     doc = orjson.loads(
         dumps(
             {
@@ -62,7 +62,7 @@ def test_fuzz_the_whole_chain_never_raises_anything_but_a_rejection(
     stages: Stages, raw: bytes
 ) -> None:
     try:
-        result = run_chain(raw, stages, SETTINGS)
+        result = run_one(raw, stages, SETTINGS)
     except RejectedMessage as exc:
         reason, result = exc.reason, None
     if result is None:

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.chain import run_chain, run_normalize
 from pipeline.codec import decode_input, dumps
 from pipeline.errors import RejectedMessage, SchemaViolation
 from pipeline.models import InputArticle
@@ -15,6 +14,7 @@ from pipeline.resources import Stages
 from pipeline.settings import Settings
 from pipeline.stages.normalize import normalize
 from tests.schema_check import validator
+from tests.single import normalize_one, run_one
 
 SETTINGS = Settings()
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=400)
@@ -33,7 +33,7 @@ _SENTENCES = st.sampled_from(
 @given(st.binary(max_size=600))
 def test_arbitrary_bytes_either_normalize_to_a_valid_article_or_are_rejected(raw: bytes) -> None:
     try:
-        article = run_normalize(raw, SETTINGS, 1_700_000_000_000)
+        article = normalize_one(raw, SETTINGS, 1_700_000_000_000)
     except RejectedMessage as exc:
         reason = exc.reason
     else:
@@ -52,7 +52,7 @@ def test_arbitrary_bytes_either_normalize_to_a_valid_article_or_are_rejected(raw
 )
 def test_arbitrary_json_objects_are_articles_or_schema_rejections(doc: dict[str, object]) -> None:
     try:
-        article = run_normalize(orjson.dumps(doc), SETTINGS, None)
+        article = normalize_one(orjson.dumps(doc), SETTINGS, None)
     except RejectedMessage as exc:
         reason = exc.reason
     else:
@@ -83,7 +83,7 @@ def test_normalizing_twice_equals_normalizing_once(title: str, parts: list[str])
 def test_every_offset_round_trips(stages: Stages, parts: list[str]) -> None:
     raw = orjson.dumps({"title": "North Korea ships shells to Russia", "body": " ".join(parts)})
     try:
-        result = run_chain(raw, stages, SETTINGS)
+        result = run_one(raw, stages, SETTINGS)
     except RejectedMessage:
         return
     text = result.article.text

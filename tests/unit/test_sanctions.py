@@ -24,9 +24,9 @@ def _flag(stages: Stages, title: str, body: str) -> Alert | None:
 def test_the_seed_article_is_flagged_with_kp_ru_and_its_own_sentences(
     stages: Stages, seed_bytes: bytes, settings: Settings
 ) -> None:
-    from pipeline.chain import run_chain
+    from tests.single import run_one
 
-    result = run_chain(seed_bytes, stages, settings)
+    result = run_one(seed_bytes, stages, settings)
     alert = result.alert
     assert alert is not None
     assert {"KP", "RU"} <= set(alert.countries)
@@ -309,11 +309,11 @@ def test_merge_updates_the_alert_of_the_same_actors_and_event() -> None:
 
 def test_the_anchor_prefilter_never_changes_a_verdict(stages: Stages, seed_bytes: bytes) -> None:
     """On every corpus the project has, flagging with and without the pre-filter agrees."""
-    from pipeline.chain import run_normalize
     from pipeline.corpus import articles
     from pipeline.evaluation import as_input
     from pipeline.settings import PROJECT_ROOT
     from tests.hostile import CASES
+    from tests.single import normalize_one
 
     settings = Settings()
     raws = [seed_bytes, *articles(150, relevant_share=0.6, seed=3), *(c.raw for c in CASES)]
@@ -324,7 +324,7 @@ def test_the_anchor_prefilter_never_changes_a_verdict(stages: Stages, seed_bytes
     compared = 0
     for raw in raws:
         try:
-            article = run_normalize(raw, settings, None)
+            article = normalize_one(raw, settings, None)
         except Exception:
             continue
         tagged = tag_article(stages.tagger, article)

@@ -1,0 +1,272 @@
+"""The pipeline's steps: one record in, the records it produces out. No faust, no I/O.
+
+    Record (raw bytes)       --normalize-->  {"article", "sig"}      for the dedupe topic
+    {"article", "sig"}       --dedupe----->  NormalizedArticle       (duplicate_of set)
+    NormalizedArticle        --tag-------->  TaggedArticle
+    TaggedArticle            --flag------->  candidate Alert         keyed by its actors
+    candidate Alert          --route------>  new or updated Alert    (+ per-country copies)
+
+A step is ``decode`` (bytes of its input topic -> a typed value) and ``run`` (typed value
+and the record it came in -> :class:`Result`). Runs that share a node hand the typed
+value on without encoding it (the fused tag+flag layout). Tables are mappings passed in
+by the runner: a faust table in the worker, a dict in the in-memory runner. Time comes
+from the record's timestamp (the moment it was published), else from the injected clock.
+Steps raise :class:`~pipeline.errors.RejectedMessage` for input they refuse; the topology
+turns that (and any other exception) into a dead letter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+import orjson
+
+from pipeline import logs
+from pipeline.codec import (
+    decode_alert,
+    decode_dedupe,
+    decode_input,
+    decode_normalized,
+    decode_tagged,
+    dumps,
+)
+from pipeline.dedupe_index import DedupeIndex
+from pipeline.errors import SchemaViolation
+from pipeline.models import Alert, DedupeRecord, NormalizedArticle, TaggedArticle, replace
+from pipeline.resources import LiveWatchlist
+from pipeline.settings import Settings
+from pipeline.stages.alerts import actor_key, merge
+from pipeline.stages.dedupe import from_hex, signature, to_hex
+from pipeline.stages.entities import tag_article
+from pipeline.stages.normalize import normalize
+from pipeline.stages.sanctions import RuleSet, flag
+
+log = logs.get("newsflow.steps")
+
+T = TypeVar("T")
+
+# How often (in the records' own time) a dedupe partition's expired entries are removed.
+SWEEP_SECONDS = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One Kafka record as a step sees it."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int | None
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Out:
+    """A record a step produced, for ``topic``."""
+
+    topic: str
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Result(Generic[T]):
+    """What one step made of one input: its outcome, its records and its typed value
+    (``None`` when nothing goes on to a following step of the same node)."""
+
+    outcome: str
+    article_id: str | None
+    records: tuple[Out, ...] = ()
+    value: T | None = None
+
+
+class Step(Protocol):
+    """A step of the pipeline; ``stage`` names it in metrics, logs and dead letters."""
+
+    stage: str
+
+    def decode(self, value: bytes) -> Any: ...
+
+    def run(self, item: Any, record: Record) -> Result[Any]: ...
+
+
+Clock = Callable[[], float]
+
+
+def _seconds(record: Record, clock: Clock) -> float:
+    return record.timestamp_ms / 1000 if record.timestamp_ms else clock()
+
+
+class Normalize:
+    """Raw input bytes -> the normalized article and its MinHash signature, keyed by the
+    signature's first min-hash: near-duplicates meet in one dedupe partition with a
+    probability equal to their similarity (always, with one dedupe partition)."""
+
+    stage = "normalize"
+
+    def __init__(self, settings: Settings, topic: str, fault_marker: bytes = b"") -> None:
+        self.max_bytes = settings.max_message_bytes
+        self.max_body_chars = settings.max_body_chars
+        self.topic = topic
+        self.fault_marker = fault_marker
+
+    def decode(self, value: bytes) -> bytes:
+        return value
+
+    def article(self, value: bytes, timestamp_ms: int | None) -> NormalizedArticle:
+        """Decode and normalize one input record. Raises :class:`RejectedMessage`."""
+        if self.fault_marker and self.fault_marker in value:
+            # Fault drills only (NEWSFLOW_FAULT_MARKER, off by default): a step that
+            # raises unexpectedly, to show such input is dead-lettered and work goes on.
+            raise RuntimeError("fault injection: input carries the configured fault marker")
+        doc, _ = decode_input(value, max_bytes=self.max_bytes)
+        return normalize(doc, kafka_timestamp_ms=timestamp_ms, max_body_chars=self.max_body_chars)
+
+    def run(self, item: bytes, record: Record) -> Result[NormalizedArticle]:
+        article = self.article(item, record.timestamp_ms)
+        sig = signature(article.body)
+        key = str(int(sig[0])).encode() if sig is not None else article.id.encode()
+        value = dumps(DedupeRecord(article, to_hex(sig) if sig is not None else None))
+        return Result("ok", article.id, (Out(self.topic, key, value),), article)
+
+
+class Dedupe:
+    """``{"article", "sig"}`` -> the normalized article, ``duplicate_of`` set for a
+    near-duplicate of one seen within the window (table: the dedupe index)."""
+
+    stage = "dedupe"
+
+    def __init__(
+        self,
+        settings: Settings,
+        topic: str,
+        table: MutableMapping[bytes, bytes],
+        clock: Clock,
+    ) -> None:
+        self.topic = topic
+        self.clock = clock
+        self.index = DedupeIndex(
+            table,
+            window_seconds=settings.dedupe_window_hours * 3600,
+            threshold=settings.dedupe_threshold,
+        )
+        self.last_sweep: dict[int, float] = {}
+
+    def decode(self, value: bytes) -> DedupeRecord:
+        return decode_dedupe(value)
+
+    def run(self, item: DedupeRecord, record: Record) -> Result[NormalizedArticle]:
+        article, sig_hex = item.article, item.sig
+        outcome = "ok"
+        if sig_hex is not None:
+            try:
+                sig = from_hex(sig_hex)
+            except ValueError as exc:
+                raise SchemaViolation("sig", f"not a signature: {exc!r}"[:300]) from exc
+            ts = _seconds(record, self.clock)
+            verdict = self.index.check_and_add(article.id, sig, ts, record.partition)
+            if verdict.duplicate_of is not None:
+                article = replace(
+                    article, duplicate_of=verdict.duplicate_of, similarity=verdict.similarity
+                )
+                outcome = "duplicate"
+            self._sweep(ts, record.partition)
+        out = Out(self.topic, article.id.encode(), dumps(article))
+        return Result(outcome, article.id, (out,), article)
+
+    def _sweep(self, ts: float, partition: int) -> None:
+        if ts - self.last_sweep.setdefault(partition, ts) > SWEEP_SECONDS:
+            self.last_sweep[partition] = ts
+            removed = self.index.sweep(ts, partition)
+            log.info("dedupe index swept", partition=partition, removed=removed)
+
+
+class Tag:
+    """NormalizedArticle -> TaggedArticle (entities and summary) against the live
+    watchlist's current tagger."""
+
+    stage = "tag"
+
+    def __init__(self, topic: str, live: LiveWatchlist) -> None:
+        self.topic = topic
+        self.live = live
+
+    def decode(self, value: bytes) -> NormalizedArticle:
+        return decode_normalized(value)
+
+    def run(self, item: NormalizedArticle, record: Record) -> Result[TaggedArticle]:
+        tagged = tag_article(self.live.tagger, item)
+        out = Out(self.topic, item.id.encode(), dumps(tagged))
+        return Result("ok", item.id, (out,), tagged)
+
+
+class Flag:
+    """TaggedArticle -> a candidate Alert keyed by its sanctioned actors, or nothing."""
+
+    stage = "flag"
+
+    def __init__(self, topic: str, rules: RuleSet) -> None:
+        self.topic = topic
+        self.rules = rules
+
+    def decode(self, value: bytes) -> TaggedArticle:
+        return decode_tagged(value)
+
+    def run(self, item: TaggedArticle, record: Record) -> Result[Alert]:
+        alert = flag(item, self.rules)
+        if alert is None:
+            return Result("no_alert", item.article.id)
+        key = actor_key(alert, self.rules.sanctioned).encode()
+        return Result("alert", alert.article_id, (Out(self.topic, key, dumps(alert)),), alert)
+
+
+class Route:
+    """A candidate Alert -> the Alert to publish: new, or an update of the open alert of
+    the same actors and event (table: open alerts per actor key), with a copy on each
+    per-country alert topic of its countries."""
+
+    stage = "route"
+
+    def __init__(
+        self,
+        settings: Settings,
+        topic: str,
+        rules: RuleSet,
+        table: MutableMapping[bytes, bytes],
+        clock: Clock,
+    ) -> None:
+        self.topic = topic
+        self.rules = rules
+        self.table = table
+        self.clock = clock
+        self.window = settings.alert_update_window_hours * 3600
+        self.country_topics = {
+            c: settings.country_topic(c) for c in settings.alert_countries(rules.sanctioned)
+        }
+
+    def decode(self, value: bytes) -> Alert:
+        return decode_alert(value)
+
+    def run(self, item: Alert, record: Record) -> Result[Alert]:
+        key = actor_key(item, self.rules.sanctioned).encode()
+        raw = self.table.get(key)
+        alert, open_alerts = merge(
+            orjson.loads(raw) if raw else [],
+            item,
+            now=_seconds(record, self.clock),
+            window_seconds=self.window,
+            severity_thresholds=self.rules.severity,
+        )
+        self.table[key] = orjson.dumps(open_alerts)
+        out_key, value = alert.alert_id.encode(), dumps(alert)
+        copies = tuple(
+            Out(self.country_topics[c], out_key, value)
+            for c in alert.countries
+            if c in self.country_topics
+        )
+        return Result(
+            alert.status, alert.article_id, (Out(self.topic, out_key, value), *copies), alert
+        )

@@ -1,0 +1,179 @@
+"""The worker's faust app: one agent per topology node, one table per table spec.
+
+Every agent reads raw bytes, runs its node's steps through
+:func:`pipeline.topology.process` (which makes bad input a dead letter), sends what
+came out, and hands the input to :class:`~pipeline.worker.delivery.Delivery`, which
+acknowledges it once the broker has every output (at-least-once; outputs are keyed by
+the article or alert id so repeats are recognisable). No agent processes a record
+before the watchlist topic has been read to its end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, MutableMapping
+from pathlib import Path
+from typing import Any, cast
+
+import faust
+
+from pipeline import logs, metrics, observe
+from pipeline.codec import dumps
+from pipeline.models import DeadLetter
+from pipeline.resources import LiveWatchlist, Stages
+from pipeline.settings import Settings
+from pipeline.steps import Record, Step
+from pipeline.topology import Node, Topology, bind, describe, process
+from pipeline.worker.delivery import Delivery
+from pipeline.worker.tasks import follow_watchlist, measure_lag
+from pipeline.worker.transport import App, new_app, raw_topic
+
+log = logs.get("newsflow.worker.app")
+
+
+def create_app(
+    settings: Settings,
+    stages: Stages,
+    *,
+    on_failure: Callable[[BaseException], None],
+    live: LiveWatchlist | None = None,
+) -> App:
+    """The faust app for ``settings``: agents, tables, the watchlist and lag tasks.
+    ``on_failure`` is called with an error that must stop the worker."""
+    app = new_app(settings)
+    topology = describe(settings, stages.rules.sanctioned)
+    live = live if live is not None else LiveWatchlist(stages)
+    ready = asyncio.Event()
+
+    @functools.cache
+    def topic(name: str) -> faust.TopicT:
+        return raw_topic(app, settings, name)
+
+    tables: dict[str, MutableMapping[bytes, bytes]] = {
+        spec.name: app.Table(
+            spec.name, partitions=spec.partitions, key_type=bytes, value_type=bytes
+        )
+        for spec in topology.tables
+    }
+    steps = bind(topology, settings, stages, tables, live=live)
+    for node in topology.nodes:
+        _agent(
+            app=app,
+            topology=topology,
+            node=node,
+            steps=steps[node.name],
+            topic=topic,
+            ready=ready,
+            on_failure=on_failure,
+        )
+
+    async def send_dead_letter(key: bytes | None, letter: DeadLetter) -> object:
+        return await topic(topology.deadletter).send(key=key, value=dumps(letter))
+
+    @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
+    async def watchlist() -> None:
+        await follow_watchlist(settings, live, ready, send_dead_letter)
+
+    @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
+    async def consumer_lag() -> None:
+        def assignment() -> list[tuple[str, int]]:
+            return [(tp.topic, tp.partition) for tp in app.consumer.assignment()]
+
+        await measure_lag(settings, assignment, topology.sources)
+
+    metrics.initialise()
+    metrics.WATCHLIST_SIZE.set(stages.watchlist_size)
+    metrics.WATCHLIST_UPDATED.set(_newest_mtime(settings.watchlists))
+    metrics.WATCHLIST_MAX_AGE.set(settings.watchlist_max_age)
+    return app
+
+
+def _agent(
+    *,
+    app: App,
+    topology: Topology,
+    node: Node,
+    steps: tuple[Step, ...],
+    topic: Callable[[str], faust.TopicT],
+    ready: asyncio.Event,
+    on_failure: Callable[[BaseException], None],
+) -> None:
+    """One agent: every record of the node's source through its steps."""
+    stage = node.stages[0]
+    routes = "route" in node.stages
+
+    async def run(stream: faust.StreamT[bytes]) -> None:
+        delivery = Delivery(on_failure)
+        await ready.wait()
+        # faust's automatic acknowledgement off: Delivery acknowledges
+        async for event in cast("Any", stream).noack().events():
+            message = event.message
+            value = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
+            ts_ms = _timestamp_ms(message)
+            record = Record(
+                message.topic,
+                message.partition,
+                message.offset,
+                ts_ms,
+                message.key if isinstance(message.key, bytes) else None,
+                value,
+            )
+            processed = process(steps, record, deadletter_topic=topology.deadletter)
+            observe.count(processed)
+            observe.log_outcome(
+                log,
+                processed,
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+            )
+            # Every derived record keeps the input's Kafka timestamp, so the routed
+            # alert's timestamp is the time the article was published to the input topic.
+            # faust takes seconds and truncates ``s * 1000``: half a millisecond more
+            # keeps the exact millisecond the in-memory runner keeps.
+            ts = (ts_ms + 0.5) / 1000 if ts_ms else None
+            try:
+                futures = [
+                    cast(
+                        "asyncio.Future[Any]",
+                        await topic(out.topic).send(key=out.key, value=out.value, timestamp=ts),
+                    )
+                    for out in processed.records
+                ]
+            except Exception as exc:  # the producer refused a record before sending it
+                log.critical(
+                    "output refused by the producer; stopping the worker (the input stays "
+                    "uncommitted and is replayed on restart)",
+                    stage=stage,
+                    error=repr(exc)[:300],
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                )
+                on_failure(exc)
+                return
+            on_delivered = _latency(ts_ms / 1000) if routes and ts_ms else None
+            await delivery.track(event, futures, stage, on_delivered)
+
+    run.__name__ = run.__qualname__ = node.name  # what faust's logs call the agent
+    app.agent(topic(node.source), name=node.name)(run)
+
+
+def _latency(published: float) -> Callable[[], None]:
+    def observe_latency() -> None:
+        metrics.END_TO_END_SECONDS.observe(max(0.0, time.time() - published))
+
+    return observe_latency
+
+
+def _newest_mtime(paths: tuple[Path, ...]) -> float:
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=time.time())
+
+
+def _timestamp_ms(message: Any) -> int | None:
+    ts = getattr(message, "timestamp", None)
+    if not ts:
+        return None
+    return round(float(cast("float", ts)) * 1000)  # faust gives ms / 1000.0

@@ -1,0 +1,98 @@
+"""The worker process: start-up, faust's worker with a bound on shutdown, a loud stop.
+
+Stopping waits for the broker (commits, leaving the group); with the broker gone it
+waited forever and SIGTERM never ended the process. After ``shutdown_timeout`` seconds
+the process exits with status 1: inputs not yet committed are replayed by the next
+worker (at-least-once), nothing is lost. :meth:`Worker.fail` is how a failure that
+cannot be handled (an output the broker finally refused) stops the worker: a clean stop
+when it can, then exit status 3.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import threading
+from typing import Any, NoReturn
+
+import faust
+
+from pipeline import logs
+from pipeline.resources import Stages
+from pipeline.settings import Settings
+from pipeline.stages import charmap
+from pipeline.worker.app import create_app
+
+log = logs.get("newsflow.worker")
+
+# Exit status after Worker.fail (1 is a shutdown that hit its deadline).
+EXIT_FATAL = 3
+
+
+class Worker(faust.Worker):
+    """faust's worker with a shutdown deadline and :meth:`fail`."""
+
+    shutdown_timeout: float = 30.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failure: BaseException | None = None
+
+    def _on_sigterm(self) -> None:
+        self._arm_deadline("SIGTERM", 1)
+        super()._on_sigterm()
+
+    def _on_sigint(self) -> None:
+        self._arm_deadline("SIGINT", 1)
+        super()._on_sigint()
+
+    def fail(self, reason: BaseException) -> None:
+        """Stop the worker because of ``reason``; the process exits with EXIT_FATAL."""
+        if self.failure is not None:
+            return
+        self.failure = reason
+        log.critical("worker stopping after a fatal failure", error=repr(reason)[:300])
+        self._arm_deadline("fatal failure", EXIT_FATAL)
+        self._schedule_shutdown(signal.SIGTERM)
+
+    def _arm_deadline(self, cause: str, status: int) -> None:
+        def give_up() -> None:
+            log.error(
+                "shutdown did not finish in time; exiting without it (uncommitted input "
+                "will be replayed)",
+                cause=cause,
+                timeout_seconds=self.shutdown_timeout,
+            )
+            os._exit(EXIT_FATAL if self.failure is not None else status)
+
+        timer = threading.Timer(self.shutdown_timeout, give_up)
+        timer.daemon = True
+        timer.start()
+
+    def execute_from_commandline(self) -> NoReturn:
+        try:
+            super().execute_from_commandline()
+        except SystemExit:
+            if self.failure is not None:
+                raise SystemExit(EXIT_FATAL) from None
+            raise
+
+
+def run(settings: Settings, stages: Stages) -> NoReturn:
+    """Build the app and run it until SIGINT/SIGTERM or a fatal failure."""
+    workers: list[Worker] = []
+
+    def on_failure(reason: BaseException) -> None:
+        workers[0].fail(reason)
+
+    app = create_app(settings, stages, on_failure=on_failure)
+    worker = Worker(app, loglevel=settings.log_level.lower(), quiet=True)
+    worker.shutdown_timeout = settings.shutdown_timeout
+    workers.append(worker)
+    charmap.prepare_all()
+    # Everything built so far (the watchlist automaton, rules, the app) lives as long as
+    # the worker: out of the collector's sight, full collections stay short (p99 publish
+    # -> alert at 105 articles/s: 139-162 ms without, 65-84 ms with).
+    gc.freeze()
+    worker.execute_from_commandline()

@@ -1,0 +1,121 @@
+"""The faust app and its Kafka transport, set up from the settings.
+
+faust's aiokafka driver is subclassed in two places that faust does not expose as
+settings: the producer's idempotence and the consumer's broker-side fetch wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from pipeline.security import ssl_context
+from pipeline.settings import Settings
+
+
+class _IdempotentProducer(faust_aiokafka.Producer):
+    """faust's aiokafka producer with idempotence on (faust enables it only inside
+    transactions): broker-side deduplication of retried sends, acks=all."""
+
+    def _settings_extra(self) -> Mapping[str, Any]:
+        return {"acks": "all", "enable_idempotence": True}
+
+
+class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """faust's consumer thread with a shorter broker-side fetch wait. aiokafka keeps one
+    fetch in flight per broker; partitions whose buffered records drain meanwhile wait
+    for it to return, and faust's fixed 1,500 ms wait stalled one stage at a time under
+    steady load (p99 publish -> alert 6.7 s at 300 articles/s; 0.3 s with 20-100 ms)."""
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # aiokafka reads these when the consumer starts (no public setter after creation)
+        consumer._fetch_max_wait_ms = int(cast("App", self.app).fetch_wait_ms)
+        return consumer
+
+
+class _Consumer(faust_aiokafka.Consumer):
+    def _new_consumer_thread(self) -> Any:
+        return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class _Transport(faust_aiokafka.Transport):
+    Producer = _IdempotentProducer
+    Consumer = _Consumer
+
+
+class App(faust.App):
+    """faust's app with the transport above."""
+
+    fetch_wait_ms: float = 50.0  # set from the settings in new_app
+
+    def _new_transport(self) -> Any:
+        return _Transport(self.conf.broker_consumer, self)
+
+    def _new_producer_transport(self) -> Any:
+        return _Transport(self.conf.broker_producer, self)
+
+
+def faust_credentials(settings: Settings) -> Any:
+    """The ``broker_credentials`` for faust from the security settings; ``None`` if plain."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = ssl_context(settings)
+    if protocol == "SSL":
+        return faust.SSLCredentials(context)
+    return faust.SASLCredentials(
+        username=settings.kafka_sasl_username,
+        password=settings.kafka_sasl_password.reveal(),
+        ssl_context=context,
+        mechanism=settings.kafka_sasl_mechanism,
+    )
+
+
+def new_app(settings: Settings) -> App:
+    """A faust app with the worker's transport settings (no agents yet)."""
+    app = App(
+        settings.app_id,
+        broker_credentials=faust_credentials(settings),
+        broker=settings.broker_url,
+        value_serializer="raw",
+        key_serializer="raw",
+        web_enabled=False,
+        datadir=str(settings.data_dir),
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        # Batch sends: with idempotence one request is in flight per broker, so without
+        # linger every record would wait a round trip of its own.
+        producer_linger=settings.producer_linger_ms / 1000,
+        producer_max_batch_size=1024 * 1024,
+        producer_max_request_size=4 * 1024 * 1024,
+        # Records fetched per partition per request. faust's default (1 MiB, ~200 of our
+        # records) held a worker at ~150 articles/s, waiting on fetches, not computing.
+        consumer_max_fetch_size=settings.consumer_fetch_bytes,
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+        broker_session_timeout=settings.consumer_session_timeout,
+        broker_heartbeat_interval=settings.consumer_heartbeat_interval,
+        store="rocksdb://",
+        table_standby_replicas=0,
+    )
+    app.fetch_wait_ms = settings.consumer_fetch_wait_ms
+    return app
+
+
+def raw_topic(app: faust.App, settings: Settings, name: str) -> faust.TopicT:
+    """A topic of raw bytes (decoding is ours: a record that does not decode is
+    dead-lettered with its bytes instead of being skipped by faust)."""
+    return app.topic(
+        name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.partitions_of(name),
+    )
