@@ -53,6 +53,10 @@ class Worker(faust.Worker):
             return
         self.failure = reason
         log.critical("worker stopping after a fatal failure", error=repr(reason)[:300])
+        # The failed input will never be acknowledged: stopping must not wait for it
+        # (faust's consumer waits for every unacknowledged event on stop). It commits
+        # what was acknowledged and leaves the group, so another worker takes over now.
+        self.app.conf.stream_wait_empty = False
         self._arm_deadline("fatal failure", EXIT_FATAL)
         self._schedule_shutdown(signal.SIGTERM)
 
