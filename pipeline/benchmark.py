@@ -18,10 +18,11 @@ from typing import Any
 import orjson
 
 from pipeline.corpus import articles
+from pipeline.records import Record
 from pipeline.resources import Stages, build_stages
 from pipeline.runner import MemoryRunner
 from pipeline.settings import Settings
-from pipeline.steps import Record, Step
+from pipeline.steps import Step
 from pipeline.topology import bind, describe, process
 
 
@@ -80,9 +81,8 @@ def quick(
     for raw in raws:
         trace = runner.feed(raw)
         alerts += len(trace.on(settings.topic_alerts))
-        for w in trace.written:
-            record = Record(w.topic, w.partition, w.offset, w.timestamp_ms, w.key, w.value)
-            reads.setdefault(w.topic, []).append(record)
+        for record in trace.written:
+            reads.setdefault(record.topic, []).append(record)
     inputs = {
         "normalize": settings.topic_raw,
         "dedupe": settings.topic_dedupe,

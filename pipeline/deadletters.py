@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import orjson
 
 from pipeline.models import DeadLetter
+from pipeline.records import Record
 
 # A dead letter keeps the original bytes up to this size; a larger original (an input
 # refused as too large) keeps its first part, its size and its SHA-256.
@@ -21,27 +22,18 @@ MAX_ORIGINAL = 512 * 1024
 
 
 def build_dead_letter(
-    *,
-    stage: str,
-    reason: str,
-    error: str,
-    source_topic: str,
-    partition: int | None,
-    offset: int | None,
-    timestamp_ms: int | None,
-    key: bytes | None,
-    original: bytes,
-    failed_at: str,
+    record: Record, *, stage: str, reason: str, error: str, failed_at: str
 ) -> DeadLetter:
-    """The dead letter of ``original``, refused by ``stage`` for ``reason``."""
+    """The dead letter of ``record``, refused by ``stage`` for ``reason``."""
+    original, key = record.value, record.key
     return DeadLetter(
         stage=stage,
         reason=reason,
         error=error,
-        source_topic=source_topic,
-        partition=partition,
-        offset=offset,
-        timestamp_ms=timestamp_ms,
+        source_topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+        timestamp_ms=record.timestamp_ms,
         key_b64=base64.b64encode(key).decode() if key is not None else None,
         original_b64=base64.b64encode(original[:MAX_ORIGINAL]).decode(),
         original_size=len(original),

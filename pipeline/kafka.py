@@ -17,18 +17,9 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.structs import TopicPartition
 
+from pipeline.records import Record
 from pipeline.security import aiokafka_security
 from pipeline.settings import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int
-    key: bytes | None
-    value: bytes
 
 
 async def create_topics(settings: Settings, names: Iterable[str]) -> dict[str, str]:

@@ -21,22 +21,11 @@ from dataclasses import dataclass, field
 from aiokafka.partitioner import murmur2
 
 from pipeline import observe
+from pipeline.records import Record
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
-from pipeline.steps import Clock, Record
+from pipeline.steps import Clock
 from pipeline.topology import Processed, bind, describe, process
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """A record on an in-memory topic."""
-
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int | None
-    key: bytes | None
-    value: bytes
 
 
 @dataclass
@@ -44,10 +33,10 @@ class Trace:
     """Everything one input caused: the records written (the input first) and what each
     node made of each record it read, in processing order."""
 
-    written: list[Written] = field(default_factory=list)
+    written: list[Record] = field(default_factory=list)
     processed: list[tuple[str, Processed]] = field(default_factory=list)
 
-    def on(self, topic: str) -> list[Written]:
+    def on(self, topic: str) -> list[Record]:
         """The records written to ``topic``."""
         return [w for w in self.written if w.topic == topic]
 
@@ -91,11 +80,11 @@ class MemoryRunner:
         self.steps = bind(self.topology, settings, stages, self.tables, live=self.live, clock=clock)
         self._offsets: dict[tuple[str, int], int] = {}
 
-    def _write(self, topic: str, key: bytes | None, value: bytes, ts: int | None) -> Written:
+    def _write(self, topic: str, key: bytes | None, value: bytes, ts: int | None) -> Record:
         partition = partition_for(key, self.settings.partitions_of(topic))
         offset = self._offsets.get((topic, partition), 0)
         self._offsets[(topic, partition)] = offset + 1
-        return Written(topic, partition, offset, ts, key, value)
+        return Record(topic, partition, offset, ts, key, value)
 
     def feed(
         self,
@@ -116,17 +105,9 @@ class MemoryRunner:
             node = self.topology.node_reading(written.topic)
             if node is None:
                 continue
-            record = Record(
-                written.topic,
-                written.partition,
-                written.offset,
-                written.timestamp_ms,
-                written.key,
-                written.value,
-            )
             processed = process(
                 self.steps[node.name],
-                record,
+                written,
                 deadletter_topic=self.topology.deadletter,
                 clock=self.clock,
             )

@@ -35,6 +35,7 @@ from pipeline.codec import (
 from pipeline.dedupe_index import DedupeIndex
 from pipeline.errors import SchemaViolation
 from pipeline.models import Alert, DedupeRecord, NormalizedArticle, TaggedArticle, replace
+from pipeline.records import Out, Record
 from pipeline.resources import LiveWatchlist
 from pipeline.settings import Settings
 from pipeline.stages.alerts import actor_key, merge
@@ -49,27 +50,6 @@ T = TypeVar("T")
 
 # How often (in the records' own time) a dedupe partition's expired entries are removed.
 SWEEP_SECONDS = 600.0
-
-
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One Kafka record as a step sees it."""
-
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int | None
-    key: bytes | None
-    value: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class Out:
-    """A record a step produced, for ``topic``."""
-
-    topic: str
-    key: bytes | None
-    value: bytes
 
 
 @dataclass(frozen=True, slots=True)

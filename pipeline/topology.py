@@ -29,9 +29,10 @@ from datetime import UTC, datetime
 from pipeline.codec import dumps
 from pipeline.deadletters import build_dead_letter
 from pipeline.errors import RejectedMessage
+from pipeline.records import Out, Record
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
-from pipeline.steps import Clock, Dedupe, Flag, Normalize, Out, Record, Route, Step, Tag
+from pipeline.steps import Clock, Dedupe, Flag, Normalize, Route, Step, Tag
 
 DEDUPE_TABLE = "dedupe-index"
 ALERT_TABLE = "alert-index"
@@ -241,15 +242,10 @@ def process(
         return Processed(tuple(records), tuple(runs), article_id, len(record.value))
     reason, error, exception = failure
     letter = build_dead_letter(
+        record,
         stage=stage,
         reason=reason,
         error=error,
-        source_topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        timestamp_ms=record.timestamp_ms,
-        key=record.key,
-        original=record.value,
         failed_at=datetime.fromtimestamp(clock(), UTC).isoformat(timespec="milliseconds"),
     )
     records.append(Out(deadletter_topic, record.key, dumps(letter)))

@@ -22,9 +22,10 @@ import faust
 from pipeline import logs, metrics, observe
 from pipeline.codec import dumps
 from pipeline.models import DeadLetter
+from pipeline.records import Record
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
-from pipeline.steps import Record, Step
+from pipeline.steps import Step
 from pipeline.topology import Node, Topology, bind, describe, process
 from pipeline.worker.delivery import Delivery
 from pipeline.worker.tasks import follow_watchlist, measure_lag

@@ -19,8 +19,9 @@ from aiokafka.errors import KafkaError
 
 from pipeline import logs, metrics
 from pipeline.deadletters import build_dead_letter
-from pipeline.kafka import LagProbe, Record, follow_from_start
+from pipeline.kafka import LagProbe, follow_from_start
 from pipeline.models import DeadLetter
+from pipeline.records import Record
 from pipeline.resources import LiveWatchlist
 from pipeline.settings import Settings
 
@@ -68,15 +69,10 @@ async def follow_watchlist(
 
 async def _dead_letter_invalid(record: Record, dead_letter: SendDeadLetter) -> None:
     letter = build_dead_letter(
+        record,
         stage="watchlist",
         reason="watchlist.invalid",
         error="not a FollowTheMoney entity with an id, schema and name",
-        source_topic=record.topic,
-        partition=record.partition,
-        offset=record.offset,
-        timestamp_ms=record.timestamp_ms,
-        key=record.key,
-        original=record.value,
         failed_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
     )
     metrics.DEADLETTERS.labels("watchlist", "watchlist.invalid").inc()

@@ -12,7 +12,6 @@ articles, normalized and tagged articles, alerts. Both ways must give the same b
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from pipeline.benchmark import rate
 from pipeline.codec import (
     decode_alert,
     decode_input,
@@ -266,17 +266,6 @@ def _loads(cls: Any) -> Callable[[bytes], Any]:
     return lambda raw: cls.from_dict(orjson.loads(raw))
 
 
-def _rate(fn: Callable[[bytes], object], raws: list[bytes], repeat: int) -> float:
-    """Records per second: the best of ``repeat`` timed passes."""
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.perf_counter()
-        for raw in raws:
-            fn(raw)
-        best = min(best, time.perf_counter() - started)
-    return len(raws) / best
-
-
 def records(count: int) -> dict[str, list[bytes]]:
     """The encoded records of each kind, from the seed and ``count`` synthetic articles."""
     settings = Settings()
@@ -318,8 +307,8 @@ def main() -> None:
         mismatched = sum(orjson.dumps(old_decode(r)) != dumps(new_decode(r)) for r in raws)
         if mismatched:
             raise SystemExit(f"{kind}: {mismatched} records encode differently")
-        old = _rate(lambda r, f=old_decode: orjson.dumps(f(r)), raws, args.repeat)
-        new = _rate(lambda r, f=new_decode: dumps(f(r)), raws, args.repeat)
+        old = rate(lambda r, f=old_decode: orjson.dumps(f(r)), raws, args.repeat)
+        new = rate(lambda r, f=new_decode: dumps(f(r)), raws, args.repeat)
         kb = sum(len(r) for r in raws) / len(raws) / 1024
         results[kind] = {
             "records": len(raws),

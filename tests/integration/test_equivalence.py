@@ -18,7 +18,8 @@ from typing import Any
 import orjson
 
 from pipeline.corpus import articles
-from pipeline.kafka import LagProbe, Record, publish, read_to_end
+from pipeline.kafka import LagProbe, publish, read_to_end
+from pipeline.records import Record
 from pipeline.resources import build_stages, pipeline_topics
 from pipeline.runner import MemoryRunner
 from pipeline.settings import Settings
@@ -105,9 +106,7 @@ def test_the_stream_and_the_in_memory_runner_write_the_same_records(
     memory: dict[str, list[Record]] = {t: [] for t in outputs}
     for raw in raws:
         for w in runner.feed(raw.value, key=raw.key, timestamp_ms=raw.timestamp_ms).written:
-            memory[w.topic].append(
-                Record(w.topic, w.partition, w.offset, w.timestamp_ms or 0, w.key, w.value)
-            )
+            memory[w.topic].append(w)
 
     dead = settings.topic_deadletter
     for topic in outputs:

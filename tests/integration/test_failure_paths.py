@@ -41,6 +41,16 @@ def _ids_on(settings: Settings, topic: str, path: tuple[str, ...]) -> set[str]:
     return out
 
 
+def _poll(settings: Settings, topic: str, timeout: float) -> list[dict[str, object]]:
+    """The records of ``topic`` (decoded) once there are any, or [] after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        docs = [orjson.loads(r.value) for r in asyncio.run(read_to_end(settings, topic))]
+        if docs or time.monotonic() > deadline:
+            return docs
+        time.sleep(0.5)
+
+
 def _env(broker: str, tmp_path: Path, **extra: str) -> Env:
     env = make_env(broker, tmp_path, **extra)
     assert env.run_cli("topics", "create").returncode == 0
@@ -129,15 +139,7 @@ def test_a_restarted_worker_tags_with_watchlist_changes_made_while_it_was_down(
     second = Worker(env, "after")
     second.start()
     try:
-        deadline = time.monotonic() + 60
-        tagged: list[dict[str, object]] = []
-        while time.monotonic() < deadline and not tagged:
-            tagged = [
-                orjson.loads(r.value)
-                for r in asyncio.run(read_to_end(settings, settings.topic_tagged))
-            ]
-            time.sleep(0.5)
-        (doc,) = tagged
+        (doc,) = _poll(settings, settings.topic_tagged, 60)
         entities = doc["entities"]
         assert isinstance(entities, list)
         assert any(e["label"] == "WATCHLIST" and e["id"] == entity_id for e in entities)
@@ -157,15 +159,7 @@ def test_an_invalid_live_watchlist_record_is_dead_lettered(broker: str, tmp_path
     try:
         bad = b'{"id": "x-1", "schema": "Company"'  # cut off: not JSON
         asyncio.run(publish(settings, [(b"x-1", bad)], settings.topic_watchlist))
-        deadline = time.monotonic() + 30
-        letters: list[dict[str, object]] = []
-        while time.monotonic() < deadline and not letters:
-            letters = [
-                orjson.loads(r.value)
-                for r in asyncio.run(read_to_end(settings, settings.topic_deadletter))
-            ]
-            time.sleep(0.5)
-        (letter,) = letters
+        (letter,) = _poll(settings, settings.topic_deadletter, 30)
         assert letter["reason"] == "watchlist.invalid"
         assert letter["source_topic"] == settings.topic_watchlist
         assert base64.b64decode(str(letter["original_b64"])) == bad

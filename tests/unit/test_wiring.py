@@ -12,10 +12,10 @@ from typing import Any
 import orjson
 import pytest
 
+from pipeline.records import Record
 from pipeline.resources import Stages
 from pipeline.runner import MemoryRunner, partition_for
 from pipeline.settings import Settings
-from pipeline.steps import Record
 from pipeline.topology import bind, describe, process
 from pipeline.worker.delivery import Delivery
 
@@ -139,8 +139,7 @@ def test_a_step_that_raises_is_dead_lettered_as_a_bug_and_earlier_steps_keep_the
     runner = MemoryRunner(settings, stages)
     normalized = runner.feed(_article(1, SHELLS), timestamp_ms=T0).on(settings.topic_normalized)
     n = normalized[0]
-    record = Record(n.topic, n.partition, n.offset, n.timestamp_ms, n.key, n.value)
-    processed = process((tag, Broken()), record, deadletter_topic="dead", clock=lambda: 0.0)
+    processed = process((tag, Broken()), n, deadletter_topic="dead", clock=lambda: 0.0)
     assert [o.topic for o in processed.records] == [settings.topic_tagged, "dead"]
     assert (processed.stage, processed.reason) == ("flag", "bug.ZeroDivisionError")
     assert isinstance(processed.exception, ZeroDivisionError)
