@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -34,15 +34,23 @@ from pipeline.worker.transport import App, new_app, raw_topic
 log = logs.get("newsflow.worker.app")
 
 
+BindSteps = Callable[
+    [Topology, Mapping[str, MutableMapping[bytes, bytes]], LiveWatchlist],
+    Mapping[str, tuple[Step, ...]],
+]
+
+
 def create_app(
     settings: Settings,
     stages: Stages,
     *,
     on_failure: Callable[[BaseException], None],
     live: LiveWatchlist | None = None,
+    bind_steps: BindSteps | None = None,
 ) -> App:
     """The faust app for ``settings``: agents, tables, the watchlist and lag tasks.
-    ``on_failure`` is called with an error that must stop the worker."""
+    ``on_failure`` is called with an error that must stop the worker; ``bind_steps``
+    (for the benchmark's wiring yardstick) replaces the topology's steps."""
     app = new_app(settings)
     topology = describe(settings, stages.rules.sanctioned)
     live = live if live is not None else LiveWatchlist(stages)
@@ -58,7 +66,11 @@ def create_app(
         )
         for spec in topology.tables
     }
-    steps = bind(topology, settings, stages, tables, live=live)
+    steps = (
+        bind_steps(topology, tables, live)
+        if bind_steps is not None
+        else bind(topology, settings, stages, tables, live=live)
+    )
     for node in topology.nodes:
         _agent(
             app=app,

@@ -22,7 +22,7 @@ from pipeline import logs
 from pipeline.resources import Stages
 from pipeline.settings import Settings
 from pipeline.stages import charmap
-from pipeline.worker.app import create_app
+from pipeline.worker.app import BindSteps, create_app
 
 log = logs.get("newsflow.worker")
 
@@ -83,14 +83,14 @@ class Worker(faust.Worker):
             raise
 
 
-def run(settings: Settings, stages: Stages) -> NoReturn:
+def run(settings: Settings, stages: Stages, bind_steps: BindSteps | None = None) -> NoReturn:
     """Build the app and run it until SIGINT/SIGTERM or a fatal failure."""
     workers: list[Worker] = []
 
     def on_failure(reason: BaseException) -> None:
         workers[0].fail(reason)
 
-    app = create_app(settings, stages, on_failure=on_failure)
+    app = create_app(settings, stages, on_failure=on_failure, bind_steps=bind_steps)
     worker = Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.shutdown_timeout = settings.shutdown_timeout
     workers.append(worker)

@@ -123,6 +123,20 @@ def faust_passthrough(src: str, dst: str, hops: int = 1) -> None:
     FaustWorker(app, loglevel="info", quiet=True).execute_from_commandline()
 
 
+def wired_noop() -> None:
+    """(w): the worker itself (``newsflow worker``'s app: agents from the topology,
+    delivery tracking, metrics, tables, the watchlist and lag tasks) with every step a
+    no-op forward; the input is the env's raw topic, the output its alerts topic."""
+    from pipeline.kafka import create_topics
+    from pipeline.resources import build_stages, pipeline_topics
+    from pipeline.worker.run import run as run_worker
+    from tests.bench.yardstick import noop_steps
+
+    settings = Settings.from_env()
+    asyncio.run(create_topics(settings, pipeline_topics(settings)))
+    run_worker(settings, build_stages(settings), bind_steps=noop_steps)
+
+
 # ---- measuring --------------------------------------------------------------------------
 
 
@@ -376,6 +390,25 @@ def run(count: int, repeat: int, latency_seconds: float, workdir: Path) -> dict[
         flush=True,
     )
 
+    # (w) the worker's own wiring over the same four hops, with no-op steps
+    env = _env(workdir / "wired", many)
+    argv = ("-m", "tests.bench.bench_e2e", "--role", "wired")
+    wired = _start(env, "wired", argv)
+    try:
+        result["wired_noop"] = _drain_rate(
+            asyncio.run(_arrivals(env.settings.topic_alerts, count * repeat, 600)), count * repeat
+        )
+    finally:
+        wired.stop()
+    bare_ms = 1000 / (result["faust_chain_passthrough"] * PIPELINE_HOPS)
+    wired_ms = 1000 / (result["wired_noop"] * PIPELINE_HOPS)
+    result["hop_ms"] = {"bare_faust": round(bare_ms, 3), "wired": round(wired_ms, 3)}
+    print(
+        f"(w) the worker's wiring, no-op steps {result['wired_noop']:7.0f} articles/s: "
+        f"{wired_ms:.3f} ms a hop against {bare_ms:.3f} ms for (b4)'s bare hops",
+        flush=True,
+    )
+
     # (c) the pipeline, one worker, in each stage layout (NEWSFLOW_STAGE_LAYOUT)
     layouts = {}
     for layout in ("chained", "fused"):
@@ -508,13 +541,19 @@ def main() -> None:
         metavar="MAX_RATE",
         help="only the latency runs, at shares of this articles/s figure",
     )
-    parser.add_argument("--role", choices=["raw", "faust", "faust-chain"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--role", choices=["raw", "faust", "faust-chain", "wired"], help=argparse.SUPPRESS
+    )
     parser.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.role == "raw":
         src, dst, group = options.args
         print("Worker ready", flush=True)
         asyncio.run(raw_passthrough(src, dst, group, 10**12))
+        return
+    if options.role == "wired":
+        sys.argv = [sys.argv[0]]
+        wired_noop()
         return
     if options.role in ("faust", "faust-chain"):
         sys.argv = [sys.argv[0]]
