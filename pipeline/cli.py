@@ -22,7 +22,7 @@ from typing import Any
 import click
 import orjson
 
-from pipeline import __version__, logs
+from pipeline import __version__
 from pipeline.codec import dumps, read_article_file
 from pipeline.errors import FatalError, RejectedMessage
 from pipeline.settings import Settings
@@ -46,35 +46,12 @@ def cli() -> None:
 @cli.command()
 def worker() -> None:
     """Run the streaming pipeline (normalize, tag, flag) until SIGINT/SIGTERM."""
-    from prometheus_client import start_http_server
+    from pipeline.worker.run import main as run_worker
 
-    from pipeline.kafka import create_topics
-    from pipeline.resources import build_stages, pipeline_topics
-    from pipeline.worker.run import run
-
-    settings = _settings()
-    logs.configure(settings.log_level, settings.log_format)
-    log = logs.get("newsflow.worker")
     try:
-        stages = build_stages(settings)
+        run_worker(_settings())
     except FatalError as exc:
         raise click.ClickException(str(exc)) from exc
-    asyncio.run(create_topics(settings, pipeline_topics(settings)))
-    start_http_server(settings.metrics_port, addr=settings.metrics_host)
-    log.info(
-        "worker starting",
-        bootstrap=settings.kafka_bootstrap,
-        group=settings.app_id,
-        layout=settings.stage_layout,
-        watchlist_entries=stages.watchlist_size,
-        rule_version=stages.rules.version,
-        metrics=f"http://{settings.metrics_host}:{settings.metrics_port}/metrics",
-    )
-    if settings.event_loop == "uvloop":
-        import mode.loop
-
-        mode.loop.use("uvloop")  # before faust makes its loop
-    run(settings, stages)
 
 
 @cli.group()

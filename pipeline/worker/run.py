@@ -10,6 +10,7 @@ when it can, then exit status 3.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import signal
@@ -17,9 +18,11 @@ import threading
 from typing import Any, NoReturn
 
 import faust
+from prometheus_client import start_http_server
 
 from pipeline import logs
-from pipeline.resources import Stages
+from pipeline.kafka import create_topics
+from pipeline.resources import Stages, build_stages, pipeline_topics
 from pipeline.settings import Settings
 from pipeline.stages import charmap
 from pipeline.worker.app import BindSteps, create_app
@@ -81,6 +84,33 @@ class Worker(faust.Worker):
             if self.failure is not None:
                 raise SystemExit(EXIT_FATAL) from None
             raise
+
+
+def main(settings: Settings, bind_steps: BindSteps | None = None) -> NoReturn:
+    """``newsflow worker``: logging, the stage objects, the topics, the metrics endpoint,
+    then the worker until it stops.
+
+    Raises:
+        FatalError: a data file or the configuration is broken.
+    """
+    logs.configure(settings.log_level, settings.log_format)
+    stages = build_stages(settings)
+    asyncio.run(create_topics(settings, pipeline_topics(settings)))
+    start_http_server(settings.metrics_port, addr=settings.metrics_host)
+    log.info(
+        "worker starting",
+        bootstrap=settings.kafka_bootstrap,
+        group=settings.app_id,
+        layout=settings.stage_layout,
+        watchlist_entries=stages.watchlist_size,
+        rule_version=stages.rules.version,
+        metrics=f"http://{settings.metrics_host}:{settings.metrics_port}/metrics",
+    )
+    if settings.event_loop == "uvloop":
+        import mode.loop
+
+        mode.loop.use("uvloop")  # before faust makes its loop
+    run(settings, stages, bind_steps)
 
 
 def run(settings: Settings, stages: Stages, bind_steps: BindSteps | None = None) -> NoReturn:

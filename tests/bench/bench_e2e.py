@@ -127,14 +127,10 @@ def wired_noop() -> None:
     """(w): the worker itself (``newsflow worker``'s app: agents from the topology,
     delivery tracking, metrics, tables, the watchlist and lag tasks) with every step a
     no-op forward; the input is the env's raw topic, the output its alerts topic."""
-    from pipeline.kafka import create_topics
-    from pipeline.resources import build_stages, pipeline_topics
-    from pipeline.worker.run import run as run_worker
+    from pipeline.worker.run import main as run_worker
     from tests.bench.yardstick import noop_steps
 
-    settings = Settings.from_env()
-    asyncio.run(create_topics(settings, pipeline_topics(settings)))
-    run_worker(settings, build_stages(settings), bind_steps=noop_steps)
+    run_worker(Settings.from_env(), bind_steps=noop_steps)
 
 
 # ---- measuring --------------------------------------------------------------------------
