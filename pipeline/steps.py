@@ -230,6 +230,7 @@ class Route:
             replay_memory=settings.alert_replay_memory,
             severity_thresholds=rules.severity,
             designators=rules.designators,
+            families=rules.families,
         )
         self.country_topics = {
             c: settings.country_topic(c) for c in settings.alert_countries(rules.sanctioned)

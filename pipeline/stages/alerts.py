@@ -29,7 +29,8 @@ Pure functions over JSON-ready dicts, which the worker keeps in a table.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,25 +41,6 @@ OpenAlerts = list[dict[str, Any]]
 
 # Published revisions whose exact record a redelivered article can give again.
 SNAPSHOTS = 8
-
-# The kind of action an event type reports. Types of one family describe one action (a
-# sanctions package that lists firms, cuts banks off SWIFT and bans imports); another
-# family is another action, even against the same actors (a seizure after a designation).
-# An event code not listed here is a family of its own.
-ACTION_FAMILIES: dict[str, str] = {
-    "arms_transfer": "military_support",
-    "military_cooperation": "military_support",
-    "troop_deployment": "military_support",
-    "sanctions_designation": "measure",
-    "financial_sanctions": "measure",
-    "trade_embargo": "measure",
-    "asset_freeze": "enforcement",
-    "sanctions_evasion": "evasion",
-    "export_control": "evasion",
-    "proliferation": "proliferation",
-    "cyber_theft": "cyber_theft",
-    "un_sanctions_action": "un_action",
-}
 
 _SEVERITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
@@ -72,6 +54,11 @@ class Policy:
     replay_memory: int
     severity_thresholds: tuple[tuple[Severity, float], ...]
     designators: frozenset[str]
+    # event code -> the kind of action it reports (the rules file's `family`); types of
+    # one family describe one action (a package that lists firms, cuts banks off SWIFT and
+    # bans imports); another family is another action, even against the same actors (a
+    # seizure after a designation). A code not listed is a family of its own.
+    families: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,22 +79,24 @@ def actor_key(alert: Alert, sanctioned: frozenset[str]) -> str:
     return ",".join(actors) if actors else f"article:{alert.article_id}"
 
 
-def family(event_type: str) -> str:
-    """The kind of action an event type reports (:data:`ACTION_FAMILIES`)."""
-    return ACTION_FAMILIES.get(event_type, event_type)
+def family(event_type: str, families: Mapping[str, str]) -> str:
+    """The kind of action an event type reports (the rules file's ``family``)."""
+    return families.get(event_type, event_type)
 
 
-def action_of(alert: Alert) -> str:
+def action_of(alert: Alert, families: Mapping[str, str]) -> str:
     """The kind of action an article reports: the family of its lead evidence (its
     earliest evidence sentence, the headline when that has some). When the lead sentence
     has evidence of several families, the one with the most evidence sentences in the
     article wins; the rules file's order of event types breaks a tie."""
     if not alert.evidence:
-        return family(alert.event_types[0])
+        return family(alert.event_types[0], families)
     lead = min(e.sentence for e in alert.evidence)
-    weight = Counter(family(t) for t, _ in {(e.event_type, e.sentence) for e in alert.evidence})
+    weight = Counter(
+        family(t, families) for t, _ in {(e.event_type, e.sentence) for e in alert.evidence}
+    )
     in_lead = {e.event_type for e in alert.evidence if e.sentence == lead}
-    lead_families = dict.fromkeys(family(t) for t in alert.event_types if t in in_lead)
+    lead_families = dict.fromkeys(family(t, families) for t in alert.event_types if t in in_lead)
     return max(lead_families, key=lambda f: weight[f])
 
 
@@ -138,7 +127,7 @@ def merge(open_alerts: OpenAlerts, candidate: Alert, *, now: float, policy: Poli
     for entry in alive:
         if candidate.article_id in entry["seen"]:
             return _replayed(entry, candidate, now, alive)
-    entry = _event_of(alive, candidate, policy.designators)
+    entry = _event_of(alive, candidate, policy)
     if entry is None:
         entry = _open(candidate, now, policy)
         alive.append(entry)
@@ -198,7 +187,7 @@ def _revision_at(entry: dict[str, Any], position: int) -> tuple[int, bool]:
     return revision, published
 
 
-def _event_of(alive: OpenAlerts, candidate: Alert, designators: frozenset[str]) -> Any:
+def _event_of(alive: OpenAlerts, candidate: Alert, policy: Policy) -> Any:
     """The open alert of ``candidate``'s event, the most recently seen first; or None."""
     by_recency = sorted(alive, key=lambda e: -float(e["last_seen"]))
     copy_of = candidate.duplicate_of
@@ -206,7 +195,8 @@ def _event_of(alive: OpenAlerts, candidate: Alert, designators: frozenset[str]) 
         for entry in by_recency:
             if copy_of == entry["origin"] or copy_of in entry["seen"]:
                 return entry
-    action, who = action_of(candidate), set(who_of(candidate, designators))
+    action = action_of(candidate, policy.families)
+    who = set(who_of(candidate, policy.designators))
     for entry in by_recency:
         if entry["action"] == action and (not who or not entry["who"] or who & set(entry["who"])):
             return entry
@@ -217,7 +207,7 @@ def _open(candidate: Alert, now: float, policy: Policy) -> dict[str, Any]:
     return {
         "alert_id": candidate.alert_id,
         "origin": candidate.article_id,
-        "action": action_of(candidate),
+        "action": action_of(candidate, policy.families),
         "who": who_of(candidate, policy.designators),
         "first": now,
         "last_seen": now,

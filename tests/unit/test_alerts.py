@@ -12,7 +12,6 @@ from pipeline.models import Alert, Evidence, Flow, WatchlistHit, replace
 from pipeline.resources import Stages
 from pipeline.settings import Settings
 from pipeline.stages.alerts import (
-    ACTION_FAMILIES,
     SNAPSHOTS,
     OpenAlerts,
     Policy,
@@ -140,7 +139,9 @@ def flagged(stages: Stages, settings: Settings) -> dict[str, Alert]:
 
 
 def _policy(stages: Stages) -> Policy:
-    return dataclasses.replace(POLICY, designators=stages.rules.designators)
+    return dataclasses.replace(
+        POLICY, designators=stages.rules.designators, families=stages.rules.families
+    )
 
 
 @pytest.mark.parametrize(
@@ -193,14 +194,21 @@ def test_an_article_naming_no_actor_joins_the_latest_alert_of_its_kind(
     assert reaction.source.alert_id == eu.alert.alert_id
 
 
-def test_the_kind_of_action_is_that_of_the_lead_evidence(flagged: dict[str, Alert]) -> None:
-    assert action_of(flagged["us"]) == "measure"  # designation first, freeze as its effect
-    assert action_of(flagged["seizure"]) == "enforcement"
-    assert action_of(flagged["shells"]) == "military_support"
+def test_the_kind_of_action_is_that_of_the_lead_evidence(
+    flagged: dict[str, Alert], stages: Stages
+) -> None:
+    families = stages.rules.families
+    # designation first, freeze as its effect
+    assert action_of(flagged["us"], families) == "measure"
+    assert action_of(flagged["seizure"], families) == "enforcement"
+    assert action_of(flagged["shells"], families) == "military_support"
 
 
-def test_action_families_name_only_event_types_of_the_rules_file(stages: Stages) -> None:
-    assert set(ACTION_FAMILIES) <= set(stages.rules.event_types)
+def test_an_event_without_a_family_in_the_rules_is_a_family_of_its_own(stages: Stages) -> None:
+    families = stages.rules.families
+    assert set(families) == set(stages.rules.event_types)
+    assert families["cyber_theft"] == "cyber_theft"
+    assert families["arms_transfer"] == families["troop_deployment"]
 
 
 def test_a_near_duplicate_joins_the_alert_of_the_article_it_copies() -> None:
