@@ -263,8 +263,9 @@ def process(paths: tuple[Path, ...], as_records: bool) -> None:
     """Run the whole pipeline in-process on files, no Kafka: normalize, dedupe, tag, flag
     and route, with the worker's tables held in memory (the stream's steps and topology).
 
-    One JSON line per input: {"article", "entities", "summary", "alerts"} (the alerts
-    published for it: new, or updates of an alert opened by an earlier input), or
+    One JSON line per input: {"article", "entities", "summary", "alerts", "sources"} (the
+    alerts published for it: new, or material updates of an alert opened by an earlier
+    input; and its source record, also written when it was only counted into an alert), or
     {"deadletter": {...}} for input the worker would dead-letter. With --records, one
     line per record written: {"topic", "partition", "offset", "key", "value"}. Exit
     status 1 only when a file cannot be read.
@@ -289,7 +290,11 @@ def process(paths: tuple[Path, ...], as_records: bool) -> None:
             continue
         for index, raw in enumerate(raws):
             trace = runner.feed(raw)
-            lines = _record_lines(trace) if as_records else [_article_line(trace, path, index)]
+            lines = (
+                _record_lines(trace)
+                if as_records
+                else [_article_line(trace, path, index, settings.topic_alert_sources)]
+            )
             for line in lines:
                 out.write(dumps(line) + b"\n")
         out.flush()
@@ -297,7 +302,7 @@ def process(paths: tuple[Path, ...], as_records: bool) -> None:
         sys.exit(1)
 
 
-def _article_line(trace: Any, path: Path, index: int) -> dict[str, Any]:
+def _article_line(trace: Any, path: Path, index: int, sources_topic: str) -> dict[str, Any]:
     from pipeline.models import TaggedArticle
 
     tagged = next((v for v in trace.values("tag") if isinstance(v, TaggedArticle)), None)
@@ -317,6 +322,7 @@ def _article_line(trace: Any, path: Path, index: int) -> dict[str, Any]:
         "entities": tagged.entities,
         "summary": tagged.summary,
         "alerts": list(trace.values("route")),
+        "sources": [orjson.loads(w.value) for w in trace.on(sources_topic)],
     }
 
 

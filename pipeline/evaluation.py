@@ -29,7 +29,7 @@ import orjson
 
 from pipeline.models import Alert, TaggedArticle
 from pipeline.resources import build_stages
-from pipeline.runner import MemoryRunner
+from pipeline.runner import MemoryRunner, Trace
 from pipeline.settings import Settings
 
 
@@ -153,6 +153,14 @@ def _score_entities(report: Report, tagged: TaggedArticle, key_entities: list[st
             report.entities_found += 1
 
 
+def _count_routed(report: Report, trace: Trace) -> None:
+    """What routing made of an article: new, update, or counted into its alert."""
+    for _, processed in trace.processed:
+        for run in processed.runs:
+            if run.stage == "route":
+                report.routed[run.outcome] = report.routed.get(run.outcome, 0) + 1
+
+
 def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> Report:
     """Run the pipeline on every labelled line of ``path`` and score it."""
     runner = MemoryRunner(settings, build_stages(settings), count_metrics=False)
@@ -169,9 +177,7 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
             report.rejected.append(f"{title} ({trace.dead[0].reason})")
             continue
         alert = next((v for v in trace.values("flag") if isinstance(v, Alert)), None)
-        for published in trace.values("route"):
-            if isinstance(published, Alert):
-                report.routed[published.status] = report.routed.get(published.status, 0) + 1
+        _count_routed(report, trace)
         if tagged.article.duplicate_of is not None:
             report.routed["duplicate"] = report.routed.get("duplicate", 0) + 1
         gold, predicted = bool(doc.get("relevant")), alert is not None

@@ -15,7 +15,8 @@ disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometh
 
 MESSAGES = Counter(
     "newsflow_messages_total",
-    "Messages handled per stage and outcome (ok, deadletter, alert, no_alert).",
+    "Messages handled per stage and outcome (ok, deadletter, alert, no_alert; route: new, "
+    "update, counted).",
     ["stage", "outcome"],
 )
 BYTES_IN = Counter("newsflow_bytes_in_total", "Bytes of raw input records consumed.")
@@ -93,7 +94,7 @@ def initialise() -> None:
         ("dedupe", ("ok", "duplicate", "deadletter")),
         ("tag", ("ok", "deadletter")),
         ("flag", ("alert", "no_alert", "deadletter")),
-        ("route", ("new", "update", "deadletter")),
+        ("route", ("new", "update", "counted", "deadletter")),
     ):
         STAGE_SECONDS.labels(stage)
         for outcome in outcomes:

@@ -40,6 +40,8 @@ EventType = Annotated[
 DateSource = Literal["article", "kafka", "none"]
 Severity = Literal["low", "medium", "high", "critical"]
 AlertStatus = Literal["new", "update"]
+# What a published update brings (docs/rules.md, "Alert updates").
+AlertChange = Literal["event_types", "countries", "watchlist", "authorities", "severity"]
 # Entity labels and pipeline steps are patterns rather than Literals: the code that
 # produces them passes plain strings (gazetteer kinds, the wiring's stage names).
 EntityLabel = Annotated[
@@ -192,7 +194,18 @@ class Source(Struct, frozen=True):
     url: str | None
     published_at: str | None
     score: float
-    revision: Annotated[int, Meta(ge=1)] = 1
+    revision: Annotated[
+        int,
+        Meta(
+            ge=1,
+            description="The alert's revision once this article was counted: the one it "
+            "published, or the last one published before it when it changed nothing.",
+        ),
+    ] = 1
+    position: Annotated[
+        int,
+        Meta(ge=1, description="1 for the article that raised the alert, +1 per article since."),
+    ] = 1
 
 
 class Flow(Struct, frozen=True):
@@ -204,10 +217,13 @@ class Flow(Struct, frozen=True):
 
 
 class Alert(Struct, frozen=True):
-    """Keyed by alert_id. A later article about the same event (a syndicated copy, or the
-    same event types and sanctioned actors within the update window) is published again
-    under the same alert_id with status 'update', a higher revision and a longer sources
-    list."""
+    """Keyed by alert_id. One alert per event: who acted (authority or supplier), what
+    kind of action, against which sanctioned actors, within the update window. A later
+    article about the same event (a copy, a follow-up, a reaction) is counted into the
+    alert; the alert is published again (status 'update', revision + 1) only when the
+    article changes it materially: a new event type, country, watchlist party or
+    authority, or a higher severity. Every article behind the alert is published once on
+    the sources topic (news.alerts.sources), keyed by alert_id."""
 
     alert_id: str
     article_id: str
@@ -236,16 +252,29 @@ class Alert(Struct, frozen=True):
         AlertStatus,
         Meta(
             description="new: the first alert about this event; update: a later article "
-            "about the same event (same alert_id, higher revision)."
+            "changed it materially (same alert_id, higher revision)."
         ),
     ] = "new"
     revision: Annotated[
-        int, Meta(ge=1, description="1 for a new alert, +1 for each article that updates it.")
+        int,
+        Meta(ge=1, description="1 for a new alert, +1 for each published (material) update."),
     ] = 1
     sources: Annotated[
         tuple[Source, ...],
-        Meta(min_length=1, description="Every article behind the alert, oldest first."),
+        Meta(
+            min_length=1,
+            description="The latest articles behind the alert, oldest first: at most "
+            "NEWSFLOW_ALERT_LATEST_SOURCES of them; every one is on the sources topic.",
+        ),
     ] = ()
+    source_count: Annotated[
+        int,
+        Meta(
+            ge=1,
+            description="How many articles are behind the alert, this revision's included "
+            "(first_seen_at and updated_at are the first and the latest).",
+        ),
+    ] = 1
     first_seen_at: Annotated[
         str | None, Meta(description="UTC time the alert was first raised.")
     ] = None
@@ -253,6 +282,46 @@ class Alert(Struct, frozen=True):
     duplicate_of: Annotated[
         str | None,
         Meta(description="The article this revision's article nearly duplicates, if any."),
+    ] = None
+    changed: Annotated[
+        tuple[AlertChange, ...],
+        Meta(description="What this update brings; empty for a new alert."),
+    ] = ()
+
+
+class AlertSource(Struct, frozen=True):
+    """One article behind an alert, on the sources topic (news.alerts.sources), keyed by
+    alert_id: one record per article, whether it updated the alert or was only counted
+    into it. A redelivered article gives the same record again."""
+
+    alert_id: str
+    article_id: str
+    title: str
+    url: str | None
+    published_at: str | None
+    score: float
+    event_types: Annotated[
+        tuple[EventType, ...], Meta(description="The event types of this article's own evidence.")
+    ]
+    position: Annotated[
+        int,
+        Meta(ge=1, description="1 for the article that raised the alert, +1 per article since."),
+    ]
+    revision: Annotated[
+        int,
+        Meta(
+            ge=1,
+            description="The alert's revision once this article was counted: the one it "
+            "published, or the last one published before it.",
+        ),
+    ]
+    published: Annotated[
+        bool,
+        Meta(description="true when this article published that revision on the alerts topic."),
+    ]
+    seen_at: Annotated[str, Meta(description="UTC time the article was counted.")]
+    duplicate_of: Annotated[
+        str | None, Meta(description="The article this one nearly duplicates, if any.")
     ] = None
 
 
@@ -308,6 +377,8 @@ def _plain(value: Any) -> Any:
 __all__ = [
     "EVENT_CODE_PATTERN",
     "Alert",
+    "AlertChange",
+    "AlertSource",
     "DeadLetter",
     "Entity",
     "Evidence",

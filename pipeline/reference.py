@@ -289,14 +289,16 @@ def event_types_markdown(rules: Path) -> str:
             e.get("description", ""),
             _code(e.get("requires", "")),
             e.get("weight", ""),
+            _code(e.get("family", e["code"])),
         )
         for e in events
     ]
     body = [
         "The event types an alert can carry (`requires`: what the evidence sentence or its "
-        "neighbours must mention; `weight`: the strength of one evidence sentence, 0-1).",
+        "neighbours must mention; `weight`: the strength of one evidence sentence, 0-1; "
+        "`family`: the kind of action, one alert per action and actors).",
         "",
-        *_table(("event type", "meaning", "requires", "weight"), rows),
+        *_table(("event type", "meaning", "requires", "weight", "family"), rows),
     ]
     return _page("Event types", f"`{_shown(rules)}` (`NEWSFLOW_RULES`'s default)", body)
 

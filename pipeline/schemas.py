@@ -16,7 +16,14 @@ from typing import Any
 
 import msgspec
 
-from pipeline.models import Alert, DeadLetter, InputArticle, NormalizedArticle, TaggedArticle
+from pipeline.models import (
+    Alert,
+    AlertSource,
+    DeadLetter,
+    InputArticle,
+    NormalizedArticle,
+    TaggedArticle,
+)
 from pipeline.settings import PROJECT_ROOT
 
 SCHEMAS_DIR = PROJECT_ROOT / "schemas"
@@ -44,6 +51,7 @@ CONTRACTS = (
     ),
     Contract("article-tagged", TaggedArticle, "Tagged article (news.articles.tagged)"),
     Contract("alert", Alert, "Sanctions alert (news.alerts.sanctions)"),
+    Contract("alert-source", AlertSource, "Article behind an alert (news.alerts.sources)"),
     Contract("deadletter", DeadLetter, "Dead letter (news.deadletter)"),
 )
 

@@ -86,6 +86,10 @@ class Settings:
     topic_alert_candidates: str = field(
         default="news.alerts.candidates", metadata={"doc": "internal topic between flag and route"}
     )
+    topic_alert_sources: str = field(
+        default="news.alerts.sources",
+        metadata={"doc": "every article behind an alert, once, keyed by alert id"},
+    )
     alert_country_topics: str = field(
         default="sanctioned",
         metadata={
@@ -97,6 +101,17 @@ class Settings:
         default=48.0,
         metadata={
             "doc": "how long an alert takes updates from later articles about the same event"
+        },
+    )
+    alert_latest_sources: int = field(
+        default=10,
+        metadata={"doc": "how many of its latest articles an alert record lists (at least 1)"},
+    )
+    alert_replay_memory: int = field(
+        default=1000,
+        metadata={
+            "doc": "how many of an alert's latest article ids its table entry keeps to "
+            "recognise a redelivered article (an older one is counted again)"
         },
     )
     dedupe_partitions: int = field(
@@ -267,6 +282,8 @@ class Settings:
             raise FatalError("NEWSFLOW_MAX_MESSAGE_BYTES must be at least 1024")
         if not 0 < self.dedupe_threshold <= 1 or self.dedupe_partitions < 1:
             raise FatalError("NEWSFLOW_DEDUPE_THRESHOLD must be in (0, 1], partitions >= 1")
+        if self.alert_latest_sources < 1 or self.alert_replay_memory < 1:
+            raise FatalError("NEWSFLOW_ALERT_LATEST_SOURCES and _REPLAY_MEMORY must be >= 1")
         if self.kafka_security_protocol.startswith("SASL") and not self.kafka_sasl_username:
             raise FatalError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and _PASSWORD")
         if self.consumer_fetch_bytes < self.max_message_bytes:
@@ -288,6 +305,7 @@ class Settings:
             self.topic_watchlist,
             self.topic_dedupe,
             self.topic_alert_candidates,
+            self.topic_alert_sources,
         )
 
     @property

@@ -5,6 +5,7 @@
     NormalizedArticle        --tag-------->  TaggedArticle
     TaggedArticle            --flag------->  candidate Alert         keyed by its actors
     candidate Alert          --route------>  new or updated Alert    (+ per-country copies)
+                                             + its source record     (every candidate)
 
 A step is ``decode`` (bytes of its input topic -> a typed value) and ``run`` (typed value
 and the record it came in -> :class:`Result`). Runs that share a node hand the typed
@@ -38,7 +39,7 @@ from pipeline.models import Alert, DedupeRecord, NormalizedArticle, TaggedArticl
 from pipeline.records import Out, Record
 from pipeline.resources import LiveWatchlist
 from pipeline.settings import Settings
-from pipeline.stages.alerts import actor_key, merge
+from pipeline.stages.alerts import Policy, actor_key, merge
 from pipeline.stages.dedupe import from_hex, signature, to_hex
 from pipeline.stages.entities import tag_article
 from pipeline.stages.normalize import normalize
@@ -204,25 +205,33 @@ class Flag:
 
 
 class Route:
-    """A candidate Alert -> the Alert to publish: new, or an update of the open alert of
-    the same actors and event (table: open alerts per actor key), with a copy on each
-    per-country alert topic of its countries."""
+    """A candidate Alert -> the Alert to publish when it opens an alert or changes one
+    materially (table: open alerts per actor key), with a copy on each per-country alert
+    topic of its countries; and, for every candidate, its source record keyed by the
+    alert id."""
 
     stage = "route"
 
     def __init__(
         self,
         settings: Settings,
-        topic: str,
+        topics: tuple[str, str],
         rules: RuleSet,
         table: MutableMapping[bytes, bytes],
         clock: Clock,
     ) -> None:
-        self.topic = topic
+        self.topic, self.sources_topic = topics
         self.rules = rules
         self.table = table
         self.clock = clock
-        self.window = settings.alert_update_window_hours * 3600
+        self.policy = Policy(
+            window_seconds=settings.alert_update_window_hours * 3600,
+            latest_sources=settings.alert_latest_sources,
+            replay_memory=settings.alert_replay_memory,
+            severity_thresholds=rules.severity,
+            designators=rules.designators,
+            families=rules.families,
+        )
         self.country_topics = {
             c: settings.country_topic(c) for c in settings.alert_countries(rules.sanctioned)
         }
@@ -233,20 +242,23 @@ class Route:
     def run(self, item: Alert, record: Record) -> Result[Alert]:
         key = actor_key(item, self.rules.sanctioned).encode()
         raw = self.table.get(key)
-        alert, open_alerts = merge(
+        routed = merge(
             orjson.loads(raw) if raw else [],
             item,
             now=_seconds(record, self.clock),
-            window_seconds=self.window,
-            severity_thresholds=self.rules.severity,
+            policy=self.policy,
         )
-        self.table[key] = orjson.dumps(open_alerts)
-        out_key, value = alert.alert_id.encode(), dumps(alert)
+        self.table[key] = orjson.dumps(routed.open_alerts)
+        out_key = routed.source.alert_id.encode()
+        source = Out(self.sources_topic, out_key, dumps(routed.source))
+        alert = routed.alert
+        if alert is None:
+            return Result("counted", item.article_id, (source,))
+        value = dumps(alert)
         copies = tuple(
             Out(self.country_topics[c], out_key, value)
             for c in alert.countries
             if c in self.country_topics
         )
-        return Result(
-            alert.status, alert.article_id, (Out(self.topic, out_key, value), *copies), alert
-        )
+        records = (Out(self.topic, out_key, value), *copies, source)
+        return Result(alert.status, alert.article_id, records, alert)

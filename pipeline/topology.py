@@ -10,7 +10,7 @@ layout (``NEWSFLOW_STAGE_LAYOUT=fused``):
     news.articles.normalized --tag_and_flag-------->  news.articles.tagged
                                                  +->  news.alerts.candidates (actor-keyed)
     news.alerts.candidates   --route_alerts-------->  news.alerts.sanctions (+ .kp, .ru, ...)
-                                                                              [alert-index]
+                                                 +->  news.alerts.sources   [alert-index]
     any node, input it cannot process ------------->  news.deadletter
 
 With ``chained``, tag_and_flag is two nodes: tag_entities (normalized -> tagged) and
@@ -131,8 +131,9 @@ def describe(settings: Settings, sanctioned: frozenset[str]) -> Topology:
             "route_alerts",
             s.topic_alert_candidates,
             ("route",),
-            (s.topic_alerts, *country_topics),
-            "candidate Alert -> new or updated Alert, copied to per-country topics",
+            (s.topic_alerts, *country_topics, s.topic_alert_sources),
+            "candidate Alert -> new or materially updated Alert, copied to per-country "
+            "topics; every candidate's source record, keyed by alert id",
             table=ALERT_TABLE,
         ),
     )
@@ -145,7 +146,8 @@ def describe(settings: Settings, sanctioned: frozenset[str]) -> Topology:
         TableSpec(
             ALERT_TABLE,
             s.topic_partitions,
-            "actor key -> the open alerts of those actors (updates within the window)",
+            "actor key -> the open alerts of those actors: summary, latest sources, "
+            "recent article ids (bounded)",
         ),
     )
     return Topology(nodes, tables, s.topic_deadletter, country_topics)
@@ -169,7 +171,9 @@ def bind(
         "dedupe": Dedupe(s, s.topic_normalized, tables[DEDUPE_TABLE], clock),
         "tag": Tag(s.topic_tagged, live),
         "flag": Flag(s.topic_alert_candidates, stages.rules),
-        "route": Route(s, s.topic_alerts, stages.rules, tables[ALERT_TABLE], clock),
+        "route": Route(
+            s, (s.topic_alerts, s.topic_alert_sources), stages.rules, tables[ALERT_TABLE], clock
+        ),
     }
     return {node.name: tuple(steps[name] for name in node.stages) for node in topology.nodes}
 

@@ -67,6 +67,9 @@ class EventRule:
     rules: tuple[Rule, ...]
     same_sentence: bool = False
     anchors: tuple[str, ...] = ()
+    # the kind of action it reports (the rules file's `family`, else the code itself):
+    # alert routing treats events of one family as one action
+    family: str = ""
 
 
 def _anchor_automaton(events: list[EventRule]) -> Any:
@@ -134,6 +137,7 @@ class RuleSet:
     quantity: re.Pattern[str]
     events: tuple[EventRule, ...]
     event_types: tuple[str, ...]  # the event codes, in the order the rules file gives them
+    families: Mapping[str, str]  # event code -> the kind of action it reports
     anchor_automaton: Any  # ahocorasick.Automaton (untyped)
     word_start_automaton: Any  # the same stems, for ASCII text (_word_start_automaton)
     sanctioned: frozenset[str]
@@ -188,6 +192,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     compiled,
                     window == "sentence",
                     anchor_re,
+                    str(ev.get("family", code)),
                 )
             )
         ctx = rules["context"]
@@ -211,6 +216,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             quantity=_alternation(ctx["quantity"], "context.quantity"),
             events=tuple(events),
             event_types=tuple(dict.fromkeys(e.code for e in events)),
+            families={e.code: e.family for e in events},
             anchor_automaton=_anchor_automaton(events),
             word_start_automaton=_word_start_automaton(events),
             all_events=frozenset(range(len(events))),

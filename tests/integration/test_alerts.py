@@ -1,6 +1,7 @@
 """Alerts through the real broker: the seed raises one alert on the main alert topic and
-on the per-country topics of the sanctioned states involved; a syndicated copy updates
-that alert (same key, revision 2, both sources) instead of raising a second one."""
+on the per-country topics of the sanctioned states involved; a syndicated copy is counted
+into that alert (its source record, keyed by the alert id, on the sources topic) and,
+bringing nothing new, publishes no second alert record."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def _values(records: list[Any]) -> list[dict[str, Any]]:
     return [orjson.loads(r.value) for r in records]
 
 
-def test_seed_alert_is_routed_per_country_and_a_copy_updates_it(
+def test_seed_alert_is_routed_per_country_and_a_copy_is_counted_into_it(
     pipeline_env: Env, worker: Worker, seed_path: Path, tmp_path: Path
 ) -> None:
     s = pipeline_env.settings
@@ -53,13 +54,15 @@ def test_seed_alert_is_routed_per_country_and_a_copy_updates_it(
         )
     )
     assert pipeline_env.run_cli("publish", str(copy)).returncode == 0
-    alerts = _values(consume(s.topic_alerts, want=2, timeout=30))
-    assert len(alerts) == 2
-    update = alerts[1]
-    assert update["alert_id"] == alert["alert_id"]
-    assert (update["status"], update["revision"]) == ("update", 2)
-    assert update["duplicate_of"] == "seed-1"
-    assert [src["article_id"] for src in update["sources"]] == ["seed-1", "seed-syndicated"]
-    assert {a["alert_id"] for a in alerts} == {alert["alert_id"]}
-    kp = _values(consume(s.country_topic("kp"), want=2, timeout=10))
-    assert [a["revision"] for a in kp] == [1, 2]
+    records = consume(s.topic_alert_sources, want=2, timeout=30)
+    assert [r.key for r in records] == [alert["alert_id"].encode()] * 2
+    first_source, counted = _values(records)
+    for source in (first_source, counted):
+        assert not list(validator("alert-source").iter_errors(source))
+    assert (first_source["article_id"], first_source["published"]) == ("seed-1", True)
+    assert (counted["article_id"], counted["position"]) == ("seed-syndicated", 2)
+    assert (counted["published"], counted["revision"]) == (False, 1)
+    assert counted["duplicate_of"] == "seed-1"
+    # nothing new in the copy: still the one alert record, here and per country
+    assert len(consume(s.topic_alerts, want=2, timeout=5, settle=0)) == 1
+    assert len(consume(s.country_topic("kp"), want=2, timeout=3, settle=0)) == 1

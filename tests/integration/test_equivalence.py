@@ -38,6 +38,10 @@ def _corpus(seed: bytes) -> list[bytes]:
         "rail, South Korea's military said on Thursday, in breach of UN resolutions. "
         "Officials in Seoul said the munitions crossed at Tumangang."
     )
+    china = (
+        " Investigators said China supplied components to North Korea for the shells "
+        "shipped to Russia."
+    )
     return [
         seed,
         orjson.dumps({"id": "copy-1", "title": headline, "body": body}),
@@ -47,6 +51,8 @@ def _corpus(seed: bytes) -> list[bytes]:
         *articles(40, seed=11, relevant_share=0.5),
         *(case.raw for case in CASES if len(case.raw) <= PUBLISHABLE),
         orjson.dumps({"id": "follow-2", "title": "Shells again", "body": follow_up + " More."}),
+        # a follow-up that brings a new country: published as an update, not only counted
+        orjson.dumps({"id": "follow-3", "title": "Chinese parts", "body": follow_up + china}),
     ]
 
 
@@ -118,6 +124,8 @@ def test_the_stream_and_the_in_memory_runner_write_the_same_records(
     alerts = [orjson.loads(r.value) for r in stream[settings.topic_alerts]]
     assert sum(1 for a in normalized if a["duplicate_of"]) >= 2
     assert {a["status"] for a in alerts} == {"new", "update"}
+    counted = [orjson.loads(r.value) for r in stream[settings.topic_alert_sources]]
+    assert not all(c["published"] for c in counted)  # some were only counted
     assert len(stream[dead]) >= sum(
         1 for c in CASES if c.verdict == "dead" and len(c.raw) <= PUBLISHABLE
     )

@@ -46,8 +46,9 @@ def test_process_prints_article_entities_alerts_and_deadletters(
 def test_process_runs_dedupe_and_routing_as_the_stream_does(
     tmp_path: Path, seed_bytes: bytes
 ) -> None:
-    """A syndicated copy of the seed (new id, same text) is a near-duplicate and its
-    alert is an update of the seed's alert, not a second new alert."""
+    """A syndicated copy of the seed (new id, same text) is a near-duplicate, counted
+    into the seed's alert (its source record names that alert) and, bringing nothing
+    new, not published as an update."""
     seed = tmp_path / "a-seed.txt"
     seed.write_bytes(seed_bytes)
     title, _, body = seed_bytes.decode().partition("\n")
@@ -61,14 +62,13 @@ def test_process_runs_dedupe_and_routing_as_the_stream_does(
     assert first["article"]["duplicate_of"] is None
     assert second["article"]["duplicate_of"] == first["article"]["id"]
     (opened,) = first["alerts"]
-    (updated,) = second["alerts"]
-    assert (opened["status"], opened["revision"]) == ("new", 1)
-    assert (updated["status"], updated["revision"]) == ("update", 2)
-    assert updated["alert_id"] == opened["alert_id"]
-    assert [s["article_id"] for s in updated["sources"]] == [
-        first["article"]["id"],
-        "syndicated-copy",
-    ]
+    assert (opened["status"], opened["revision"], opened["source_count"]) == ("new", 1, 1)
+    assert second["alerts"] == []
+    (copied,) = second["sources"]
+    assert copied["alert_id"] == opened["alert_id"]
+    assert (copied["position"], copied["revision"], copied["published"]) == (2, 1, False)
+    assert copied["duplicate_of"] == first["article"]["id"]
+    assert [s["position"] for s in first["sources"]] == [1]
 
 
 def test_process_records_prints_every_topic_written(tmp_path: Path, seed_path: Path) -> None:

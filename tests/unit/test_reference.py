@@ -129,12 +129,12 @@ def test_event_types_come_from_the_rules_file_in_its_order(tmp_path: Path) -> No
     rules = tmp_path / "rules.toml"
     rules.write_text(
         '[[event]]\ncode = "b_event"\ndescription = "B | b."\nrequires = "authority"\n'
-        'weight = 0.3\n\n[[event]]\ncode = "a_event"\nweight = 0.7\n'
+        'weight = 0.3\nfamily = "measure"\n\n[[event]]\ncode = "a_event"\nweight = 0.7\n'
     )
     rows = [r for r in reference.event_types_markdown(rules).splitlines() if "| `" in r]
     assert rows == [
-        "| `b_event` | B \\| b. | `authority` | 0.3 |",
-        "| `a_event` |  |  | 0.7 |",
+        "| `b_event` | B \\| b. | `authority` | 0.3 | `measure` |",
+        "| `a_event` |  |  | 0.7 | `a_event` |",
     ]
 
 

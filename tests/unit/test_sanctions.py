@@ -259,54 +259,6 @@ def test_sanctions_relief_is_flagged_as_a_change_of_sanctions_status(stages: Sta
     assert any(e.rule == "sanctions_designation/sanctions-relief" for e in alert.evidence)
 
 
-def test_merge_updates_the_alert_of_the_same_actors_and_event() -> None:
-    from pipeline.models import Source, replace
-    from pipeline.stages.alerts import actor_key, merge
-
-    def alert(article_id: str, types: tuple[str, ...], countries: tuple[str, ...]) -> Alert:
-        return Alert(
-            f"alert-{article_id}",
-            article_id,
-            "T",
-            None,
-            None,
-            types,
-            countries,
-            (),
-            0.7,
-            "medium",
-            (),
-            (),
-            (),
-            "v",
-            sources=(Source(article_id, "T", None, None, 0.7),),
-        )
-
-    sev = (("critical", 0.95), ("high", 0.85), ("medium", 0.7))
-    sanctioned = frozenset({"KP", "RU"})
-    a = alert("a", ("arms_transfer",), ("KP", "RU", "US"))
-    assert actor_key(a, sanctioned) == "KP,RU"
-    first, state = merge([], a, now=0.0, window_seconds=3600, severity_thresholds=sev)
-    assert (first.status, first.revision, first.alert_id) == ("new", 1, "alert-a")
-    b = replace(
-        alert("b", ("arms_transfer", "troop_deployment"), ("RU", "KP")),
-        score=0.9,
-        sources=(Source("b", "T", None, None, 0.9),),
-    )
-    second, state = merge(state, b, now=60.0, window_seconds=3600, severity_thresholds=sev)
-    assert (second.status, second.revision, second.alert_id) == ("update", 2, "alert-a")
-    assert [s.article_id for s in second.sources] == ["a", "b"]
-    assert second.severity == "high"
-    replay, state = merge(state, b, now=90.0, window_seconds=3600, severity_thresholds=sev)
-    assert replay == second
-    other = alert("c", ("cyber_theft",), ("KP", "RU"))
-    third, state = merge(state, other, now=120.0, window_seconds=3600, severity_thresholds=sev)
-    assert (third.status, third.alert_id) == ("new", "alert-c")
-    late = alert("d", ("arms_transfer",), ("KP", "RU"))
-    fourth, _ = merge(state, late, now=60.0 + 7200, window_seconds=3600, severity_thresholds=sev)
-    assert (fourth.status, fourth.alert_id) == ("new", "alert-d")
-
-
 def test_the_anchor_prefilter_never_changes_a_verdict(stages: Stages, seed_bytes: bytes) -> None:
     """On every corpus the project has, flagging with and without the pre-filter agrees."""
     from pipeline.corpus import articles

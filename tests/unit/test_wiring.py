@@ -18,8 +18,11 @@ from pipeline.runner import MemoryRunner, partition_for
 from pipeline.settings import Settings
 from pipeline.topology import bind, describe, process
 from pipeline.worker.delivery import Delivery
+from tests.story import CHANGES, story
 
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z, in ms
+STORM = 20_000  # articles on one story (issue 17: 3,000 made 589 MB of alert records)
+RECORD_LIMIT = 64 * 1024
 
 
 def _article(i: int, body: str) -> bytes:
@@ -64,10 +67,12 @@ def test_fused_and_chained_layouts_write_the_same_records(
     fused = _topics(MemoryRunner(settings, stages), raws)
     chained = _topics(MemoryRunner(replace(settings, stage_layout="chained"), stages), raws)
     assert fused == chained
-    assert len(fused[settings.topic_alerts]) == 2
+    # the second SHELLS article is a copy: counted into the first one's alert, not published
+    assert len(fused[settings.topic_alerts]) == 1
+    assert len(fused[settings.topic_alert_sources]) == 2
 
 
-def test_a_near_duplicate_is_marked_and_updates_the_alert_instead_of_opening_one(
+def test_a_near_duplicate_is_marked_and_counted_into_the_alert_instead_of_opening_one(
     settings: Settings, stages: Stages
 ) -> None:
     runner = MemoryRunner(settings, stages)
@@ -76,10 +81,14 @@ def test_a_near_duplicate_is_marked_and_updates_the_alert_instead_of_opening_one
     (normalized,) = again.on(settings.topic_normalized)
     assert orjson.loads(normalized.value)["duplicate_of"] == "a-1"
     (opened,) = (orjson.loads(w.value) for w in first.on(settings.topic_alerts))
-    (updated,) = (orjson.loads(w.value) for w in again.on(settings.topic_alerts))
-    assert (opened["status"], updated["status"]) == ("new", "update")
-    assert updated["alert_id"] == opened["alert_id"]
-    assert updated["revision"] == 2
+    assert opened["status"] == "new"
+    # nothing new in the copy: no update on the alert topic, only its source record
+    assert again.on(settings.topic_alerts) == []
+    (source,) = again.on(settings.topic_alert_sources)
+    assert source.key == opened["alert_id"].encode()
+    counted = orjson.loads(source.value)
+    assert (counted["article_id"], counted["position"], counted["published"]) == ("a-2", 2, False)
+    assert counted["revision"] == 1
     # every derived record keeps the input's timestamp, as in the worker
     assert {w.timestamp_ms for w in again.written} == {T0 + 60_000}
 
@@ -88,10 +97,22 @@ def test_the_same_input_replayed_gives_the_same_records(settings: Settings, stag
     """At-least-once: a redelivered input must produce the records it produced before."""
     runner = MemoryRunner(settings, stages)
     first = runner.feed(_article(1, SHELLS), timestamp_ms=T0)
-    replayed = runner.feed(_article(1, SHELLS), timestamp_ms=T0)
-    assert [(w.topic, w.key, w.value) for w in first.written] == [
-        (w.topic, w.key, w.value) for w in replayed.written
-    ]
+    counted = runner.feed(_article(2, SHELLS + " Again."), timestamp_ms=T0 + 1000)
+    later = runner.feed(_article(3, SHELLS + " And again."), timestamp_ms=T0 + 2000)
+    assert first.on(settings.topic_alerts)
+    assert not counted.on(settings.topic_alerts)
+    assert counted.on(settings.topic_alert_sources)
+    for original, i, ts in ((first, 1, T0), (counted, 2, T0 + 1000)):
+        body = SHELLS + {1: "", 2: " Again."}[i]
+        replayed = runner.feed(_article(i, body), timestamp_ms=ts)
+        assert [(w.topic, w.key, w.value) for w in original.written] == [
+            (w.topic, w.key, w.value) for w in replayed.written
+        ]
+    # the replays were not counted again
+    (last,) = (orjson.loads(w.value) for w in later.on(settings.topic_alert_sources))
+    after = runner.feed(_article(4, SHELLS + " Once more."), timestamp_ms=T0 + 3000)
+    (next_one,) = (orjson.loads(w.value) for w in after.on(settings.topic_alert_sources))
+    assert (last["position"], next_one["position"]) == (3, 4)
 
 
 def test_alerts_are_copied_to_the_topics_of_their_sanctioned_countries(
@@ -236,3 +257,37 @@ def test_the_seed_is_flagged_through_the_whole_pipeline(
     text = orjson.loads(trace.on(settings.topic_normalized)[0].value)["text"]
     for evidence in alert["evidence"]:
         assert text[evidence["start"] : evidence["end"]] == evidence["text"]
+
+
+def test_an_alert_storm_publishes_one_record_per_material_change_and_every_source_once(
+    settings: Settings, stages: Stages
+) -> None:
+    """20,000 articles on one story: the alert topic holds the new alert and one update
+    per article that changed it; every article is on the sources topic once; no record
+    nor the alert's table entry grows with the story."""
+    runner = MemoryRunner(settings, stages, count_metrics=False)
+    alerts: list[tuple[int, dict[str, Any]]] = []
+    sources = source_bytes = largest = 0
+    copies = {settings.country_topic("KP"), settings.country_topic("RU")}
+    for i, raw in enumerate(story(STORM)):
+        for w in runner.feed(raw, timestamp_ms=T0 + i * 1000).written:
+            if w.topic == settings.topic_alerts:
+                alerts.append((i, orjson.loads(w.value)))
+            elif w.topic == settings.topic_alert_sources:
+                sources += 1
+                source_bytes += len(w.value)
+            if w.topic in (settings.topic_alerts, settings.topic_alert_sources, *copies):
+                largest = max(largest, len(w.value))
+    assert [i for i, _ in alerts] == [0, *CHANGES]
+    assert [a["revision"] for _, a in alerts] == list(range(1, len(CHANGES) + 2))
+    assert all(a["changed"] for _, a in alerts[1:])
+    assert {a["alert_id"] for _, a in alerts} == {alerts[0][1]["alert_id"]}
+    assert alerts[-1][1]["source_count"] == CHANGES[-1] + 1
+    assert len(alerts[-1][1]["sources"]) == settings.alert_latest_sources
+    assert sources == STORM  # each article once, whether it updated the alert or not
+    assert source_bytes < STORM * 1024
+    assert largest <= RECORD_LIMIT
+    (entry,) = runner.tables["alert-index"].values()
+    (summary,) = orjson.loads(entry)
+    assert summary["count"] == STORM
+    assert len(entry) <= 64 * 1024

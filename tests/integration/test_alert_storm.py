@@ -1,0 +1,66 @@
+"""An alert storm through the real worker: 2,000 articles on one story make the new
+alert and one update per material change on the alert topic, every article once on the
+sources topic, and no record larger than 64 KB (tests/unit/test_wiring.py runs 20,000
+through the in-memory runner)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+
+import orjson
+import pytest
+
+from pipeline.kafka import publish, read_to_end
+from tests.integration.conftest import Env, Worker, make_env
+from tests.story import CHANGES, story
+
+STORM = 2_000
+RECORD_LIMIT = 64 * 1024
+
+
+@pytest.fixture(scope="module")
+def storm_env(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    env = make_env(broker, tmp_path_factory.mktemp("storm"))
+    created = env.run_cli("topics", "create")
+    assert created.returncode == 0, created.stderr
+    yield env
+
+
+def test_an_alert_storm_through_the_worker_stays_bounded(storm_env: Env) -> None:
+    s = storm_env.settings
+    worker = Worker(storm_env)
+    worker.start()
+    try:
+        started = time.monotonic()
+        sent = asyncio.run(publish(s, [(None, raw) for raw in story(STORM)]))
+        assert sent == STORM
+        deadline = started + 60
+        sources: list[object] = []
+        while time.monotonic() < deadline:
+            sources = asyncio.run(read_to_end(s, s.topic_alert_sources))
+            if len(sources) >= STORM:
+                break
+            time.sleep(1)
+        elapsed = time.monotonic() - started
+    finally:
+        assert worker.stop() == 0
+    assert len(sources) == STORM, f"{len(sources)} sources after {elapsed:.0f} s"
+    alerts = asyncio.run(read_to_end(s, s.topic_alerts))
+    kp = asyncio.run(read_to_end(s, s.country_topic("KP")))
+    values = [orjson.loads(r.value) for r in alerts]
+    assert [v["revision"] for v in values] == list(range(1, len(CHANGES) + 2))
+    assert [v["status"] for v in values] == ["new"] + ["update"] * len(CHANGES)
+    assert len({r.key for r in sources}) == 1
+    assert {r.key for r in alerts} == {values[0]["alert_id"].encode()}
+    assert len(kp) == len(alerts)
+    largest = max(len(r.value) for r in (*alerts, *kp, *sources))
+    assert largest <= RECORD_LIMIT
+    alert_bytes = sum(len(r.value) for r in alerts)
+    source_bytes = sum(len(r.value) for r in sources)
+    assert source_bytes < STORM * 1024
+    print(
+        f"\n{STORM} articles in {elapsed:.1f} s: {len(alerts)} alert records, {alert_bytes} B;"
+        f" {len(sources)} source records, {source_bytes} B; largest record {largest} B"
+    )
