@@ -15,7 +15,8 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.errors import StageRejected
-from pipeline.models import DateSource, InputArticle, NormalizedArticle
+from pipeline.models import DateSource, InputArticle, LanguageSource, NormalizedArticle
+from pipeline.stages import language
 from pipeline.stages.text import (
     clean_body,
     clean_inline,
@@ -27,28 +28,6 @@ from pipeline.stages.text import (
 # A date more than this far in the future is a publisher's error, not a schedule.
 _FUTURE_TOLERANCE = timedelta(days=1)
 _TRACKING_PARAM = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|ref_src$)")
-# The most frequent function words of each language with a Latin script we detect.
-_FUNCTION_WORDS = {
-    "en": "the of and to in a is that for on with as was by it said at from his an be has "
-    "have are were which its their this not but or after been will",
-    "fr": "le la les de des du et en un une est que qui pour dans sur au aux par pas ce "
-    "il elle ont sont avec plus a été",
-    "de": "der die das und den dem des ist nicht ein eine zu mit auf für von im sich auch "
-    "als sie er wird wurde dass bei",
-    "es": "el la los las de del y en un una es que por con para se al lo como más su fue "
-    "ha han pero sus",
-    "it": "il la le di del della e in un una che per con non si al sono alla dei gli è "
-    "anche come più ha",
-    "pt": "o a os as de do da dos das e em um uma que por com para não se no na ao foi mais como é",
-    "nl": "de het een en van in is dat op te met voor niet zijn aan er ook als bij door "
-    "werd naar om",
-}
-_FUNCTION_SETS = {lang: frozenset(words.split()) for lang, words in _FUNCTION_WORDS.items()}
-_LANGUAGE_OF: dict[str, list[str]] = {}
-for _lang, _words in _FUNCTION_WORDS.items():
-    for _w in _words.split():
-        _LANGUAGE_OF.setdefault(_w, []).append(_lang)
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 def normalize(
@@ -81,6 +60,7 @@ def normalize(
     sentences = ([(0, len(title))] if title else []) + split_sentences(text, body_start)
     published_at, published_source = _published(article.published_at, kafka_timestamp_ms, now)
     fingerprint = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    lang, lang_confidence, lang_source = _language(article.language, title, body)
     return NormalizedArticle(
         id=article_id(article.id, article.url, fingerprint),
         title=title,
@@ -92,8 +72,10 @@ def normalize(
         published_at_source=published_source,
         source=clean_inline(article.source) if article.source else None,
         url=article.url.strip() if article.url else None,
-        language=(article.language or detect_language(body)).lower(),
+        language=lang,
         fingerprint=fingerprint,
+        language_confidence=lang_confidence,
+        language_source=lang_source,
     )
 
 
@@ -149,32 +131,13 @@ def _published(
     return None, "none"
 
 
+def _language(given: str | None, title: str, body: str) -> tuple[str, float | None, LanguageSource]:
+    """The record's language when it names one, else the one identified in the text."""
+    if given and given.strip():
+        return given.strip().lower(), None, "record"
+    code, confidence = language.identify(language.sample(title, body))
+    return code, confidence, ("detected" if code != "und" else "none")
+
+
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def detect_language(text: str) -> str:
-    """A cheap guess: by function-word share among Latin-script languages, else by script,
-    else ``und``. Good enough to route; later stages skip what they cannot read."""
-    words = _WORD.findall(text[:800].lower())
-    if not words:
-        return "und"
-    hits = dict.fromkeys(_FUNCTION_SETS, 0)
-    for langs in filter(None, map(_LANGUAGE_OF.get, words)):
-        for lang in langs:
-            hits[lang] += 1
-    best = max(hits, key=lambda k: hits[k])
-    if hits[best] / len(words) >= 0.12:
-        return best
-    sample = "".join(words)[:2000]
-    scripts = {
-        "ru": sum(1 for c in sample if "\u0400" <= c <= "\u04ff"),
-        "ar": sum(1 for c in sample if "\u0600" <= c <= "\u06ff"),
-        "zh": sum(1 for c in sample if "\u4e00" <= c <= "\u9fff"),
-        "ko": sum(1 for c in sample if "\uac00" <= c <= "\ud7af"),
-        "ja": sum(1 for c in sample if "\u3040" <= c <= "\u30ff"),
-    }
-    best = max(scripts, key=lambda k: scripts[k])
-    if scripts[best] > len(sample) / 3:
-        return best
-    return "und"
