@@ -37,7 +37,8 @@ EventType = Annotated[
         "seeds/rules/sanctions.toml, the only list of event types.",
     ),
 ]
-DateSource = Literal["article", "kafka", "none"]
+DateSource = Literal["article", "page", "kafka", "none"]
+TitleSource = Literal["record", "page", "none"]
 # Where a normalized article's language came from: the record's own field, the page's
 # markup (html lang, og:locale), the identifier run on the text, or nowhere.
 LanguageSource = Literal["record", "page", "detected", "none"]
@@ -130,6 +131,24 @@ class NormalizedArticle(Struct, frozen=True):
     language_source: Annotated[LanguageSource, Meta(description="Where language came from.")] = (
         "none"
     )
+    title_source: Annotated[
+        TitleSource,
+        Meta(description="Where title came from: the record, else the page's markup (HTML)."),
+    ] = "none"
+    author: Annotated[
+        str | None, Meta(description="The byline in the page's markup (HTML bodies only).")
+    ] = None
+    site_name: Annotated[
+        str | None,
+        Meta(description="The record's source, else the site name in the page's markup."),
+    ] = None
+    site_name_source: Annotated[TitleSource, Meta(description="Where site_name came from.")] = (
+        "none"
+    )
+    canonical_url: Annotated[
+        str | None,
+        Meta(description="The page's canonical URL (link rel=canonical, og:url; HTML only)."),
+    ] = None
 
 
 class Entity(Struct, frozen=True):

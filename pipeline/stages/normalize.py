@@ -15,7 +15,13 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.errors import StageRejected
-from pipeline.models import DateSource, InputArticle, LanguageSource, NormalizedArticle
+from pipeline.models import (
+    DateSource,
+    InputArticle,
+    LanguageSource,
+    NormalizedArticle,
+    TitleSource,
+)
 from pipeline.stages import language
 from pipeline.stages.text import (
     clean_body,
@@ -24,6 +30,7 @@ from pipeline.stages.text import (
     looks_like_html,
     split_sentences,
 )
+from pipeline.stages.webpage import Page, read_page
 
 # A date more than this far in the future is a publisher's error, not a schedule.
 _FUTURE_TOLERANCE = timedelta(days=1)
@@ -44,10 +51,16 @@ def normalize(
             ``input.too_long`` when the cleaned body exceeds ``max_body_chars``.
     """
     raw_body = article.body
+    page = Page()
     if looks_like_html(raw_body):
-        raw_body = html_to_text(raw_body)
+        page = read_page(raw_body)
+        # The plain cleaner when the extractor finds no article (a fragment, a list page).
+        raw_body = page.text or html_to_text(raw_body)
+    title, title_source = _title(article.title, page.title)
     body = clean_body(raw_body)
-    title = clean_inline(article.title)
+    if page.text:
+        # An extracted article starts with the page's headline; text already holds the title.
+        body = _drop_leading_title(body, title)
     if not body:
         raise StageRejected("input.empty", "the body is empty after cleaning")
     if len(body) > max_body_chars:
@@ -58,9 +71,12 @@ def normalize(
     text = f"{title}\n\n{body}" if title else body
     body_start = len(title) + 2 if title else 0
     sentences = ([(0, len(title))] if title else []) + split_sentences(text, body_start)
-    published_at, published_source = _published(article.published_at, kafka_timestamp_ms, now)
+    published_at, published_source = _published(
+        article.published_at, page.published, kafka_timestamp_ms, now
+    )
     fingerprint = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-    lang, lang_confidence, lang_source = _language(article.language, title, body)
+    lang, lang_confidence, lang_source = _language(article.language, page.language, title, body)
+    site_name = clean_inline(article.source) if article.source else None
     return NormalizedArticle(
         id=article_id(article.id, article.url, fingerprint),
         title=title,
@@ -76,6 +92,11 @@ def normalize(
         fingerprint=fingerprint,
         language_confidence=lang_confidence,
         language_source=lang_source,
+        title_source=title_source,
+        author=clean_inline(page.author) if page.author else None,
+        site_name=site_name or (clean_inline(page.site_name) if page.site_name else None),
+        site_name_source="record" if site_name else ("page" if page.site_name else "none"),
+        canonical_url=page.canonical_url,
     )
 
 
@@ -119,23 +140,52 @@ def parse_date(value: str) -> datetime | None:
 
 
 def _published(
-    value: str | None, kafka_timestamp_ms: int | None, now: datetime | None
+    value: str | None,
+    on_page: str | None,
+    kafka_timestamp_ms: int | None,
+    now: datetime | None,
 ) -> tuple[str | None, DateSource]:
     now = now or datetime.now(UTC)
-    if value:
-        parsed = parse_date(value)
+    given: tuple[tuple[str | None, DateSource], ...] = ((value, "article"), (on_page, "page"))
+    for text, source in given:
+        parsed = parse_date(text) if text else None
         if parsed is not None and parsed <= now + _FUTURE_TOLERANCE:
-            return _iso(parsed), "article"
+            return _iso(parsed), source
     if kafka_timestamp_ms is not None and kafka_timestamp_ms > 0:
         return _iso(datetime.fromtimestamp(kafka_timestamp_ms / 1000, UTC)), "kafka"
     return None, "none"
 
 
-def _language(given: str | None, title: str, body: str) -> tuple[str, float | None, LanguageSource]:
-    """The record's language when it names one, else the one identified in the text."""
+def _title(given: str, on_page: str | None) -> tuple[str, TitleSource]:
+    title = clean_inline(given)
+    if title:
+        return title, "record"
+    title = clean_inline(on_page) if on_page else ""
+    return title, ("page" if title else "none")
+
+
+def _drop_leading_title(body: str, title: str) -> str:
+    """The body without a first paragraph that repeats the title (a page's headline)."""
+    if not title or not body.startswith(title):
+        return body
+    first, _, rest = body.partition("\n\n")
+    return rest if first == title and rest else body
+
+
+# Below this probability a language the page declares is trusted over the identifier's.
+_TRUSTED_IDENTIFICATION = 0.5
+
+
+def _language(
+    given: str | None, on_page: str | None, title: str, body: str
+) -> tuple[str, float | None, LanguageSource]:
+    """The record's language when it names one, else the one identified in the text, else
+    (when the identifier is unsure) the one the page declares."""
     if given and given.strip():
         return given.strip().lower(), None, "record"
     code, confidence = language.identify(language.sample(title, body))
+    if on_page and (code == "und" or confidence < _TRUSTED_IDENTIFICATION):
+        return on_page, None, "page"
     return code, confidence, ("detected" if code != "und" else "none")
 
 
