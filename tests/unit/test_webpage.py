@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
+import pytest
+
+from pipeline.errors import FatalError, RejectedMessage
 from pipeline.models import InputArticle, NormalizedArticle
 from pipeline.resources import Stages
+from pipeline.settings import Settings
 from pipeline.stages.entities import tag_article
 from pipeline.stages.normalize import normalize
 from pipeline.stages.sanctions import flag
 from pipeline.stages.webpage import read_page
+from tests.single import normalize_one
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -96,3 +102,42 @@ def test_a_page_with_no_article_falls_back_to_the_plain_cleaner() -> None:
     assert read_page(html).text is None
     a = normalize(InputArticle(title="Cup", body=html), now=NOW)
     assert a.body == "Harbour City beat Riverside."
+
+
+def _record(body: str) -> bytes:
+    return orjson.dumps({"title": "", "body": body})
+
+
+def test_an_html_page_over_the_message_limit_is_processed_up_to_the_html_limit() -> None:
+    settings = Settings()
+    html = (PAGES / "sports_related_sanctions.html").read_text(encoding="utf-8")
+    script = "<script>var cfg = {" + ", ".join(f'"k{i}": {i}' for i in range(5000)) + "};</script>"
+    page = html.replace(
+        "<main>", script * (3 * settings.max_message_bytes // len(script)) + "<main>"
+    )
+    assert settings.max_message_bytes < len(_record(page)) <= settings.max_html_bytes
+    a = normalize_one(_record(page), settings)
+    assert a.body == _article_text("sports_related_sanctions")
+
+
+def test_a_record_over_the_message_limit_that_is_not_html_is_too_large() -> None:
+    settings = Settings()
+    with pytest.raises(RejectedMessage) as info:
+        normalize_one(_record("word " * settings.max_message_bytes), settings)
+    assert info.value.reason == "input.too_large"
+
+
+def test_an_html_page_over_the_html_limit_is_too_large() -> None:
+    settings = Settings(max_html_bytes=2 * 1024 * 1024)
+    page = "<html><body><p>" + "word " * (settings.max_html_bytes // 5) + "</p></body></html>"
+    with pytest.raises(RejectedMessage) as info:
+        normalize_one(_record(page), settings)
+    assert info.value.reason == "input.too_large"
+
+
+def test_the_fetch_size_must_hold_the_largest_html_page() -> None:
+    with pytest.raises(FatalError, match="CONSUMER_FETCH_BYTES"):
+        Settings(max_html_bytes=32 * 1024 * 1024).validate()
+    assert Settings().topic_configs[Settings().topic_raw]["max.message.bytes"] == str(
+        8 * 1024 * 1024 + 64 * 1024
+    )
