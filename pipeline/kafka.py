@@ -86,7 +86,7 @@ def producer(settings: Settings) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
-        max_request_size=max(settings.max_message_bytes * 2, 1024 * 1024),
+        max_request_size=max(settings.max_input_bytes * 2, 1024 * 1024),
     )
 
 

@@ -37,7 +37,11 @@ EventType = Annotated[
         "seeds/rules/sanctions.toml, the only list of event types.",
     ),
 ]
-DateSource = Literal["article", "kafka", "none"]
+DateSource = Literal["article", "page", "kafka", "none"]
+TitleSource = Literal["record", "page", "none"]
+# Where a normalized article's language came from: the record's own field, the page's
+# markup (html lang, og:locale), the identifier run on the text, or nowhere.
+LanguageSource = Literal["record", "page", "detected", "none"]
 Severity = Literal["low", "medium", "high", "critical"]
 AlertStatus = Literal["new", "update"]
 # What a published update brings (docs/rules.md, "Alert updates").
@@ -96,7 +100,13 @@ class NormalizedArticle(Struct, frozen=True):
     published_at_source: Annotated[DateSource, Meta(description="Where published_at came from.")]
     source: str | None
     url: str | None
-    language: str | None
+    language: Annotated[
+        str | None,
+        Meta(
+            description="ISO 639-1 code (or the record's BCP 47 tag, lower-cased); 'und' "
+            "when no language could be told."
+        ),
+    ]
     fingerprint: Annotated[
         str, Meta(pattern=r"^[0-9a-f]{32}$", description="Hash of the normalized text.")
     ]
@@ -110,6 +120,34 @@ class NormalizedArticle(Struct, frozen=True):
     similarity: Annotated[
         Fraction | None,
         Meta(description="Estimated Jaccard similarity (MinHash) to duplicate_of."),
+    ] = None
+    language_confidence: Annotated[
+        Fraction | None,
+        Meta(
+            description="Probability the identifier gives language (py3langid, on the title "
+            "and the start of the body); null when the language was not identified here."
+        ),
+    ] = None
+    language_source: Annotated[LanguageSource, Meta(description="Where language came from.")] = (
+        "none"
+    )
+    title_source: Annotated[
+        TitleSource,
+        Meta(description="Where title came from: the record, else the page's markup (HTML)."),
+    ] = "none"
+    author: Annotated[
+        str | None, Meta(description="The byline in the page's markup (HTML bodies only).")
+    ] = None
+    site_name: Annotated[
+        str | None,
+        Meta(description="The record's source, else the site name in the page's markup."),
+    ] = None
+    site_name_source: Annotated[TitleSource, Meta(description="Where site_name came from.")] = (
+        "none"
+    )
+    canonical_url: Annotated[
+        str | None,
+        Meta(description="The page's canonical URL (link rel=canonical, og:url; HTML only)."),
     ] = None
 
 

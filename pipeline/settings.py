@@ -136,6 +136,13 @@ class Settings:
             "doc": "larger input records are dead-lettered (`input.too_large`); at least 1024"
         },
     )
+    max_html_bytes: int = field(
+        default=8 * 1024 * 1024,
+        metadata={
+            "doc": "HTML input records (a crawled page with its inline scripts) up to this "
+            "size are processed; larger ones are dead-lettered (`input.too_large`)"
+        },
+    )
     max_body_chars: int = field(
         default=500_000,
         metadata={"doc": "longer cleaned bodies are dead-lettered (`input.too_long`)"},
@@ -170,7 +177,8 @@ class Settings:
         default=16 * 1024 * 1024,
         metadata={
             "doc": "bytes the worker fetches per partition per request (at least "
-            "`NEWSFLOW_MAX_MESSAGE_BYTES`); smaller fetches starve the stages"
+            "`NEWSFLOW_MAX_MESSAGE_BYTES` and `NEWSFLOW_MAX_HTML_BYTES`); smaller fetches "
+            "starve the stages"
         },
     )
     producer_linger_ms: float = field(
@@ -286,8 +294,18 @@ class Settings:
             raise FatalError("NEWSFLOW_ALERT_LATEST_SOURCES and _REPLAY_MEMORY must be >= 1")
         if self.kafka_security_protocol.startswith("SASL") and not self.kafka_sasl_username:
             raise FatalError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and _PASSWORD")
-        if self.consumer_fetch_bytes < self.max_message_bytes:
-            raise FatalError("NEWSFLOW_CONSUMER_FETCH_BYTES must be at least the max message size")
+        if self.max_html_bytes < 1024:
+            raise FatalError("NEWSFLOW_MAX_HTML_BYTES must be at least 1024")
+        if self.consumer_fetch_bytes < self.max_input_bytes:
+            raise FatalError(
+                "NEWSFLOW_CONSUMER_FETCH_BYTES must be at least the largest input record "
+                "(NEWSFLOW_MAX_MESSAGE_BYTES and NEWSFLOW_MAX_HTML_BYTES)"
+            )
+
+    @property
+    def max_input_bytes(self) -> int:
+        """The largest input record processed: an HTML page, or any other record."""
+        return max(self.max_message_bytes, self.max_html_bytes)
 
     @property
     def broker_url(self) -> str:
@@ -311,7 +329,11 @@ class Settings:
     @property
     def topic_configs(self) -> dict[str, dict[str, str]]:
         """Broker-side configuration of the topics that need one."""
-        return {self.topic_watchlist: {"cleanup.policy": "compact"}}
+        return {
+            self.topic_watchlist: {"cleanup.policy": "compact"},
+            # The input topic takes the largest record processed, and a batch's overhead.
+            self.topic_raw: {"max.message.bytes": str(self.max_input_bytes + 64 * 1024)},
+        }
 
     def country_topic(self, country: str) -> str:
         """The per-country alert topic: ``news.alerts.sanctions.kp``."""

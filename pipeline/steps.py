@@ -34,7 +34,7 @@ from pipeline.codec import (
     dumps,
 )
 from pipeline.dedupe_index import DedupeIndex
-from pipeline.errors import SchemaViolation
+from pipeline.errors import DecodeFailed, SchemaViolation
 from pipeline.models import Alert, DedupeRecord, NormalizedArticle, TaggedArticle, replace
 from pipeline.records import Out, Record
 from pipeline.resources import LiveWatchlist
@@ -44,6 +44,7 @@ from pipeline.stages.dedupe import from_hex, signature, to_hex
 from pipeline.stages.entities import tag_article
 from pipeline.stages.normalize import normalize
 from pipeline.stages.sanctions import RuleSet, flag
+from pipeline.stages.text import looks_like_html
 
 log = logs.get("newsflow.steps")
 
@@ -90,6 +91,7 @@ class Normalize:
 
     def __init__(self, settings: Settings, topic: str, fault_marker: bytes = b"") -> None:
         self.max_bytes = settings.max_message_bytes
+        self.max_input_bytes = settings.max_input_bytes
         self.max_body_chars = settings.max_body_chars
         self.topic = topic
         self.fault_marker = fault_marker
@@ -103,7 +105,10 @@ class Normalize:
             # Fault drills only (NEWSFLOW_FAULT_MARKER, off by default): a step that
             # raises unexpectedly, to show such input is dead-lettered and work goes on.
             raise RuntimeError("fault injection: input carries the configured fault marker")
-        doc, _ = decode_input(value, max_bytes=self.max_bytes)
+        doc, _ = decode_input(value, max_bytes=self.max_input_bytes)
+        if len(value) > self.max_bytes and not looks_like_html(doc.body):
+            # Only a web page may be larger than NEWSFLOW_MAX_MESSAGE_BYTES.
+            raise DecodeFailed("input.too_large", f"{len(value)} bytes > {self.max_bytes}")
         return normalize(doc, kafka_timestamp_ms=timestamp_ms, max_body_chars=self.max_body_chars)
 
     def run(self, item: bytes, record: Record) -> Result[NormalizedArticle]:

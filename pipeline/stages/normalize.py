@@ -15,7 +15,14 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pipeline.errors import StageRejected
-from pipeline.models import DateSource, InputArticle, NormalizedArticle
+from pipeline.models import (
+    DateSource,
+    InputArticle,
+    LanguageSource,
+    NormalizedArticle,
+    TitleSource,
+)
+from pipeline.stages import language
 from pipeline.stages.text import (
     clean_body,
     clean_inline,
@@ -23,32 +30,11 @@ from pipeline.stages.text import (
     looks_like_html,
     split_sentences,
 )
+from pipeline.stages.webpage import Page, read_page
 
 # A date more than this far in the future is a publisher's error, not a schedule.
 _FUTURE_TOLERANCE = timedelta(days=1)
 _TRACKING_PARAM = re.compile(r"^(utm_|fbclid$|gclid$|mc_|ref$|ref_src$)")
-# The most frequent function words of each language with a Latin script we detect.
-_FUNCTION_WORDS = {
-    "en": "the of and to in a is that for on with as was by it said at from his an be has "
-    "have are were which its their this not but or after been will",
-    "fr": "le la les de des du et en un une est que qui pour dans sur au aux par pas ce "
-    "il elle ont sont avec plus a été",
-    "de": "der die das und den dem des ist nicht ein eine zu mit auf für von im sich auch "
-    "als sie er wird wurde dass bei",
-    "es": "el la los las de del y en un una es que por con para se al lo como más su fue "
-    "ha han pero sus",
-    "it": "il la le di del della e in un una che per con non si al sono alla dei gli è "
-    "anche come più ha",
-    "pt": "o a os as de do da dos das e em um uma que por com para não se no na ao foi mais como é",
-    "nl": "de het een en van in is dat op te met voor niet zijn aan er ook als bij door "
-    "werd naar om",
-}
-_FUNCTION_SETS = {lang: frozenset(words.split()) for lang, words in _FUNCTION_WORDS.items()}
-_LANGUAGE_OF: dict[str, list[str]] = {}
-for _lang, _words in _FUNCTION_WORDS.items():
-    for _w in _words.split():
-        _LANGUAGE_OF.setdefault(_w, []).append(_lang)
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 def normalize(
@@ -65,10 +51,16 @@ def normalize(
             ``input.too_long`` when the cleaned body exceeds ``max_body_chars``.
     """
     raw_body = article.body
+    page = Page()
     if looks_like_html(raw_body):
-        raw_body = html_to_text(raw_body)
+        page = read_page(raw_body)
+        # The plain cleaner when the extractor finds no article (a fragment, a list page).
+        raw_body = page.text or html_to_text(raw_body)
+    title, title_source = _title(article.title, page.title)
     body = clean_body(raw_body)
-    title = clean_inline(article.title)
+    if page.text:
+        # An extracted article starts with the page's headline; text already holds the title.
+        body = _drop_leading_title(body, title)
     if not body:
         raise StageRejected("input.empty", "the body is empty after cleaning")
     if len(body) > max_body_chars:
@@ -79,8 +71,12 @@ def normalize(
     text = f"{title}\n\n{body}" if title else body
     body_start = len(title) + 2 if title else 0
     sentences = ([(0, len(title))] if title else []) + split_sentences(text, body_start)
-    published_at, published_source = _published(article.published_at, kafka_timestamp_ms, now)
+    published_at, published_source = _published(
+        article.published_at, page.published, kafka_timestamp_ms, now
+    )
     fingerprint = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    lang, lang_confidence, lang_source = _language(article.language, page.language, title, body)
+    site_name = clean_inline(article.source) if article.source else None
     return NormalizedArticle(
         id=article_id(article.id, article.url, fingerprint),
         title=title,
@@ -92,8 +88,15 @@ def normalize(
         published_at_source=published_source,
         source=clean_inline(article.source) if article.source else None,
         url=article.url.strip() if article.url else None,
-        language=(article.language or detect_language(body)).lower(),
+        language=lang,
         fingerprint=fingerprint,
+        language_confidence=lang_confidence,
+        language_source=lang_source,
+        title_source=title_source,
+        author=clean_inline(page.author) if page.author else None,
+        site_name=site_name or (clean_inline(page.site_name) if page.site_name else None),
+        site_name_source="record" if site_name else ("page" if page.site_name else "none"),
+        canonical_url=page.canonical_url,
     )
 
 
@@ -137,44 +140,54 @@ def parse_date(value: str) -> datetime | None:
 
 
 def _published(
-    value: str | None, kafka_timestamp_ms: int | None, now: datetime | None
+    value: str | None,
+    on_page: str | None,
+    kafka_timestamp_ms: int | None,
+    now: datetime | None,
 ) -> tuple[str | None, DateSource]:
     now = now or datetime.now(UTC)
-    if value:
-        parsed = parse_date(value)
+    given: tuple[tuple[str | None, DateSource], ...] = ((value, "article"), (on_page, "page"))
+    for text, source in given:
+        parsed = parse_date(text) if text else None
         if parsed is not None and parsed <= now + _FUTURE_TOLERANCE:
-            return _iso(parsed), "article"
+            return _iso(parsed), source
     if kafka_timestamp_ms is not None and kafka_timestamp_ms > 0:
         return _iso(datetime.fromtimestamp(kafka_timestamp_ms / 1000, UTC)), "kafka"
     return None, "none"
 
 
+def _title(given: str, on_page: str | None) -> tuple[str, TitleSource]:
+    title = clean_inline(given)
+    if title:
+        return title, "record"
+    title = clean_inline(on_page) if on_page else ""
+    return title, ("page" if title else "none")
+
+
+def _drop_leading_title(body: str, title: str) -> str:
+    """The body without a first paragraph that repeats the title (a page's headline)."""
+    if not title or not body.startswith(title):
+        return body
+    first, _, rest = body.partition("\n\n")
+    return rest if first == title and rest else body
+
+
+# Below this probability a language the page declares is trusted over the identifier's.
+_TRUSTED_IDENTIFICATION = 0.5
+
+
+def _language(
+    given: str | None, on_page: str | None, title: str, body: str
+) -> tuple[str, float | None, LanguageSource]:
+    """The record's language when it names one, else the one identified in the text, else
+    (when the identifier is unsure) the one the page declares."""
+    if given and given.strip():
+        return given.strip().lower(), None, "record"
+    code, confidence = language.identify(language.sample(title, body))
+    if on_page and (code == "und" or confidence < _TRUSTED_IDENTIFICATION):
+        return on_page, None, "page"
+    return code, confidence, ("detected" if code != "und" else "none")
+
+
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def detect_language(text: str) -> str:
-    """A cheap guess: by function-word share among Latin-script languages, else by script,
-    else ``und``. Good enough to route; later stages skip what they cannot read."""
-    words = _WORD.findall(text[:800].lower())
-    if not words:
-        return "und"
-    hits = dict.fromkeys(_FUNCTION_SETS, 0)
-    for langs in filter(None, map(_LANGUAGE_OF.get, words)):
-        for lang in langs:
-            hits[lang] += 1
-    best = max(hits, key=lambda k: hits[k])
-    if hits[best] / len(words) >= 0.12:
-        return best
-    sample = "".join(words)[:2000]
-    scripts = {
-        "ru": sum(1 for c in sample if "\u0400" <= c <= "\u04ff"),
-        "ar": sum(1 for c in sample if "\u0600" <= c <= "\u06ff"),
-        "zh": sum(1 for c in sample if "\u4e00" <= c <= "\u9fff"),
-        "ko": sum(1 for c in sample if "\uac00" <= c <= "\ud7af"),
-        "ja": sum(1 for c in sample if "\u3040" <= c <= "\u30ff"),
-    }
-    best = max(scripts, key=lambda k: scripts[k])
-    if scripts[best] > len(sample) / 3:
-        return best
-    return "und"

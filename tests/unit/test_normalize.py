@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.errors import StageRejected
 from pipeline.models import InputArticle
-from pipeline.stages.normalize import canonical_url, detect_language, normalize, parse_date
+from pipeline.stages.normalize import canonical_url, normalize, parse_date
 from pipeline.stages.text import clean_body, html_to_text, split_sentences
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -130,11 +130,9 @@ def test_overlong_body_is_rejected() -> None:
     assert info.value.reason == "input.too_long"
 
 
-def test_language_is_kept_when_given_and_guessed_otherwise() -> None:
-    assert detect_language("The ministry said that it was not aware of the plan.") == "en"
-    assert detect_language("Министерство обороны заявило о поставках снарядов") == "ru"
-    a = normalize(InputArticle(title="T", body="Texte.", language="FR"), now=NOW)
-    assert a.language == "fr"
+def test_a_records_language_is_kept_and_marked_as_the_records() -> None:
+    a = normalize(InputArticle(title="T", body="The ministry said so.", language="FR"), now=NOW)
+    assert (a.language, a.language_source, a.language_confidence) == ("fr", "record", None)
 
 
 def test_every_sentence_span_lies_inside_the_text_and_is_trimmed(seed_bytes: bytes) -> None:
@@ -167,21 +165,6 @@ def test_evasion_spellings_are_tagged_as_the_plain_name(stages: object) -> None:
     )
     ids = [e.id for e in stages.tagger.tag(a) if e.label == "WATCHLIST"]
     assert ids == ["nf-ru-rosoboronexport"]
-
-
-@pytest.mark.parametrize(
-    ("text", "language"),
-    [
-        ("Le gouvernement a annoncé des sanctions contre la Russie pour la guerre.", "fr"),
-        ("Die Regierung hat neue Sanktionen gegen Russland beschlossen und die Exporte.", "de"),
-        ("El gobierno anunció nuevas sanciones contra Rusia por la guerra en Ucrania.", "es"),
-        ("Il governo ha annunciato nuove sanzioni contro la Russia per la guerra.", "it"),
-        ("\u5317\u671d\u9c9c\u5411\u4fc4\u7f57\u65af\u63d0\u4f9b\u70ae\u5f39", "zh"),
-        ("12345 67890", "und"),
-    ],
-)
-def test_language_is_detected_for_common_languages(text: str, language: str) -> None:
-    assert detect_language(text) == language
 
 
 def test_non_english_articles_pass_with_their_language_marked() -> None:

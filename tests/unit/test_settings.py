@@ -103,7 +103,8 @@ def test_validate_holds_settings_built_in_code_to_the_choices() -> None:
         ({"NEWSFLOW_TOPIC_PARTITIONS": "0"}, "at least 1"),
         ({"NEWSFLOW_DEDUPE_THRESHOLD": "1.5"}, r"\(0, 1\]"),
         ({"NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "USERNAME"),
-        ({"NEWSFLOW_CONSUMER_FETCH_BYTES": "65536"}, "max message size"),
+        ({"NEWSFLOW_CONSUMER_FETCH_BYTES": "65536"}, "the largest input record"),
+        ({"NEWSFLOW_MAX_HTML_BYTES": "512"}, "MAX_HTML_BYTES must be at least 1024"),
     ],
 )
 def test_unusable_values_stop_with_a_fatal_error(env: dict[str, str], message: str) -> None:

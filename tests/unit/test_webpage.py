@@ -1,0 +1,143 @@
+"""Web pages: the article's own text (not the page's furniture) and the page's metadata."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from pipeline.errors import FatalError, RejectedMessage
+from pipeline.models import InputArticle, NormalizedArticle
+from pipeline.resources import Stages
+from pipeline.settings import Settings
+from pipeline.stages.entities import tag_article
+from pipeline.stages.normalize import normalize
+from pipeline.stages.sanctions import flag
+from pipeline.stages.webpage import read_page
+from tests.single import normalize_one
+
+PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
+NOW = datetime(2026, 11, 29, tzinfo=UTC)
+
+
+def _page(name: str, **record: str) -> NormalizedArticle:
+    html = (PAGES / f"{name}.html").read_text(encoding="utf-8")
+    title = record.pop("title", "")
+    return normalize(InputArticle(title=title, body=html, **record), now=NOW)  # type: ignore[arg-type]
+
+
+def _article_text(name: str) -> str:
+    return "\n\n".join((PAGES / f"{name}.txt").read_text(encoding="utf-8").splitlines())
+
+
+def test_a_related_stories_block_about_sanctions_stays_out_of_a_sports_article(
+    stages: Stages,
+) -> None:
+    a = _page("sports_related_sanctions")
+    assert a.body == _article_text("sports_related_sanctions")
+    assert "Rosoboronexport" not in a.text
+    assert flag(tag_article(stages.tagger, a), stages.rules) is None
+
+
+def test_an_article_page_reporting_a_designation_raises_the_alert_with_exact_evidence(
+    stages: Stages,
+) -> None:
+    a = _page("designation_header_in_article")
+    alert = flag(tag_article(stages.tagger, a), stages.rules)
+    assert alert is not None
+    assert "sanctions_designation" in alert.event_types
+    for e in alert.evidence:
+        assert a.text[e.start : e.end] == e.text
+
+
+def test_text_in_a_header_inside_the_article_is_kept() -> None:
+    a = _page("designation_header_in_article")
+    assert a.body == _article_text("designation_header_in_article")
+    assert a.body.startswith("The United States Treasury on Tuesday designated")
+    assert a.title == "Treasury designates Zentrobar Logistics over arms shipments"
+
+
+def test_consent_banners_share_links_and_newsletter_blurbs_are_dropped() -> None:
+    a = _page("furniture")
+    assert a.body == _article_text("furniture")
+    for furniture in ("cookies", "Partager", "Imprimer", "lettre d'information"):
+        assert furniture not in a.text
+
+
+def test_the_pages_metadata_fills_what_the_record_lacks_and_says_so() -> None:
+    a = _page("sports_related_sanctions")
+    assert (a.title, a.title_source) == ("Harbour City win the cup final on penalties", "page")
+    assert (a.published_at, a.published_at_source) == ("2026-05-17T00:00:00Z", "page")
+    assert a.author == "Mara Ellison"
+    assert (a.site_name, a.site_name_source) == ("The Daily Lantern", "page")
+    assert a.canonical_url == "https://lantern.example/sport/harbour-city-cup-final"
+    assert (a.language, a.language_source) == ("en", "detected")
+
+
+def test_the_records_fields_win_over_the_pages() -> None:
+    a = _page(
+        "sports_related_sanctions",
+        title="Cup final: Harbour City on penalties",
+        published_at="2026-05-18T08:00:00Z",
+        source="Wire",
+        language="en-GB",
+    )
+    assert (a.title, a.title_source) == ("Cup final: Harbour City on penalties", "record")
+    assert (a.published_at, a.published_at_source) == ("2026-05-18T08:00:00Z", "article")
+    assert (a.site_name, a.site_name_source) == ("Wire", "record")
+    assert (a.language, a.language_source) == ("en-gb", "record")
+
+
+def test_a_pages_declared_language_is_read_from_its_markup() -> None:
+    html = (PAGES / "furniture.html").read_text(encoding="utf-8")
+    assert read_page(html).language == "fr"
+    assert _page("furniture").language == "fr"
+
+
+def test_a_page_with_no_article_falls_back_to_the_plain_cleaner() -> None:
+    # trafilatura reads a block classed "footer" as furniture and finds no article here.
+    html = "<html><body><div class='footer'>Harbour City beat Riverside.</div></body></html>"
+    assert read_page(html).text is None
+    a = normalize(InputArticle(title="Cup", body=html), now=NOW)
+    assert a.body == "Harbour City beat Riverside."
+
+
+def _record(body: str) -> bytes:
+    return orjson.dumps({"title": "", "body": body})
+
+
+def test_an_html_page_over_the_message_limit_is_processed_up_to_the_html_limit() -> None:
+    settings = Settings()
+    html = (PAGES / "sports_related_sanctions.html").read_text(encoding="utf-8")
+    script = "<script>var cfg = {" + ", ".join(f'"k{i}": {i}' for i in range(5000)) + "};</script>"
+    page = html.replace(
+        "<main>", script * (3 * settings.max_message_bytes // len(script)) + "<main>"
+    )
+    assert settings.max_message_bytes < len(_record(page)) <= settings.max_html_bytes
+    a = normalize_one(_record(page), settings)
+    assert a.body == _article_text("sports_related_sanctions")
+
+
+def test_a_record_over_the_message_limit_that_is_not_html_is_too_large() -> None:
+    settings = Settings()
+    with pytest.raises(RejectedMessage) as info:
+        normalize_one(_record("word " * settings.max_message_bytes), settings)
+    assert info.value.reason == "input.too_large"
+
+
+def test_an_html_page_over_the_html_limit_is_too_large() -> None:
+    settings = Settings(max_html_bytes=2 * 1024 * 1024)
+    page = "<html><body><p>" + "word " * (settings.max_html_bytes // 5) + "</p></body></html>"
+    with pytest.raises(RejectedMessage) as info:
+        normalize_one(_record(page), settings)
+    assert info.value.reason == "input.too_large"
+
+
+def test_the_fetch_size_must_hold_the_largest_html_page() -> None:
+    with pytest.raises(FatalError, match="CONSUMER_FETCH_BYTES"):
+        Settings(max_html_bytes=32 * 1024 * 1024).validate()
+    assert Settings().topic_configs[Settings().topic_raw]["max.message.bytes"] == str(
+        8 * 1024 * 1024 + 64 * 1024
+    )
