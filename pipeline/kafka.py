@@ -221,8 +221,12 @@ class LagProbe:
         return out
 
 
-async def read_to_end(settings: Settings, topic: str) -> list[Record]:
-    """Every record of ``topic`` from its beginning up to its end at the time of the call."""
+async def read_to_end(settings: Settings, topic: str, *, within: float = 120) -> list[Record]:
+    """Every record of ``topic`` from its beginning up to its end at the time of the call.
+
+    Raises:
+        TimeoutError: the end was not reached within ``within`` seconds.
+    """
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=None,
@@ -239,7 +243,10 @@ async def read_to_end(settings: Settings, topic: str) -> list[Record]:
         ends = await consumer.end_offsets(tps)
         records: list[Record] = []
         remaining = {tp for tp in tps if ends[tp] > 0}
+        deadline = time.monotonic() + within
         while remaining:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{topic}: end offsets not reached in {within:.0f} s")
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
             for tp, messages in batch.items():
                 for m in messages:

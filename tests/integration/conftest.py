@@ -2,6 +2,11 @@
 
 The broker is started by `make test` (deploy/local/kafka.sh start). These tests never
 skip: without a broker they fail, so CI cannot pass without exercising Kafka.
+
+Waiting costs most of the suite's time, so: topics are read to their end offsets
+(``read_all``, ``wait_for``, ``wait_until``) instead of until a quiet period or a timeout;
+test groups have a 6 s session (``make_env``), so a killed worker's partitions move in
+seconds; tests that stop a broker share one extra broker (``extra_broker``).
 """
 
 from __future__ import annotations
@@ -15,18 +20,19 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from pipeline.kafka import Record, read_to_end
 from pipeline.settings import PROJECT_ROOT, Settings
 
 BOOTSTRAP = os.environ.get("NEWSFLOW_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+KAFKA_SH = PROJECT_ROOT / "deploy" / "local" / "kafka.sh"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -112,6 +118,12 @@ def _delete_test_topics() -> Iterator[None]:
 
 
 def make_env(broker: str, workdir: Path, **extra: str) -> Env:
+    """Fresh topics and group for one test (or module); ``extra`` adds or overrides variables.
+
+    The group's session is short (6 s, the broker's group.min.session.timeout.ms; heartbeat
+    every second), so the partitions of a SIGKILLed worker move in seconds, not the
+    production minute.
+    """
     suffix = uuid.uuid4().hex[:10]
     CREATED.append(suffix)
     values = {
@@ -130,6 +142,8 @@ def make_env(broker: str, workdir: Path, **extra: str) -> Env:
         "NEWSFLOW_METRICS_PORT": str(free_port()),
         "NEWSFLOW_DATA_DIR": str(workdir / "data"),
         "NEWSFLOW_LOG_FORMAT": "json",
+        "NEWSFLOW_CONSUMER_SESSION_TIMEOUT": "6",
+        "NEWSFLOW_CONSUMER_HEARTBEAT_INTERVAL": "1",
         **extra,
     }
     env = {**os.environ, **values}
@@ -169,8 +183,16 @@ class Worker:
         self.env_vars = dict(env.vars)  # what this worker was started with
         self.log = env.workdir / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self._mark = 0  # the log's size when the worker was spawned: readiness is logged after
 
     def start(self, timeout: float = 90) -> None:
+        """Start the worker and wait until it logs that it is ready."""
+        self.spawn()
+        self.wait_ready(timeout)
+
+    def spawn(self) -> None:
+        """Start the worker without waiting (several start up at once); then :meth:`wait_ready`."""
+        self._mark = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as fh:
             self.proc = subprocess.Popen(
                 [sys.executable, *self.argv],
@@ -179,14 +201,21 @@ class Worker:
                 stdout=fh,
                 stderr=subprocess.STDOUT,
             )
-        mark = self.log.stat().st_size if self.log.exists() else 0
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        """Until the worker spawned last logged "Worker ready".
+
+        Raises:
+            AssertionError: it exited, or was not ready within ``timeout`` (then it is killed).
+        """
+        assert self.proc is not None, "wait_ready() before spawn()"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"worker exited: {self.log.read_text()[-3000:]}")
-            if b"Worker ready" in self.log.read_bytes()[mark:]:
+            if b"Worker ready" in self.log.read_bytes()[self._mark :]:
                 return
-            time.sleep(0.2)
+            time.sleep(0.1)
         # Not ready: do not leave it running behind the failed test (it would outlive the
         # run, retrying a broker that may be gone).
         self.proc.kill()
@@ -221,41 +250,95 @@ def worker(pipeline_env: Env) -> Iterator[Worker]:
     w.stop()
 
 
-async def _consume(
-    topic: str, want: int, timeout: float, settle: float, bootstrap: str
-) -> list[object]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    records: list[object] = []
-    try:
-        deadline = time.monotonic() + timeout
-        settled_at: float | None = None
-        while time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=250)
-            for msgs in batch.values():
-                records.extend(msgs)
-            if len(records) >= want:
-                settled_at = settled_at or time.monotonic()
-                if time.monotonic() - settled_at >= settle:
-                    break
-    finally:
-        await consumer.stop()
-    return records
+def read_all(topic: str, bootstrap: str = BOOTSTRAP) -> list[Record]:
+    """Every record on ``topic`` up to its end offsets at the time of the call (no waiting
+    for a quiet period: what was written is there, and nothing else is waited for)."""
+    return asyncio.run(read_to_end(Settings(kafka_bootstrap=bootstrap), topic))
 
 
-def consume(
+def wait_until(
     topic: str,
-    want: int = 1,
+    done: Callable[[list[Record]], bool],
     timeout: float = 30,
-    settle: float = 2.0,
     bootstrap: str = BOOTSTRAP,
-) -> list[object]:
-    """Every record on ``topic`` once at least ``want`` arrived and ``settle`` s passed quietly,
-    or whatever arrived by ``timeout``."""
-    return asyncio.run(_consume(topic, want, timeout, settle, bootstrap))
+    what: str = "",
+) -> list[Record]:
+    """Every record on ``topic`` (read to its end offsets) as soon as ``done`` holds for them.
+
+    Raises:
+        AssertionError: ``done`` did not hold within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        records = read_all(topic, bootstrap)
+        if done(records):
+            return records
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{topic}: {what or 'not there'} after {timeout} s ({len(records)} records)"
+            )
+        time.sleep(0.2)
+
+
+def wait_for(
+    topic: str, want: int = 1, timeout: float = 30, bootstrap: str = BOOTSTRAP
+) -> list[Record]:
+    """Every record on ``topic`` once there are at least ``want`` (read to the end offsets).
+
+    Raises:
+        AssertionError: fewer than ``want`` within ``timeout`` seconds.
+    """
+    return wait_until(
+        topic, lambda rs: len(rs) >= want, timeout, bootstrap, f"fewer than {want} records"
+    )
+
+
+@dataclass
+class ExtraBroker:
+    """A second broker on its own ports, for tests that stop a broker (stopping it disturbs
+    no other test). One per run: starting a broker costs seconds, so tests share it."""
+
+    workdir: Path
+    port: int = field(default_factory=free_port)
+    controller_port: int = field(default_factory=free_port)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment for deploy/local/kafka.sh that addresses this broker."""
+        return {
+            **os.environ,
+            "KAFKA_PORT": str(self.port),
+            "KAFKA_CONTROLLER_PORT": str(self.controller_port),
+            "NEWSFLOW_LOCAL_DIR": str(self.workdir),
+            "KAFKA_HEAP_OPTS": "-Xmx384m",
+        }
+
+    def start(self) -> None:
+        """Start it and wait until it answers (at once when it already runs)."""
+        subprocess.run([str(KAFKA_SH), "start"], env=self.env, check=True, timeout=120)
+
+    def stop(self) -> None:
+        """A clean shutdown; it keeps its data (topics) for the next start."""
+        subprocess.run([str(KAFKA_SH), "stop"], env=self.env, check=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def _extra_broker_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExtraBroker]:
+    extra = ExtraBroker(tmp_path_factory.mktemp("extra-broker"))
+    try:
+        yield extra
+    finally:
+        subprocess.run([str(KAFKA_SH), "stop"], env=extra.env, check=False, timeout=60)
+
+
+@pytest.fixture
+def extra_broker(_extra_broker_process: ExtraBroker) -> ExtraBroker:
+    """The run's one extra broker, running when the test begins. A test may stop it; the
+    next test that asks for it finds it started again (the restart is paid only then, not
+    after the last test), and the run's end stops it."""
+    _extra_broker_process.start()
+    return _extra_broker_process

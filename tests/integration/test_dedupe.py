@@ -4,14 +4,13 @@ index comes back from its changelog topic)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from pipeline.codec import parse_seed_text
-from tests.integration.conftest import Env, Worker, consume
+from tests.integration.conftest import Env, Worker, wait_until
 
 
 def _publish(env: Env, path: Path, article_id: str, title: str, body: str) -> None:
@@ -23,13 +22,16 @@ def _publish(env: Env, path: Path, article_id: str, title: str, body: str) -> No
 
 
 def _normalized(env: Env, article_id: str, timeout: float = 30) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for record in consume(env.settings.topic_normalized, want=1, timeout=3, settle=0):
-            doc: dict[str, Any] = orjson.loads(record.value)  # type: ignore[attr-defined]
-            if doc["id"] == article_id:
-                return doc
-    raise AssertionError(f"{article_id} never reached the normalized topic")
+    records = wait_until(
+        env.settings.topic_normalized,
+        lambda rs: any(orjson.loads(r.value)["id"] == article_id for r in rs),
+        timeout,
+        what=f"no {article_id}",
+    )
+    doc: dict[str, Any] = next(
+        d for d in (orjson.loads(r.value) for r in records) if d["id"] == article_id
+    )
+    return doc
 
 
 def test_a_syndicated_copy_is_a_duplicate_also_after_a_restart_on_an_empty_disk(
@@ -77,8 +79,11 @@ def test_a_syndicated_copy_is_a_duplicate_also_after_a_restart_on_an_empty_disk(
         _publish(pipeline_env, tmp_path / "d.json", "seed-copy-2", title, copy_body + " More.")
         copy2 = _normalized(pipeline_env, "seed-copy-2")
         assert copy2["duplicate_of"] == "seed-original"
-        tagged = consume(pipeline_env.settings.topic_tagged, want=4, timeout=30, settle=1)
-        ids = [orjson.loads(r.value)["article"]["id"] for r in tagged]  # type: ignore[attr-defined]
-        assert "seed-copy-2" in ids
+        wait_until(
+            pipeline_env.settings.topic_tagged,
+            lambda rs: "seed-copy-2" in {orjson.loads(r.value)["article"]["id"] for r in rs},
+            timeout=30,
+            what="seed-copy-2 not tagged",
+        )
     finally:
         second.stop()

@@ -9,43 +9,33 @@ dead-lettered, lost, duplicates, recovery time.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 
 from pipeline.corpus import articles
-from pipeline.kafka import publish
-from pipeline.settings import PROJECT_ROOT
+from pipeline.kafka import Record, publish
 from tests.integration.conftest import (
     Env,
+    ExtraBroker,
     Worker,
     assigned_partitions,
-    free_port,
     make_env,
+    read_all,
     second_worker_env,
 )
-from tests.integration.conftest import consume as consume_from
 
 COUNT = 2000
 
 
-def _all(env: Env, topic: str, timeout: float) -> list[Any]:
-    """Every record on ``topic`` of the env's own broker."""
-    return consume_from(
-        topic, want=10**9, timeout=timeout, settle=0, bootstrap=env.settings.kafka_bootstrap
-    )
-
-
-KAFKA_SH = PROJECT_ROOT / "deploy" / "local" / "kafka.sh"
+def _all(env: Env, topic: str) -> list[Record]:
+    """Every record on ``topic`` of the env's own broker, up to its end offsets now."""
+    return read_all(topic, env.settings.kafka_bootstrap)
 
 
 @dataclass
@@ -80,13 +70,13 @@ def _inputs(n: int = COUNT, bad_every: int = 100) -> tuple[list[tuple[bytes, byt
 
 
 def _count_normalized(env: Env) -> int:
-    return len(_all(env, env.settings.topic_normalized, 2))
+    return len(_all(env, env.settings.topic_normalized))
 
 
 def _account(env: Env, ids: set[str], fault: str, recovery_s: float) -> Tally:
-    normalized = _all(env, env.settings.topic_normalized, 8)
-    tagged = _all(env, env.settings.topic_tagged, 8)
-    dead = _all(env, env.settings.topic_deadletter, 5)
+    normalized = _all(env, env.settings.topic_normalized)
+    tagged = _all(env, env.settings.topic_tagged)
+    dead = _all(env, env.settings.topic_deadletter)
     processed = Counter(orjson.loads(r.value)["id"] for r in normalized)
     tagged_ids = {orjson.loads(r.value)["article"]["id"] for r in tagged}
     dead_ids = {r.key.decode() for r in dead if r.key}
@@ -109,15 +99,14 @@ def _wait_accounted(env: Env, ids: set[str], timeout: float) -> float:
     normalized one on the tagged topic too."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
-        normalized = _all(env, env.settings.topic_normalized, 3)
-        tagged = _all(env, env.settings.topic_tagged, 2)
-        dead = _all(env, env.settings.topic_deadletter, 1)
-        done = {orjson.loads(r.value)["id"] for r in normalized}
-        tagged_ids = {orjson.loads(r.value)["article"]["id"] for r in tagged}
-        failed = {r.key.decode() for r in dead if r.key}
-        if ids <= done | failed and done <= tagged_ids:
-            return time.monotonic() - started
-        time.sleep(1)
+        done = {orjson.loads(r.value)["id"] for r in _all(env, env.settings.topic_normalized)}
+        failed = {r.key.decode() for r in _all(env, env.settings.topic_deadletter) if r.key}
+        # The tagged topic (the most to read and parse) only once the inputs are accounted for.
+        if ids <= done | failed:
+            tagged = _all(env, env.settings.topic_tagged)
+            if done <= {orjson.loads(r.value)["article"]["id"] for r in tagged}:
+                return time.monotonic() - started
+        time.sleep(0.5)
     raise AssertionError(f"not every input was accounted for within {timeout} s")
 
 
@@ -126,7 +115,7 @@ def _wait_progress(env: Env, at_least: int, timeout: float = 60) -> None:
     while time.monotonic() < deadline:
         if _count_normalized(env) >= at_least:
             return
-        time.sleep(0.5)
+        time.sleep(0.25)
     raise AssertionError(f"fewer than {at_least} articles processed in {timeout} s")
 
 
@@ -152,8 +141,12 @@ def _loaded_worker(env: Env) -> tuple[Worker, set[str]]:
     records, ids = _inputs()
     worker = Worker(env, "w1")
     worker.start()
-    _publish(env, records)
-    _wait_progress(env, COUNT // 4)
+    try:
+        _publish(env, records)
+        _wait_progress(env, COUNT // 4)
+    except BaseException:
+        worker.stop()  # not left running behind the failed test
+        raise
     assert worker.proc is not None
     return worker, ids
 
@@ -201,32 +194,34 @@ def test_two_workers_split_partitions_and_one_takes_over(broker: str, tmp_path: 
     assert env.run_cli("topics", "create").returncode == 0
     records, ids = _inputs()
     w1 = Worker(env, "w1")
-    w1.start()
     env2 = second_worker_env(env, tmp_path)
     w2 = Worker(env2, "w2")
-    w2.start()
-    ports = (int(env.vars["NEWSFLOW_METRICS_PORT"]), int(env2.vars["NEWSFLOW_METRICS_PORT"]))
-    deadline = time.monotonic() + 60
-    split: tuple[set[int], set[int]] = (set(), set())
-    while time.monotonic() < deadline:
-        split = (
-            assigned_partitions(ports[0], env.settings.topic_raw),
-            assigned_partitions(ports[1], env.settings.topic_raw),
-        )
-        if split[0] and split[1] and not split[0] & split[1]:
-            break
-        time.sleep(1)
-    assert split[0]
-    assert split[1]
-    assert not split[0] & split[1]
-    assert split[0] | split[1] == set(range(env.settings.topic_partitions))
-    _publish(env, records)
-    _wait_progress(env, COUNT // 4)
-    assert w1.proc is not None
-    w1.proc.send_signal(signal.SIGKILL)
-    w1.proc.wait(10)
-    started = time.monotonic()
+    w1.spawn()  # both start up at once: one rebalance, and the start-ups overlap
+    w2.spawn()
     try:
+        w1.wait_ready()
+        w2.wait_ready()
+        ports = (int(env.vars["NEWSFLOW_METRICS_PORT"]), int(env2.vars["NEWSFLOW_METRICS_PORT"]))
+        deadline = time.monotonic() + 60
+        split: tuple[set[int], set[int]] = (set(), set())
+        while time.monotonic() < deadline:
+            split = (
+                assigned_partitions(ports[0], env.settings.topic_raw),
+                assigned_partitions(ports[1], env.settings.topic_raw),
+            )
+            if split[0] and split[1] and not split[0] & split[1]:
+                break
+            time.sleep(0.5)
+        assert split[0]
+        assert split[1]
+        assert not split[0] & split[1]
+        assert split[0] | split[1] == set(range(env.settings.topic_partitions))
+        _publish(env, records)
+        _wait_progress(env, COUNT // 4)
+        assert w1.proc is not None
+        w1.proc.send_signal(signal.SIGKILL)
+        w1.proc.wait(10)
+        started = time.monotonic()
         _wait_accounted(env, ids, 180)
         recovery = time.monotonic() - started
         taken = assigned_partitions(ports[1], env.settings.topic_raw)
@@ -234,31 +229,13 @@ def test_two_workers_split_partitions_and_one_takes_over(broker: str, tmp_path: 
         _report(_account(env, ids, "one of two workers SIGKILLed", recovery))
     finally:
         w2.stop()
-
-
-@pytest.fixture
-def own_broker(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """A second broker on its own ports, so stopping it disturbs no other test."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "KAFKA_PORT": str(port),
-        "KAFKA_CONTROLLER_PORT": str(free_port()),
-        "NEWSFLOW_LOCAL_DIR": str(tmp_path / "broker"),
-        "KAFKA_HEAP_OPTS": "-Xmx384m",
-    }
-    subprocess.run([str(KAFKA_SH), "start"], env=env, check=True, timeout=120)
-    try:
-        yield f"127.0.0.1:{port}", env
-    finally:
-        subprocess.run([str(KAFKA_SH), "stop"], env=env, check=False, timeout=60)
+        w1.stop()  # killed already unless the test failed before the fault
 
 
 def test_broker_down_for_20_seconds_the_worker_reconnects(
-    own_broker: tuple[str, dict[str, str]], tmp_path: Path
+    extra_broker: ExtraBroker, tmp_path: Path
 ) -> None:
-    bootstrap, broker_env = own_broker
-    env = make_env(bootstrap, tmp_path / "pipeline")
+    env = make_env(extra_broker.bootstrap, tmp_path / "pipeline")
     (tmp_path / "pipeline").mkdir(exist_ok=True)
     assert env.run_cli("topics", "create").returncode == 0
     records, ids = _inputs()
@@ -267,9 +244,9 @@ def test_broker_down_for_20_seconds_the_worker_reconnects(
     try:
         _publish(env, records)
         _wait_progress(env, COUNT // 4)
-        subprocess.run([str(KAFKA_SH), "stop"], env=broker_env, check=True, timeout=60)
+        extra_broker.stop()
         time.sleep(20)
-        subprocess.run([str(KAFKA_SH), "start"], env=broker_env, check=True, timeout=120)
+        extra_broker.start()
         started = time.monotonic()
         _wait_accounted(env, ids, 240)
         assert worker.proc is not None
@@ -280,16 +257,15 @@ def test_broker_down_for_20_seconds_the_worker_reconnects(
 
 
 def test_sigterm_while_the_broker_is_gone_still_ends_the_worker(
-    own_broker: tuple[str, dict[str, str]], tmp_path: Path
+    extra_broker: ExtraBroker, tmp_path: Path
 ) -> None:
-    bootstrap, broker_env = own_broker
     (tmp_path / "pipeline").mkdir()
-    env = make_env(bootstrap, tmp_path / "pipeline", NEWSFLOW_SHUTDOWN_TIMEOUT="5")
+    env = make_env(extra_broker.bootstrap, tmp_path / "pipeline", NEWSFLOW_SHUTDOWN_TIMEOUT="5")
     assert env.run_cli("topics", "create").returncode == 0
     worker = Worker(env, "w1")
     worker.start()
     try:
-        subprocess.run([str(KAFKA_SH), "stop"], env=broker_env, check=True, timeout=60)
+        extra_broker.stop()
         time.sleep(3)
         assert worker.proc is not None
         worker.proc.send_signal(signal.SIGTERM)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from pipeline.errors import RejectedMessage
 from pipeline.settings import Settings
 from tests.hostile import CASES
-from tests.integration.conftest import BOOTSTRAP, Env, Worker, consume
+from tests.integration.conftest import BOOTSTRAP, Env, Worker, wait_for, wait_until
 from tests.single import normalize_one
 
 POISON = "POISON-7f3a"
@@ -84,7 +83,7 @@ def test_hostile_corpus_poison_and_replay(pipeline_env: Env, tmp_path: Path) -> 
         asyncio.run(_send(s.topic_raw, records))
 
         dead_cases = [c for c in CASES if c.verdict == "dead"]
-        letters = _docs(consume(s.topic_deadletter, want=len(dead_cases) + 1, timeout=60))
+        letters = _docs(wait_for(s.topic_deadletter, len(dead_cases) + 1, timeout=60))
         by_key = {base64.b64decode(d["key_b64"]).decode(): d for d in letters}
         for case in dead_cases:
             assert by_key[case.name]["reason"] == case.reason, case.name
@@ -97,14 +96,12 @@ def test_hostile_corpus_poison_and_replay(pipeline_env: Env, tmp_path: Path) -> 
         assert big["original_size"] == len(next(c.raw for c in CASES if c.name == "10 MiB message"))
 
         ok_ids = {_expected_id(c.raw) for c in CASES if c.verdict == "ok"} | {"after-all"}
-        seen: set[str] = set()
-        deadline = time.monotonic() + 60
-        while not ok_ids <= seen and time.monotonic() < deadline:
-            seen = {
-                d["id"]
-                for d in _docs(consume(s.topic_normalized, want=len(ok_ids), timeout=10, settle=0))
-            }
-        assert ok_ids <= seen
+        wait_until(
+            s.topic_normalized,
+            lambda rs: ok_ids <= {d["id"] for d in _docs(rs)},
+            timeout=60,
+            what="not every good case normalized",
+        )
         assert worker.proc is not None
         assert worker.proc.poll() is None  # the worker never stopped
 
@@ -123,13 +120,11 @@ def test_hostile_corpus_poison_and_replay(pipeline_env: Env, tmp_path: Path) -> 
         replay = pipeline_env.run_cli("replay-deadletters", "--reason", "bug")
         assert replay.returncode == 0, replay.stderr
         assert f"replayed 1 to {s.topic_raw}" in replay.stdout
-        deadline = time.monotonic() + 60
-        ids: set[str] = set()
-        while "poison-1" not in ids and time.monotonic() < deadline:
-            ids = {
-                d["id"]
-                for d in _docs(consume(s.topic_normalized, want=len(seen) + 1, timeout=5, settle=0))
-            }
-        assert "poison-1" in ids
+        wait_until(
+            s.topic_normalized,
+            lambda rs: "poison-1" in {d["id"] for d in _docs(rs)},
+            timeout=60,
+            what="the replayed poison-1 not normalized",
+        )
     finally:
         fixed.stop()

@@ -3,6 +3,7 @@ seconds by the running worker, and a tombstone removes it again."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from pathlib import Path
@@ -10,33 +11,30 @@ from typing import Any
 
 import orjson
 
-from tests.integration.conftest import Env, Worker, consume
+from pipeline.kafka import publish
+from tests.integration.conftest import Env, Worker, wait_until
 
 
-def _tagged_with(env: Env, tmp_path: Path, entity_id: str, name: str, deadline_s: float) -> bool:
-    """Publish articles naming ``name`` until one is tagged as ``entity_id`` (or time runs out)."""
-    deadline = time.monotonic() + deadline_s
-    attempt = 0
-    while time.monotonic() < deadline:
-        attempt += 1
-        article_id = f"wl-{uuid.uuid4().hex[:8]}"
-        path = tmp_path / f"{article_id}.json"
-        path.write_bytes(
-            orjson.dumps(
-                {
-                    "id": article_id,
-                    "title": "Shipping update",
-                    "body": f"Vessels operated by {name} called at Nakhodka on Tuesday.",
-                }
-            )
-        )
-        assert env.run_cli("publish", str(path)).returncode == 0
-        for record in consume(env.settings.topic_tagged, want=attempt, timeout=10, settle=0):
-            doc: dict[str, Any] = orjson.loads(record.value)  # type: ignore[attr-defined]
-            if doc["article"]["id"] != article_id:
-                continue
-            return any(e["label"] == "WATCHLIST" and e["id"] == entity_id for e in doc["entities"])
-    raise AssertionError("no tagged record came back in time")
+def _watchlist_hits(env: Env, name: str, timeout: float = 30) -> dict[str, str]:
+    """Publish an article naming ``name``; its tagged form's watchlist hits, id -> text."""
+    article_id = f"wl-{uuid.uuid4().hex[:8]}"
+    article = {
+        "id": article_id,
+        "title": "Shipping update",
+        "body": f"Vessels operated by {name} called at Nakhodka on Tuesday.",
+    }
+    sent = asyncio.run(publish(env.settings, [(article_id.encode(), orjson.dumps(article))]))
+    assert sent == 1
+
+    def ours(records: list[Any]) -> list[dict[str, Any]]:
+        docs = (orjson.loads(r.value) for r in records)
+        return [d for d in docs if d["article"]["id"] == article_id]
+
+    records = wait_until(
+        env.settings.topic_tagged, lambda rs: bool(ours(rs)), timeout, what=f"no {article_id}"
+    )
+    doc = ours(records)[0]
+    return {e["id"]: e["text"] for e in doc["entities"] if e["label"] == "WATCHLIST"}
 
 
 def test_a_published_entity_is_tagged_and_a_tombstone_removes_it(
@@ -44,8 +42,8 @@ def test_a_published_entity_is_tagged_and_a_tombstone_removes_it(
 ) -> None:
     entity_id = f"test-{uuid.uuid4().hex[:8]}"
     name = "Qorvath Maritime Holdings"
-    before = _tagged_with(pipeline_env, tmp_path, entity_id, name, 30)
-    assert before is False
+    before = _watchlist_hits(pipeline_env, name)
+    assert before == {}  # nobody on the file-based list: only the topic can add the name
 
     entity = {
         "id": entity_id,
@@ -60,7 +58,7 @@ def test_a_published_entity_is_tagged_and_a_tombstone_removes_it(
     started = time.monotonic()
     found = False
     while not found and time.monotonic() - started < 30:
-        found = _tagged_with(pipeline_env, tmp_path, entity_id, name, 30)
+        found = entity_id in _watchlist_hits(pipeline_env, name)
     assert found, "the new watchlist entity was never tagged"
 
     deleted = pipeline_env.run_cli("watchlist", "delete", entity_id)
@@ -68,5 +66,5 @@ def test_a_published_entity_is_tagged_and_a_tombstone_removes_it(
     started = time.monotonic()
     still = True
     while still and time.monotonic() - started < 30:
-        still = _tagged_with(pipeline_env, tmp_path, entity_id, name, 30)
+        still = entity_id in _watchlist_hits(pipeline_env, name)
     assert not still, "the deleted entity is still tagged"

@@ -31,14 +31,9 @@ def test_process_prints_article_entities_alerts_and_deadletters(
     assert 0 <= alert["score"] <= 1
     for ev in alert["evidence"]:
         assert text[ev["start"] : ev["end"]] == ev["text"]
+    assert dead["deadletter"].pop("error")  # the decoder's message, whatever its wording
     assert dead == {
-        "deadletter": {
-            "stage": "normalize",
-            "reason": "decode.utf8",
-            "error": dead["deadletter"]["error"],
-            "path": str(bad),
-            "index": 0,
-        }
+        "deadletter": {"stage": "normalize", "reason": "decode.utf8", "path": str(bad), "index": 0}
     }
     assert calm["alerts"] == []
 

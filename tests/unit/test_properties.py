@@ -1,4 +1,6 @@
-"""Property-based tests of the decode + normalize path and of offsets (hypothesis)."""
+"""Property-based tests of the decode + normalize path and of offsets (hypothesis).
+
+Arbitrary bytes are fuzzed once, through the whole chain, in tests/unit/test_hostile.py."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.codec import decode_input, dumps
+from pipeline.codec import decode_input
 from pipeline.errors import RejectedMessage, SchemaViolation
 from pipeline.models import InputArticle
 from pipeline.resources import Stages
@@ -27,20 +29,6 @@ _SENTENCES = st.sampled_from(
         "R\u043esoboronexport sent sanc\u200btions data to Pyongyang.",
     ]
 )
-
-
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=600))
-def test_arbitrary_bytes_either_normalize_to_a_valid_article_or_are_rejected(raw: bytes) -> None:
-    try:
-        article = normalize_one(raw, SETTINGS, 1_700_000_000_000)
-    except RejectedMessage as exc:
-        reason = exc.reason
-    else:
-        doc = orjson.loads(dumps(article))
-        assert not list(validator("article-normalized").iter_errors(doc))
-        return
-    assert reason.split(".")[0] in {"decode", "input", "schema"}
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
