@@ -7,30 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import orjson
-import pytest
 
 from pipeline.kafka import publish, read_to_end
-from tests.integration.conftest import Env, Worker, make_env
+from tests.integration.conftest import Env, Worker
 from tests.story import CHANGES, story
 
 STORM = 2_000
 RECORD_LIMIT = 64 * 1024
 
 
-@pytest.fixture(scope="module")
-def storm_env(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    env = make_env(broker, tmp_path_factory.mktemp("storm"))
-    created = env.run_cli("topics", "create")
-    assert created.returncode == 0, created.stderr
-    yield env
-
-
-def test_an_alert_storm_through_the_worker_stays_bounded(storm_env: Env) -> None:
-    s = storm_env.settings
-    worker = Worker(storm_env)
+def test_an_alert_storm_through_the_worker_stays_bounded(pipeline_env: Env) -> None:
+    s = pipeline_env.settings
+    worker = Worker(pipeline_env)
     worker.start()
     try:
         started = time.monotonic()
