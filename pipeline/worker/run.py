@@ -24,7 +24,7 @@ from pipeline import logs
 from pipeline.kafka import create_topics
 from pipeline.resources import Stages, build_stages, pipeline_topics
 from pipeline.settings import Settings
-from pipeline.stages import charmap
+from pipeline.stages import charmap, language
 from pipeline.worker.app import BindSteps, create_app
 
 log = logs.get("newsflow.worker")
@@ -125,6 +125,7 @@ def run(settings: Settings, stages: Stages, bind_steps: BindSteps | None = None)
     worker.shutdown_timeout = settings.shutdown_timeout
     workers.append(worker)
     charmap.prepare_all()
+    language.prepare()
     # Everything built so far (the watchlist automaton, rules, the app) lives as long as
     # the worker: out of the collector's sight, full collections stay short (p99 publish
     # -> alert at 105 articles/s: 139-162 ms without, 65-84 ms with).
