@@ -108,6 +108,13 @@ class OldNormalized:
     fingerprint: str
     duplicate_of: str | None = None
     similarity: float | None = None
+    language_confidence: float | None = None
+    language_source: str = "none"
+    title_source: str = "none"
+    author: str | None = None
+    site_name: str | None = None
+    site_name_source: str = "none"
+    canonical_url: str | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OldNormalized:
@@ -126,6 +133,15 @@ class OldNormalized:
             fingerprint=str(d["fingerprint"]),
             duplicate_of=d.get("duplicate_of"),
             similarity=None if d.get("similarity") is None else float(d["similarity"]),
+            language_confidence=(
+                None if d.get("language_confidence") is None else float(d["language_confidence"])
+            ),
+            language_source=str(d.get("language_source", "none")),
+            title_source=str(d.get("title_source", "none")),
+            author=d.get("author"),
+            site_name=d.get("site_name"),
+            site_name_source=str(d.get("site_name_source", "none")),
+            canonical_url=d.get("canonical_url"),
         )
 
 
@@ -204,6 +220,7 @@ class OldSource:
     published_at: str | None
     score: float
     revision: int = 1
+    position: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,9 +249,11 @@ class OldAlert:
     status: str = "new"
     revision: int = 1
     sources: tuple[OldSource, ...] = ()
+    source_count: int = 1
     first_seen_at: str | None = None
     updated_at: str | None = None
     duplicate_of: str | None = None
+    changed: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OldAlert:
@@ -256,9 +275,11 @@ class OldAlert:
             status=str(d.get("status", "new")),
             revision=int(d.get("revision", 1)),
             sources=tuple(OldSource(**x) for x in d.get("sources", ())),
+            source_count=int(d.get("source_count", 1)),
             first_seen_at=d.get("first_seen_at"),
             updated_at=d.get("updated_at"),
             duplicate_of=d.get("duplicate_of"),
+            changed=tuple(str(c) for c in d.get("changed", ())),
         )
 
 

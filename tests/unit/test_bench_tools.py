@@ -87,3 +87,29 @@ def test_the_throughput_panel_shows_the_four_hop_yardstick_when_measured() -> No
         plt.close(fig)
         assert ("faust no-op\n4 hops" in labels) is expected
         assert "pipeline\nfused" in labels
+
+
+def test_the_codec_benchmarks_old_path_has_every_field_of_todays_messages() -> None:
+    """bench_codec's baseline rebuilds the old dataclass path; a struct field it lacks
+    makes the benchmark stop ("records encode differently") instead of measuring."""
+    import dataclasses
+
+    import msgspec
+
+    from pipeline import models
+    from tests.bench import bench_codec as old
+
+    pairs = [
+        (old.OldNormalized, models.NormalizedArticle),
+        (old.OldEntity, models.Entity),
+        (old.OldTagged, models.TaggedArticle),
+        (old.OldEvidence, models.Evidence),
+        (old.OldWatchlistHit, models.WatchlistHit),
+        (old.OldSource, models.Source),
+        (old.OldFlow, models.Flow),
+        (old.OldAlert, models.Alert),
+    ]
+    for dataclass_, struct in pairs:
+        assert [f.name for f in dataclasses.fields(dataclass_)] == [
+            f.name for f in msgspec.structs.fields(struct)
+        ], struct.__name__
