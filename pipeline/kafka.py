@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -120,9 +120,14 @@ class Batch:
 
 
 async def follow_from_start(
-    settings: Settings, topic: str, *, batch_timeout_ms: int = 1000
-) -> AsyncIterator[Batch]:
-    """Every record of ``topic`` from the beginning, then new ones, in batches, forever.
+    settings: Settings,
+    topic: str,
+    *,
+    batch_timeout_ms: int = 1000,
+    start: Mapping[int, int] | None = None,
+) -> AsyncGenerator[Batch, None]:
+    """Every record of ``topic`` from the beginning (or from the ``start`` offset of each
+    partition named there), then new ones, in batches, forever.
 
     Reads all partitions without a consumer group, so every worker sees everything (the
     watchlist). A ``Record`` with an empty value is a deletion (tombstone). An empty batch
@@ -140,8 +145,13 @@ async def follow_from_start(
         tps = await _partitions(consumer, topic)
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
+        for tp in tps:
+            if start is not None and tp.partition in start:
+                consumer.seek(tp, start[tp.partition])
         ends = await consumer.end_offsets(tps)
-        behind = {tp for tp in tps if ends[tp] > 0}
+        behind = {tp for tp in tps if ends[tp] > (start or {}).get(tp.partition, 0)}
+        if not behind:
+            yield Batch([], True)  # nothing to catch up on: say so now, not after a wait
         while True:
             batch = await consumer.getmany(timeout_ms=batch_timeout_ms, max_records=10_000)
             records = [

@@ -4,8 +4,9 @@ Every agent reads raw bytes, runs its node's steps through
 :func:`pipeline.topology.process` (which makes bad input a dead letter), sends what
 came out, and hands the input to :class:`~pipeline.worker.delivery.Delivery`, which
 acknowledges it once the broker has every output (at-least-once; outputs are keyed by
-the article or alert id so repeats are recognisable). No agent processes a record
-before the watchlist topic has been read to its end.
+the article or alert id so repeats are recognisable). The watchlist topic has been read
+to its end before the app is made (``caught``: :func:`~pipeline.worker.tasks.catch_up_watchlist`);
+a task follows it from there.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pipeline.settings import Settings
 from pipeline.steps import Step
 from pipeline.topology import Node, Topology, bind, describe, process
 from pipeline.worker.delivery import Delivery
-from pipeline.worker.tasks import follow_watchlist, measure_lag
+from pipeline.worker.tasks import CaughtUp, follow_watchlist, measure_lag
 from pipeline.worker.transport import App, new_app, raw_topic
 
 log = logs.get("newsflow.worker.app")
@@ -45,16 +46,16 @@ def create_app(
     stages: Stages,
     *,
     on_failure: Callable[[BaseException], None],
-    live: LiveWatchlist | None = None,
+    live: LiveWatchlist,
+    caught: CaughtUp,
     bind_steps: BindSteps | None = None,
 ) -> App:
     """The faust app for ``settings``: agents, tables, the watchlist and lag tasks.
-    ``on_failure`` is called with an error that must stop the worker; ``bind_steps``
-    (for the benchmark's wiring yardstick) replaces the topology's steps."""
+    ``live`` is the watchlist with the topic applied up to ``caught``; ``on_failure`` is
+    called with an error that must stop the worker; ``bind_steps`` (for the benchmark's
+    wiring yardstick) replaces the topology's steps."""
     app = new_app(settings)
     topology = describe(settings, stages.rules.sanctioned)
-    live = live if live is not None else LiveWatchlist(stages)
-    ready = asyncio.Event()
 
     @functools.cache
     def topic(name: str) -> faust.TopicT:
@@ -78,7 +79,6 @@ def create_app(
             node=node,
             steps=steps[node.name],
             topic=topic,
-            ready=ready,
             on_failure=on_failure,
         )
 
@@ -87,7 +87,7 @@ def create_app(
 
     @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
     async def watchlist() -> None:
-        await follow_watchlist(settings, live, ready, send_dead_letter)
+        await follow_watchlist(settings, live, caught, send_dead_letter)
 
     @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
     async def consumer_lag() -> None:
@@ -110,7 +110,6 @@ def _agent(
     node: Node,
     steps: tuple[Step, ...],
     topic: Callable[[str], faust.TopicT],
-    ready: asyncio.Event,
     on_failure: Callable[[BaseException], None],
 ) -> None:
     """One agent: every record of the node's source through its steps."""
@@ -119,7 +118,6 @@ def _agent(
 
     async def run(stream: faust.StreamT[bytes]) -> None:
         delivery = Delivery(on_failure)
-        await ready.wait()
         # faust's automatic acknowledgement off: Delivery acknowledges
         async for event in cast("Any", stream).noack().events():
             message = event.message

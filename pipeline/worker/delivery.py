@@ -1,17 +1,24 @@
-"""Acknowledging an input once every record it produced is on the broker.
+"""Acknowledging inputs once every record they produced is on the broker, in offset order.
 
 Stages do not wait for the broker per message: a node's outputs are handed to the
-producer and the next event is processed at once; a done-callback acknowledges the input
-when all its outputs are delivered. faust commits only up to the first unacknowledged
-offset of a partition, so a crash replays, never skips. A send that fails after the
-producer's own retries cannot be mended here: the worker stops (``on_failure``) and the
-restart replays the input from its uncommitted offset.
+producer and the next event is processed at once; a done-callback notes when all of an
+input's outputs are delivered. Outputs to different partitions complete out of order, so
+an input is acknowledged only when it *and every earlier input of its partition* are
+delivered: faust's commit bookkeeping must only ever see a contiguous run of acknowledged
+offsets from the committed position. (faust-streaming's ``Consumer._new_offset`` commits
+the first consecutive run of acknowledged offsets even when it does not start at the
+committed offset — always on a partition with nothing committed yet, and a one-offset
+hole otherwise — so out-of-order acknowledgements let a commit pass an input whose
+outputs were still in the producer's buffer, and a crash then lost it.)
+
+A send that fails after the producer's own retries cannot be mended here: the worker
+stops (``on_failure``), nothing from that input on is acknowledged, and the restart
+replays it from its uncommitted offset.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -20,8 +27,20 @@ from pipeline import logs, metrics
 
 log = logs.get("newsflow.worker.delivery")
 
-# Inputs waiting for their outputs at most, per agent (back-pressure).
+# Inputs waiting for their outputs (or for an earlier input of their partition) at most,
+# per agent: back-pressure.
 LIMIT = 2000
+
+
+class _Pending:
+    """One input: its event, the outputs still on their way, and whether one failed."""
+
+    __slots__ = ("event", "failed", "remaining")
+
+    def __init__(self, event: Any, remaining: int) -> None:
+        self.event = event
+        self.remaining = remaining
+        self.failed = False
 
 
 class Delivery:
@@ -30,7 +49,11 @@ class Delivery:
     def __init__(self, on_failure: Callable[[BaseException], None], limit: int = LIMIT) -> None:
         self.limit = limit
         self.on_failure = on_failure
-        self.waiting: deque[asyncio.Future[Any]] = deque()
+        # Per input partition, the inputs not yet acknowledged, in the order read.
+        self.queues: dict[tuple[str, int], deque[_Pending]] = {}
+        self.in_flight = 0
+        self._drained = asyncio.Event()
+        self.stopped = False  # a delivery failed: nothing more is acknowledged
 
     async def track(
         self,
@@ -39,46 +62,64 @@ class Delivery:
         stage: str,
         on_delivered: Callable[[], None] | None = None,
     ) -> None:
-        """Acknowledge ``event`` once every future in ``futures`` has succeeded."""
+        """Acknowledge ``event`` once every future in ``futures`` has succeeded and every
+        earlier input of its partition is acknowledged; wait while too many are in flight."""
+        message = event.message
+        tp = (message.topic, message.partition)
+        queue = self.queues.setdefault(tp, deque())
+        pending = _Pending(event, len(futures))
+        queue.append(pending)
+        self.in_flight += 1
         if not futures:
-            event.ack()
-            return
-        remaining = [len(futures)]
-        failed: list[BaseException] = []
+            self._release(queue)
+        errors: list[BaseException] = []
 
         def done(fut: asyncio.Future[Any]) -> None:
             if fut.cancelled():
-                failed.append(asyncio.CancelledError())
+                errors.append(asyncio.CancelledError())
             elif (error := fut.exception()) is not None:
-                failed.append(error)
-            remaining[0] -= 1
-            if remaining[0]:
+                errors.append(error)
+            pending.remaining -= 1
+            if pending.remaining:
                 return
-            if failed:
-                # Not acknowledged: the offset stays uncommitted and the worker stops.
-                metrics.DELIVERY_FAILURES.labels(stage).inc()
-                message = event.message
-                log.critical(
-                    "output not delivered after the producer's retries; stopping the "
-                    "worker (the input stays uncommitted and is replayed on restart)",
-                    stage=stage,
-                    error=repr(failed[0])[:300],
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                )
-                self.on_failure(failed[0])
+            if errors:
+                pending.failed = True
+                self._fail(stage, message, errors[0])
                 return
-            event.ack()
             if on_delivered is not None:
-                on_delivered()
+                on_delivered()  # the outputs are on the broker now, whatever came before
+            self._release(queue)
 
         for fut in futures:
             fut.add_done_callback(done)
-            self.waiting.append(fut)
-        while len(self.waiting) > self.limit:
-            oldest = self.waiting.popleft()
-            with contextlib.suppress(Exception):
-                await oldest
-        while self.waiting and self.waiting[0].done():
-            self.waiting.popleft()
+        while self.in_flight > self.limit and not self.stopped:
+            self._drained.clear()
+            await self._drained.wait()
+
+    def _release(self, queue: deque[_Pending]) -> None:
+        """Acknowledge the delivered inputs at the head of ``queue``, in order."""
+        if self.stopped:
+            return
+        released = False
+        while queue and queue[0].remaining == 0 and not queue[0].failed:
+            queue.popleft().event.ack()
+            self.in_flight -= 1
+            released = True
+        if released and self.in_flight <= self.limit:
+            self._drained.set()
+
+    def _fail(self, stage: str, message: Any, error: BaseException) -> None:
+        # Not acknowledged, nor anything after it: the offset stays uncommitted.
+        metrics.DELIVERY_FAILURES.labels(stage).inc()
+        log.critical(
+            "output not delivered after the producer's retries; stopping the worker "
+            "(the input stays uncommitted and is replayed on restart)",
+            stage=stage,
+            error=repr(error)[:300],
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+        )
+        self.stopped = True
+        self._drained.set()
+        self.on_failure(error)

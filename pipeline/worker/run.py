@@ -22,10 +22,11 @@ from prometheus_client import start_http_server
 
 from pipeline import logs
 from pipeline.kafka import create_topics
-from pipeline.resources import Stages, build_stages, pipeline_topics
+from pipeline.resources import LiveWatchlist, Stages, build_stages, pipeline_topics
 from pipeline.settings import Settings
 from pipeline.stages import charmap, language
 from pipeline.worker.app import BindSteps, create_app
+from pipeline.worker.tasks import catch_up_watchlist
 
 log = logs.get("newsflow.worker")
 
@@ -120,7 +121,13 @@ def run(settings: Settings, stages: Stages, bind_steps: BindSteps | None = None)
     def on_failure(reason: BaseException) -> None:
         workers[0].fail(reason)
 
-    app = create_app(settings, stages, on_failure=on_failure, bind_steps=bind_steps)
+    # The watchlist topic applied before faust starts: no agent sees an article before
+    # every listed party on it is known, and none is idle while faust fetches for it.
+    live = LiveWatchlist(stages)
+    caught = asyncio.run(catch_up_watchlist(settings, live))
+    app = create_app(
+        settings, stages, on_failure=on_failure, live=live, caught=caught, bind_steps=bind_steps
+    )
     worker = Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.shutdown_timeout = settings.shutdown_timeout
     workers.append(worker)

@@ -107,7 +107,15 @@ def _wait_accounted(env: Env, ids: set[str], timeout: float) -> float:
             if done <= {orjson.loads(r.value)["article"]["id"] for r in tagged}:
                 return time.monotonic() - started
         time.sleep(0.5)
-    raise AssertionError(f"not every input was accounted for within {timeout} s")
+    done = {orjson.loads(r.value)["id"] for r in _all(env, env.settings.topic_normalized)}
+    failed = {r.key.decode() for r in _all(env, env.settings.topic_deadletter) if r.key}
+    tagged = {orjson.loads(r.value)["article"]["id"] for r in _all(env, env.settings.topic_tagged)}
+    lost, untagged = sorted(ids - done - failed), sorted(done - tagged)
+    raise AssertionError(
+        f"not every input was accounted for within {timeout} s: {len(lost)} neither "
+        f"normalized nor dead-lettered (e.g. {lost[:5]}), {len(untagged)} normalized but "
+        f"not tagged (e.g. {untagged[:5]})"
+    )
 
 
 def _wait_progress(env: Env, at_least: int, timeout: float = 60) -> None:

@@ -74,13 +74,17 @@ def test_secrets_do_not_show_in_repr_str_or_logs(capsys: pytest.CaptureFixture[s
 
 
 def test_the_worker_producer_is_idempotent_with_acks_all(stages: Stages) -> None:
+    from pipeline.resources import LiveWatchlist
     from pipeline.worker.app import create_app
+    from pipeline.worker.tasks import CaughtUp
     from pipeline.worker.transport import faust_credentials
 
     def fail(reason: BaseException) -> None:
         raise AssertionError(reason)
 
-    app = create_app(Settings(), stages, on_failure=fail)
+    app = create_app(
+        Settings(), stages, on_failure=fail, live=LiveWatchlist(stages), caught=CaughtUp()
+    )
     producer = app.producer
     assert producer._settings_extra() == {"acks": "all", "enable_idempotence": True}
     assert faust_credentials(Settings()) is None

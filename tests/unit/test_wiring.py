@@ -6,11 +6,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pytest
+from faust.transport.consumer import Consumer as FaustConsumer
+from faust.types import TP
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
+from intervaltree import IntervalTree
 
 from pipeline.records import Record
 from pipeline.resources import Stages
@@ -181,12 +189,125 @@ def test_records_land_on_the_partition_kafkas_default_partitioner_picks() -> Non
 class _Event:
     """A faust event as Delivery sees it: ack() and the message's coordinates."""
 
-    def __init__(self, offset: int) -> None:
+    def __init__(
+        self, offset: int, partition: int = 0, on_ack: Callable[[int, int], None] | None = None
+    ) -> None:
         self.acked = False
-        self.message = type("M", (), {"topic": "t", "partition": 0, "offset": offset})()
+        self.on_ack = on_ack
+        self.message = type("M", (), {"topic": "t", "partition": partition, "offset": offset})()
 
     def ack(self) -> None:
+        assert not self.acked, "acknowledged twice"
         self.acked = True
+        if self.on_ack is not None:
+            self.on_ack(self.message.partition, self.message.offset)
+
+
+class _FaustCommits:
+    """faust's own commit bookkeeping (``Consumer.ack`` then ``Consumer._new_offset``, the
+    offset a commit would write) on a stand-in consumer: what a commit would store."""
+
+    def __init__(self) -> None:
+        self._acked: dict[TP, list[int]] = defaultdict(list)
+        self._acked_index: dict[TP, set[int]] = defaultdict(set)
+        self._gap: dict[TP, IntervalTree] = defaultdict(IntervalTree)
+        self._committed_offset: dict[TP, int | None] = defaultdict(lambda: None)
+
+    def ack(self, partition: int, offset: int) -> None:
+        tp = TP("t", partition)
+        self._acked_index[tp].add(offset)
+        self._acked[tp].append(offset)
+
+    def commit(self, partition: int) -> int | None:
+        tp = TP("t", partition)
+        new = FaustConsumer._new_offset(cast("Any", self), tp)
+        if new is not None:
+            self._committed_offset[tp] = new
+        return self._committed_offset[tp]
+
+
+def test_faust_commits_past_an_unacknowledged_offset_when_acks_come_out_of_order() -> None:
+    """Why Delivery acknowledges in order: faust's bookkeeping alone loses inputs."""
+    commits = _FaustCommits()
+    for offset in (2, 3, 4):  # 0 and 1 still on their way to the broker
+        commits.ack(0, offset)
+    assert commits.commit(0) == 5  # a crash now would never replay offsets 0 and 1
+
+
+@settings_(max_examples=200, deadline=None)
+@given(order=st.permutations(range(12)), partitions=st.integers(1, 3))
+def test_delivery_never_lets_a_commit_pass_an_undelivered_input(
+    order: list[int], partitions: int
+) -> None:
+    """Outputs delivered in any order: after every delivery, the offset faust would commit
+    on each partition is at most the lowest offset not yet delivered there."""
+
+    async def scenario() -> None:
+        commits = _FaustCommits()
+        delivery = Delivery(lambda error: None)
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in order]
+        inputs = [(i % partitions, i // partitions) for i in range(len(order))]
+        for (partition, offset), fut in zip(inputs, futures, strict=True):
+            await delivery.track(_Event(offset, partition, commits.ack), [fut], "tag")
+        undelivered = set(range(len(order)))
+        for i in order:
+            futures[i].set_result(None)
+            undelivered.discard(i)
+            await asyncio.sleep(0)
+            for partition in range(partitions):
+                lowest = min(
+                    (inputs[j][1] for j in undelivered if inputs[j][0] == partition),
+                    default=None,
+                )
+                committed = commits.commit(partition)
+                if lowest is not None and committed is not None:
+                    assert committed <= lowest
+        for partition in range(partitions):  # everything delivered: everything committed
+            assert commits.commit(partition) == sum(1 for p, _ in inputs if p == partition)
+
+    asyncio.run(scenario())
+
+
+def test_an_input_is_acknowledged_only_after_the_earlier_inputs_of_its_partition() -> None:
+    async def scenario() -> None:
+        delivery = Delivery(lambda error: None)
+        loop = asyncio.get_running_loop()
+        first, second, other = loop.create_future(), loop.create_future(), loop.create_future()
+        a, b, c = _Event(0), _Event(1), _Event(0, partition=1)
+        empty = _Event(2)
+        await delivery.track(a, [first], "tag")
+        await delivery.track(b, [second], "tag")
+        await delivery.track(empty, [], "tag")  # no outputs: still waits its turn
+        await delivery.track(c, [other], "tag")
+        second.set_result(None)
+        other.set_result(None)
+        await asyncio.sleep(0)
+        assert (a.acked, b.acked, empty.acked, c.acked) == (False, False, False, True)
+        first.set_result(None)
+        await asyncio.sleep(0)
+        assert (a.acked, b.acked, empty.acked) == (True, True, True)
+
+    asyncio.run(scenario())
+
+
+def test_after_a_failed_delivery_nothing_later_is_acknowledged() -> None:
+    async def scenario() -> None:
+        failures: list[BaseException] = []
+        delivery = Delivery(failures.append)
+        loop = asyncio.get_running_loop()
+        bad, good = loop.create_future(), loop.create_future()
+        a, b = _Event(0), _Event(1)
+        await delivery.track(a, [bad], "route")
+        await delivery.track(b, [good], "route")
+        bad.set_exception(RuntimeError("NotEnoughReplicas"))
+        good.set_result(None)
+        await asyncio.sleep(0)
+        assert not a.acked
+        assert not b.acked
+        assert [str(f) for f in failures] == ["NotEnoughReplicas"]
+
+    asyncio.run(scenario())
 
 
 def test_delivery_acks_an_input_only_once_all_its_outputs_are_delivered() -> None:
