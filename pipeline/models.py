@@ -151,6 +151,20 @@ class NormalizedArticle(Struct, frozen=True):
     ] = None
 
 
+class Feature(Struct, frozen=True):
+    """One feature of a watchlist match's screening score (pipeline/stages/screening.py)."""
+
+    name: str
+    weight: Annotated[
+        float,
+        Meta(
+            description="match: the base score; corroboration (sanctions language, the "
+            "party's country): added; every other feature: a factor."
+        ),
+    ]
+    detail: str = ""
+
+
 class Entity(Struct, frozen=True):
     """One tagged mention; text is article.text[start:end]."""
 
@@ -172,6 +186,10 @@ class Entity(Struct, frozen=True):
             description="How it matched: exact, transliteration, reordered, weak alias, "
             "imo number, title cue."
         ),
+    ] = None
+    features: Annotated[
+        tuple[Feature, ...] | None,
+        Meta(description="WATCHLIST: the features that decided the score."),
     ] = None
 
 
@@ -200,6 +218,13 @@ class TaggedArticle(Struct, frozen=True):
     article: NormalizedArticle
     entities: tuple[Entity, ...]
     summary: Summary | None = None
+    candidates: Annotated[
+        tuple[Entity, ...],
+        Meta(
+            description="Watchlist names found in the text that scored below the screening "
+            "threshold: not parties of the article, kept with their score and features."
+        ),
+    ] = ()
 
 
 class Evidence(Struct, frozen=True):
@@ -222,6 +247,7 @@ class WatchlistHit(Struct, frozen=True):
     dataset: str
     matched: str
     score: float
+    features: tuple[Feature, ...] = ()
 
 
 class Source(Struct, frozen=True):

@@ -19,9 +19,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.models import Entity, NormalizedArticle, Summary, TaggedArticle, WatchlistMention
+from pipeline.models import (
+    Entity,
+    Feature,
+    NormalizedArticle,
+    Summary,
+    TaggedArticle,
+    WatchlistMention,
+)
 from pipeline.stages import cues
 from pipeline.stages.gazetteer import Alias, Case, Gazetteer, Match, fold, key, longest_first
+from pipeline.stages.screening import ArticleContext, NameStats, screen
 
 _SCHEMA_LABEL = {
     "Person": "PERSON",
@@ -160,26 +168,47 @@ def watchlist_aliases(
 ) -> list[Alias]:
     """WATCHLIST aliases: names and aliases, persons also transliterated and reordered.
 
+    Names match whatever the list's casing (OFAC writes every name in capitals): the
+    text's own casing is weighed by the screening (:mod:`pipeline.stages.screening`).
     Guards: a name of fewer than three letters is skipped; a one-word name that is a
     common word needs the exact case; weak aliases count only written in capitals.
     """
     aliases: list[Alias] = []
     for e in entries:
         dataset = ",".join(e.datasets + e.programs)
+        families = family_names(e) if e.schema == "Person" else frozenset()
         for surface in e.names:
             if len(key_letters(surface)) < 3:
                 continue
             k = key(surface)
-            exact = (surface.isupper() and len(surface) <= 6) or (
-                " " not in k and k in common_words
-            )
-            aliases.append(_listed(e, surface, Case.EXACT if exact else Case.PROPER, "exact"))
+            exact = " " not in k and k in common_words
+            why = "exact"
+            if e.schema == "Person" and " " not in k:
+                why = "family name" if k in families else "one-word alias"
+            aliases.append(_listed(e, surface, Case.EXACT if exact else Case.PROPER, why))
             if e.schema == "Person" and not exact:
                 aliases.extend(_person_variants(e, surface, transliterations, dataset))
         for surface in e.weak_aliases:
             if surface.isupper() and len(key_letters(surface)) >= 3:
                 aliases.append(_listed(e, surface, Case.EXACT, "weak alias"))
     return aliases
+
+
+def family_names(e: WatchlistEntry) -> frozenset[str]:
+    """The family names in a listed person's names of two words or more: the words in
+    capitals when the list writes them so ("Jong Un KIM"), the words before a comma
+    ("PUTIN, Vladimir"), else the last word ("Vladimir Putin")."""
+    out: set[str] = set()
+    for name in e.names:
+        if "," in name:
+            out.update(key(name.partition(",")[0]).split())
+            continue
+        words = name.split()
+        if len(words) < 2:
+            continue
+        caps = [w for w in words if w.isupper() and len(key_letters(w)) > 1]
+        out.update(key(w) for w in (caps if caps and len(caps) < len(words) else words[-1:]))
+    return frozenset(out)
 
 
 def _listed(e: WatchlistEntry, surface: str, case: Case, why: str) -> Alias:
@@ -260,7 +289,14 @@ def transliteration_table(groups: Iterable[Iterable[str]]) -> dict[str, tuple[st
 class EntityTagger:
     """Tags one article. Build once at start-up from the loaded data; reuse for every article."""
 
-    __slots__ = ("_gazetteer", "_overlay", "_retired", "_vessels_by_imo", "watchlist_size")
+    __slots__ = (
+        "_gazetteer",
+        "_name_stats",
+        "_overlay",
+        "_retired",
+        "_vessels_by_imo",
+        "watchlist_size",
+    )
 
     def __init__(
         self,
@@ -276,6 +312,14 @@ class EntityTagger:
         self._overlay: Gazetteer | None = None
         self._retired: frozenset[str] = frozenset()
         self._vessels_by_imo = {imo: e for e in entries for imo in e.imo_numbers}
+        country_words = {
+            key(a.surface): a.id
+            for a in aliases
+            if a.label == "COUNTRY" and " " not in key(a.surface) and len(key(a.surface)) >= 4
+        }
+        self._name_stats = NameStats.of(
+            (e.names for e in entries if e.schema == "Person"), country_words
+        )
         self.watchlist_size = len(entries)
 
     def with_changes(
@@ -298,6 +342,7 @@ class EntityTagger:
             watchlist_aliases(current, transliterations or {}, common_words)
         )
         layered._retired = frozenset(changes)
+        layered._name_stats = self._name_stats  # the base list's: changes are few
         layered._vessels_by_imo = {
             imo: e for imo, e in self._vessels_by_imo.items() if e.id not in changes
         } | {imo: e for e in current for imo in e.imo_numbers}
@@ -308,6 +353,11 @@ class EntityTagger:
     def size(self) -> int:
         """Distinct names the automaton knows."""
         return self._gazetteer.size + (self._overlay.size if self._overlay else 0)
+
+    def _party_countries(self, a: Alias) -> tuple[str, ...]:
+        """The listed party's country, and the targets its programmes name."""
+        own = (a.country,) if a.country else ()
+        return own + self._name_stats.targets((a.dataset or "").split(","))
 
     def _matches(self, text: str) -> list[Match]:
         folded = fold(text)
@@ -323,39 +373,62 @@ class EntityTagger:
 
     def tag(self, article: NormalizedArticle) -> tuple[Entity, ...]:
         """All entities in ``article.text``, in text order."""
+        return self.tag_all(article)[0]
+
+    def tag_all(self, article: NormalizedArticle) -> tuple[tuple[Entity, ...], tuple[Entity, ...]]:
+        """The entities in ``article.text`` (text order), and the watchlist names found
+        that scored below the screening threshold (candidates, not parties)."""
         text = article.text
         starts = [s for s, _ in article.sentences]
+        matches = self._matches(text)
+        ctx = _context(article, starts, matches)
         out: list[Entity] = []
+        candidates: list[Entity] = []
         taken: list[tuple[int, int]] = []
-        for m in self._matches(text):
+        for m in matches:
             a = m.alias
             sentence = _sentence_of(starts, m.start)
             surface = text[m.start : m.end]
-            taken.append((m.start, m.end))
-            if a.label == "WATCHLIST":
-                label = _SCHEMA_LABEL.get(a.kind or "", "ORGANIZATION")
-                out.append(
-                    Entity(label, a.id, surface, m.start, m.end, sentence, a.name, a.country)
-                )
-                out.append(
-                    Entity(
-                        "WATCHLIST",
-                        a.id,
-                        surface,
-                        m.start,
-                        m.end,
-                        sentence,
-                        a.name,
-                        a.country,
-                        a.dataset,
-                        a.score,
-                        a.why,
-                    )
-                )
-            else:
+            if a.label != "WATCHLIST":
+                taken.append((m.start, m.end))
                 out.append(
                     Entity(a.label, a.id, surface, m.start, m.end, sentence, a.name, a.country)
                 )
+                continue
+            verdict = screen(
+                listed=a.surface,
+                why=a.why,
+                schema=a.kind,
+                party_id=a.id,
+                party_countries=self._party_countries(a),
+                start=m.start,
+                end=m.end,
+                sentence=sentence,
+                ctx=ctx,
+                stats=self._name_stats,
+            )
+            listed = Entity(
+                "WATCHLIST",
+                a.id,
+                surface,
+                m.start,
+                m.end,
+                sentence,
+                a.name,
+                a.country,
+                a.dataset,
+                verdict.score,
+                a.why,
+                verdict.features,
+            )
+            if not verdict.accepted:
+                candidates.append(listed)
+                continue
+            taken.append((m.start, m.end))
+            label = _SCHEMA_LABEL.get(a.kind or "", "ORGANIZATION")
+            out.append(Entity(label, a.id, surface, m.start, m.end, sentence, a.name, a.country))
+            out.append(listed)
+        taken.sort()
         taken_starts = [s for s, _ in taken]
         last_cue_end = -1
         for cue in cues.find(text, set(taken)):
@@ -397,16 +470,42 @@ class EntityTagger:
                         ",".join(entry.datasets + entry.programs),
                         SCORE_EXACT,
                         "imo number",
+                        (Feature("match", SCORE_EXACT, "imo number (check digit valid)"),),
                     )
                 )
         out.sort(key=lambda e: (e.start, e.end))
-        return tuple(out)
+        return tuple(out), tuple(candidates)
+
+
+def _context(article: NormalizedArticle, starts: list[int], matches: list[Match]) -> ArticleContext:
+    """What the screening needs to know about the article beyond one find."""
+    countries: set[str] = set()
+    by_sentence: dict[int, set[str]] = {}
+    places: set[tuple[int, int]] = set()
+    full_names: set[str] = set()
+    for m in matches:
+        a = m.alias
+        if a.label in ("COUNTRY", "LOCATION"):
+            places.add((m.start, m.end))
+            if a.country:
+                countries.add(a.country)
+                by_sentence.setdefault(_sentence_of(starts, m.start), set()).add(a.country)
+        elif a.label == "WATCHLIST" and a.why != "weak alias" and " " in key(a.surface):
+            full_names.add(a.id)
+    return ArticleContext(
+        text=article.text,
+        sentences=tuple(article.sentences),
+        countries=countries,
+        countries_by_sentence=by_sentence,
+        places=places,
+        full_names=full_names,
+    )
 
 
 def tag_article(tagger: EntityTagger, article: NormalizedArticle) -> TaggedArticle:
     """The tag stage: the article, its entities and their summary."""
-    entities = tagger.tag(article)
-    return TaggedArticle(article, entities, summarize(entities))
+    entities, candidates = tagger.tag_all(article)
+    return TaggedArticle(article, entities, summarize(entities), candidates)
 
 
 def summarize(entities: Iterable[Entity]) -> Summary:

@@ -551,7 +551,7 @@ def _watchlist(entities: tuple[Entity, ...]) -> tuple[WatchlistHit, ...]:
     for e in entities:
         if e.label == "WATCHLIST" and e.id not in hits:
             hits[e.id] = WatchlistHit(
-                e.id, e.name or e.text, e.dataset or "", e.text, e.score or 1.0
+                e.id, e.name or e.text, e.dataset or "", e.text, e.score or 1.0, e.features or ()
             )
     return tuple(hits.values())
 

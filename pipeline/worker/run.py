@@ -24,7 +24,7 @@ from pipeline import logs
 from pipeline.kafka import create_topics
 from pipeline.resources import LiveWatchlist, Stages, build_stages, pipeline_topics
 from pipeline.settings import Settings
-from pipeline.stages import charmap, language
+from pipeline.stages import charmap, language, screening
 from pipeline.worker.app import BindSteps, create_app
 from pipeline.worker.tasks import catch_up_watchlist
 
@@ -133,6 +133,7 @@ def run(settings: Settings, stages: Stages, bind_steps: BindSteps | None = None)
     workers.append(worker)
     charmap.prepare_all()
     language.prepare()
+    screening.prepare()
     # Everything built so far (the watchlist automaton, rules, the app) lives as long as
     # the worker: out of the collector's sight, full collections stay short (p99 publish
     # -> alert at 105 articles/s: 139-162 ms without, 65-84 ms with).

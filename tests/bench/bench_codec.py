@@ -158,6 +158,7 @@ class OldEntity:
     dataset: str | None = None
     score: float | None = None
     match: str | None = None
+    features: tuple[dict[str, Any], ...] | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OldEntity:
@@ -174,6 +175,7 @@ class OldEntity:
             dataset=d.get("dataset"),
             score=None if score is None else float(score),
             match=d.get("match"),
+            features=None if d.get("features") is None else tuple(d["features"]),
         )
 
 
@@ -182,6 +184,7 @@ class OldTagged:
     article: OldNormalized
     entities: tuple[OldEntity, ...]
     summary: dict[str, Any] | None = None
+    candidates: tuple[OldEntity, ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OldTagged:
@@ -189,6 +192,7 @@ class OldTagged:
             article=OldNormalized.from_dict(d["article"]),
             entities=tuple(OldEntity.from_dict(e) for e in d["entities"]),
             summary=d.get("summary"),
+            candidates=tuple(OldEntity.from_dict(e) for e in d.get("candidates", ())),
         )
 
 
@@ -210,6 +214,7 @@ class OldWatchlistHit:
     dataset: str
     matched: str
     score: float
+    features: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +270,10 @@ class OldAlert:
             published_at=d.get("published_at"),
             event_types=tuple(str(t) for t in d["event_types"]),
             countries=tuple(str(c) for c in d["countries"]),
-            watchlist=tuple(OldWatchlistHit(**w) for w in d["watchlist"]),
+            watchlist=tuple(
+                OldWatchlistHit(**{**w, "features": tuple(w.get("features", ()))})
+                for w in d["watchlist"]
+            ),
             score=float(d["score"]),
             severity=str(d["severity"]),
             evidence=tuple(OldEvidence(**e) for e in d["evidence"]),
