@@ -29,7 +29,7 @@ from pipeline.models import (
 )
 from pipeline.stages import cues
 from pipeline.stages.gazetteer import Alias, Case, Gazetteer, Match, fold, key, longest_first
-from pipeline.stages.screening import ArticleContext, NameStats, screen
+from pipeline.stages.screening import ArticleContext, NameStats, name_words, screen
 
 _SCHEMA_LABEL = {
     "Person": "PERSON",
@@ -181,7 +181,10 @@ def watchlist_aliases(
             if len(key_letters(surface)) < 3:
                 continue
             k = key(surface)
-            exact = " " not in k and k in common_words
+            # A one-word name that is a common word must be written as listed, when the
+            # list's casing means something; a list in capitals (OFAC) says nothing about
+            # the text's casing, and the screening weighs the word instead.
+            exact = " " not in k and k in common_words and not surface.isupper()
             why = "exact"
             if e.schema == "Person" and " " not in k:
                 why = "family name" if k in families else "one-word alias"
@@ -381,7 +384,7 @@ class EntityTagger:
         text = article.text
         starts = [s for s, _ in article.sentences]
         matches = self._matches(text)
-        ctx = _context(article, starts, matches)
+        ctx: ArticleContext | None = None  # made at the first watchlist find
         out: list[Entity] = []
         candidates: list[Entity] = []
         taken: list[tuple[int, int]] = []
@@ -395,6 +398,8 @@ class EntityTagger:
                     Entity(a.label, a.id, surface, m.start, m.end, sentence, a.name, a.country)
                 )
                 continue
+            if ctx is None:
+                ctx = _context(article, starts, matches)
             verdict = screen(
                 listed=a.surface,
                 why=a.why,
@@ -490,7 +495,7 @@ def _context(article: NormalizedArticle, starts: list[int], matches: list[Match]
             if a.country:
                 countries.add(a.country)
                 by_sentence.setdefault(_sentence_of(starts, m.start), set()).add(a.country)
-        elif a.label == "WATCHLIST" and a.why != "weak alias" and " " in key(a.surface):
+        elif a.label == "WATCHLIST" and a.why != "weak alias" and len(name_words(a.surface)) > 1:
             full_names.add(a.id)
     return ArticleContext(
         text=article.text,

@@ -35,7 +35,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from wordfreq import zipf_frequency
 
@@ -119,6 +119,7 @@ class NameStats:
     given_names: Counter[str]
     common_at: int
     country_words: Mapping[str, str]
+    targets_seen: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, persons: Iterable[Iterable[str]], country_words: Mapping[str, str]) -> NameStats:
@@ -145,6 +146,13 @@ class NameStats:
     def targets(self, programs: Iterable[str]) -> tuple[str, ...]:
         """Countries named in programme codes ("SYRIA", "DPRK3", "IRAN-HR"; words of four
         letters or more, so an authority's "US" or "UK" is not taken for a target)."""
+        programs = tuple(programs)
+        cached = self.targets_seen.get(programs)
+        if cached is None:
+            cached = self.targets_seen[programs] = self._targets(programs)
+        return cached
+
+    def _targets(self, programs: tuple[str, ...]) -> tuple[str, ...]:
         found: dict[str, None] = {}
         for program in programs:
             for word in re.findall(r"[A-Za-z]{4,}", program):
@@ -164,6 +172,23 @@ class ArticleContext:
     countries_by_sentence: dict[int, set[str]]
     places: Set[tuple[int, int]]  # spans tagged COUNTRY or LOCATION
     full_names: Set[str]  # listed ids named in the article by a name of 2+ words
+
+    _sanctions: dict[int, bool] = field(default_factory=dict)
+    _ships: dict[int, bool] = field(default_factory=dict)
+
+    def sanctions_language(self, i: int) -> bool:
+        """Sanctions language in sentence ``i`` (looked up once per sentence)."""
+        found = self._sanctions.get(i)
+        if found is None:
+            found = self._sanctions[i] = bool(_SANCTIONS_LANGUAGE.search(self.sentence_text(i)))
+        return found
+
+    def ship_context(self, i: int) -> bool:
+        """Ship words in sentence ``i`` or its neighbours (looked up once per sentence)."""
+        found = self._ships.get(i)
+        if found is None:
+            found = self._ships[i] = bool(_SHIP_CONTEXT.search(self.near(i)))
+        return found
 
     def sentence_text(self, i: int) -> str:
         if 0 <= i < len(self.sentences):
@@ -198,7 +223,7 @@ def screen(
     score = base
     for f in features[1:]:
         score *= f.weight
-    if _SANCTIONS_LANGUAGE.search(ctx.sentence_text(sentence)):
+    if ctx.sanctions_language(sentence):
         score += SANCTIONS_LANGUAGE
         features.append(Feature("sanctions language", SANCTIONS_LANGUAGE, "in the sentence"))
     if set(party_countries) & set(ctx.countries):
@@ -235,13 +260,19 @@ def _coverage(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featur
         return _person_coverage(find, words, named_in_full, stats)
     if len(words) > 1 or named_in_full:
         return []
-    if find.schema == "Vessel" and _SHIP_CONTEXT.search(ctx.near(find.sentence)):
+    if find.schema == "Vessel" and ctx.ship_context(find.sentence):
         return []  # "the tanker Glory": the ship context says which Glory
     letters = sum(c.isalpha() for c in find.listed)
-    if letters <= ACRONYM_MAX_LETTERS:
+    # A short name is an acronym unless the list writes it otherwise ("Suex" is listed
+    # so; OFAC writes everything in capitals and says nothing).
+    if letters <= ACRONYM_MAX_LETTERS and (find.listed.isupper() or find.listed.islower()):
         out = [Feature("acronym", ACRONYM, f"{letters} letters")]
-        if not ctx.text[find.start : find.end].isupper():
-            out.append(Feature("not an acronym here", NOT_CAPITALS, "a short name not in capitals"))
+        surface = ctx.text[find.start : find.end]
+        if not surface.isupper() and _ordinary(words[0]) >= WORD_ZIPF:
+            # "Mars" in running text is the word (or the planet), not MARS
+            out.append(
+                Feature("not an acronym here", NOT_CAPITALS, "an everyday word, not in capitals")
+            )
         return out
     zipf = _ordinary(words[0])
     if zipf >= ORDINARY_ZIPF:
@@ -275,18 +306,28 @@ def _conflicts(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featu
     if (
         single
         and (_ordinary(words[0] if words else "") >= WORD_ZIPF or find.schema == "Person")
-        and _continues(text, find.start, find.end, ctx.places)
+        # In a headline every word is capitalised; a name in capitals followed by a word
+        # in capitals ("AQUA SPIRIT") is still a longer name.
+        and (
+            text[find.start : find.end].isupper()
+            or not _title_case(ctx.sentence_text(find.sentence))
+        )
+        # A person's family name after a capitalised word is the person's given name
+        # ("Wladimir Putin"); only a word after it makes a longer name ("Nicolas Sarkozy").
+        and _continues(text, find.start, find.end, ctx.places, after_only=find.why == "family name")
     ):
         # An ordinary word or a person's one word inside a longer capitalised name ("the
         # Caesar Act", "Nicolas Sarkozy"); a distinctive word is not ("Almaz-Antey Air
         # and Space Defence Corporation" names the party in full).
         out.append(Feature("part of a longer name", LONGER_NAME, _longer_name(text, *span)))
-    ship_context = find.schema == "Vessel" and bool(_SHIP_CONTEXT.search(ctx.near(find.sentence)))
+    ship_context = find.schema == "Vessel" and ctx.ship_context(find.sentence)
     if find.schema == "Vessel" and not ship_context:
         out.append(
             Feature("no ship context", NO_SHIP_CONTEXT, "no tanker, vessel, ship, IMO nearby")
         )
-    if span in ctx.places and not ship_context:
+    if span in ctx.places and not (ship_context and _names_a_ship(text, find.start, find.end)):
+        # "ships flagged in Jamaica", "sailed to Jamaica": the place, unless the name is
+        # written as a ship's ("the tanker Jamaica", "Jamaica (IMO 9…)")
         out.append(Feature("a place", PLACE, "the span is also a country or place"))
     if not single and _generic(words, stats.country_words):
         window = (find.sentence - 1, find.sentence, find.sentence + 1)
@@ -296,9 +337,14 @@ def _conflicts(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featu
     return out
 
 
-def _tokens(name: str) -> list[str]:
+@functools.lru_cache(maxsize=65_536)
+def name_words(name: str) -> tuple[str, ...]:
     """The words of a name as the matcher sees them ("Alfa-Bank" is two, "MS-13" too)."""
-    return key(name).split()
+    return tuple(key(name).split())
+
+
+def _tokens(name: str) -> list[str]:
+    return list(name_words(name))
 
 
 def _given(name: str) -> list[str]:
@@ -338,7 +384,39 @@ def _generic(words: list[str], country_words: Mapping[str, str]) -> bool:
 _LOWER_JOINERS = frozenset("the in to and of from with a an by at on for as".split())
 
 
-def _continues(text: str, start: int, end: int, places: Set[tuple[int, int]]) -> bool:
+_SHIP_NOUN_BEFORE = re.compile(
+    r"(?:tankers?|vessels?|ships?|freighter|carrier|supertanker|M/?T|M/?V|MV|MT|"
+    r"navire|pétrolier|Tanker|Schiff|buque|танкер|судно)[\s\"'“«]*$",
+    re.IGNORECASE,
+)
+_IMO_AFTER = re.compile(r"^[\s,\"'”»]*\(?\s*IMO", re.IGNORECASE)
+
+
+def _names_a_ship(text: str, start: int, end: int) -> bool:
+    """Is the name written as a ship's: a ship noun just before it, or its IMO after?"""
+    return bool(
+        _SHIP_NOUN_BEFORE.search(text[max(0, start - 30) : start])
+        or _IMO_AFTER.match(text[end : end + 20])
+    )
+
+
+def _title_case(sentence: str) -> bool:
+    """A headline-style line ("Putin Warns West Over Aid"): capitals say nothing there."""
+    minor = _FUNCTION_WORDS | _LOWER_JOINERS | {"under", "over", "into", "after", "amid"}
+    words = [w for w in sentence.split() if w[:1].isalpha() and w.casefold() not in minor]
+    if len(words) < 4:
+        return False
+    return sum(w[:1].isupper() for w in words) >= 0.85 * len(words)
+
+
+def _continues(
+    text: str,
+    start: int,
+    end: int,
+    places: Set[tuple[int, int]],
+    *,
+    after_only: bool = False,
+) -> bool:
     """Is the word at ``[start, end)`` part of a longer capitalised name? The next word
     capitalised ("Caesar Act"), or the previous one inside the sentence ("Nicolas" in
     "ex-President Nicolas Sarkozy" is not; "Syrian" before a name is a demonym, not a
@@ -346,6 +424,8 @@ def _continues(text: str, start: int, end: int, places: Set[tuple[int, int]]) ->
     m = re.match(r"[ \t]+([^\W\d_][\w'\u2019-]*)", text[end : end + 40])
     if m and m.group(1)[:1].isupper():
         return True
+    if after_only:
+        return False
     before = text[max(0, start - 40) : start]
     m = re.search(r"([^\W\d_][\w'\u2019-]*)[ \t]+$", before)
     if not m:

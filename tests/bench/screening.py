@@ -48,12 +48,14 @@ def mentions(files: list[Path], settings: Settings) -> tuple[list[dict[str, Any]
     rows: list[dict[str, Any]] = []
     relevance = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
     articles = 0
+    ids: list[str] = []
     for path in files:
         for line in path.read_bytes().splitlines():
             if not line.strip():
                 continue
             doc = orjson.loads(line)
             articles += 1
+            ids.append(str(doc.get("id")))
             trace = runner.feed(as_input(doc))
             tagged = next((v for v in trace.values("tag") if isinstance(v, TaggedArticle)), None)
             alert = next((v for v in trace.values("flag") if isinstance(v, Alert)), None)
@@ -83,6 +85,7 @@ def mentions(files: list[Path], settings: Settings) -> tuple[list[dict[str, Any]
     tp, fp, fn = relevance["tp"], relevance["fp"], relevance["fn"]
     summary = {
         "articles": articles,
+        "ids": ids,
         "relevance": relevance,
         "precision": round(tp / (tp + fp), 3) if tp + fp else 0.0,
         "recall": round(tp / (tp + fn), 3) if tp + fn else 0.0,
@@ -90,7 +93,11 @@ def mentions(files: list[Path], settings: Settings) -> tuple[list[dict[str, Any]
     return rows, summary
 
 
-def score(rows: list[dict[str, Any]], judged: dict[tuple[str, str, str], bool]) -> dict[str, Any]:
+def score(
+    rows: list[dict[str, Any]],
+    judged: dict[tuple[str, str, str], bool],
+    articles: set[str] | None = None,
+) -> dict[str, Any]:
     verdicts = [judged.get((r["article"], r["listed_id"], r["text"].casefold())) for r in rows]
     false_in_negatives = {
         r["article"]
@@ -99,7 +106,7 @@ def score(rows: list[dict[str, Any]], judged: dict[tuple[str, str, str], bool]) 
     }
     # The listed parties the articles name: every (article, party) judged true in any run
     # (a lower bound: a party no version ever matched is not counted).
-    named = {(a, i) for (a, i, _), v in judged.items() if v}
+    named = {(a, i) for (a, i, _), v in judged.items() if v and (articles is None or a in articles)}
     found = {(r["article"], r["listed_id"]) for r in rows} & named
     unjudged = sorted(
         {
@@ -132,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     base = Settings.from_env()
     settings = replace(base, watchlists=base.watchlists + tuple(args.watchlist))
     rows, summary = mentions(args.files, settings)
-    summary |= score(rows, judgements())
+    summary |= score(rows, judgements(), set(summary.pop("ids")))
     summary["mentions_per_article"] = round(len(rows) / max(1, summary["articles"]), 2)
     if args.mentions:
         args.mentions.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
