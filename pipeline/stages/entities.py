@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.models import (
     Entity,
@@ -39,6 +39,7 @@ _SCHEMA_LABEL = {
     "LegalEntity": "ORGANIZATION",
     "PublicBody": "ORGANIZATION",
 }
+_T = TypeVar("_T")
 _IMO = re.compile(r"\bIMO(?:\s+(?:No\.?|number|#))?[\s:]*(\d{7})\b")
 
 # Scores: how sure a match is, by how it was made.
@@ -78,15 +79,27 @@ def watchlist_entry(doc: Mapping[str, Any]) -> WatchlistEntry | None:
     programs += [str(p) for p in props.get("programId", [])]
     return WatchlistEntry(
         id=str(doc["id"]),
-        schema=str(doc.get("schema", "LegalEntity")),
+        schema=_shared(str(doc.get("schema", "LegalEntity"))),
         name=names[0],
-        names=tuple(dict.fromkeys(names + aliases)),
-        weak_aliases=tuple(str(a) for a in props.get("weakAlias", [])),
-        countries=tuple(str(c).upper() for c in props.get("country", [])),
-        datasets=tuple(str(d) for d in doc.get("datasets", [])) or ("watchlist",),
-        programs=tuple(dict.fromkeys(programs)),
-        imo_numbers=tuple(str(i).removeprefix("IMO").strip() for i in props.get("imoNumber", [])),
+        names=tuple(dict.fromkeys(names + aliases)) if aliases or len(names) > 1 else (names[0],),
+        weak_aliases=_shared(tuple(str(a) for a in props.get("weakAlias", ()))),
+        countries=_shared(tuple(str(c).upper() for c in props.get("country", ()))),
+        datasets=_shared(tuple(str(d) for d in doc.get("datasets", ())) or ("watchlist",)),
+        programs=_shared(tuple(dict.fromkeys(programs))),
+        imo_numbers=tuple(str(i).removeprefix("IMO").strip() for i in props.get("imoNumber", ())),
     )
+
+
+# Values that a whole list repeats (schemas, datasets, programme sets, countries): one
+# object each, not one per entity (a million entries: about 250 MB less).
+_SHARED: dict[Any, Any] = {}
+_SHARED_LIMIT = 100_000
+
+
+def _shared(value: _T) -> _T:
+    if len(_SHARED) >= _SHARED_LIMIT:
+        return _SHARED.get(value, value)  # type: ignore[no-any-return]
+    return _SHARED.setdefault(value, value)  # type: ignore[no-any-return]
 
 
 def country_aliases(
@@ -178,9 +191,9 @@ def watchlist_aliases(
         dataset = ",".join(e.datasets + e.programs)
         families = family_names(e) if e.schema == "Person" else frozenset()
         for surface in e.names:
-            if len(key_letters(surface)) < 3:
-                continue
             k = key(surface)
+            if len(k) - k.count(" ") < 3:  # fewer than three letters or digits
+                continue
             # A one-word name that is a common word must be written as listed, when the
             # list's casing means something; a list in capitals (OFAC) says nothing about
             # the text's casing, and the screening weighs the word instead.
@@ -188,12 +201,12 @@ def watchlist_aliases(
             why = "exact"
             if e.schema == "Person" and " " not in k:
                 why = "family name" if k in families else "one-word alias"
-            aliases.append(_listed(e, surface, Case.EXACT if exact else Case.PROPER, why))
+            aliases.append(_listed(e, surface, Case.EXACT if exact else Case.PROPER, why, dataset))
             if e.schema == "Person" and not exact:
                 aliases.extend(_person_variants(e, surface, transliterations, dataset))
         for surface in e.weak_aliases:
             if surface.isupper() and len(key_letters(surface)) >= 3:
-                aliases.append(_listed(e, surface, Case.EXACT, "weak alias"))
+                aliases.append(_listed(e, surface, Case.EXACT, "weak alias", dataset))
     return aliases
 
 
@@ -214,10 +227,9 @@ def family_names(e: WatchlistEntry) -> frozenset[str]:
     return frozenset(out)
 
 
-def _listed(e: WatchlistEntry, surface: str, case: Case, why: str) -> Alias:
+def _listed(e: WatchlistEntry, surface: str, case: Case, why: str, dataset: str) -> Alias:
     """A name exactly as the watchlist gives it."""
     country = e.countries[0] if e.countries else None
-    dataset = ",".join(e.datasets + e.programs)
     return Alias(
         surface,
         "WATCHLIST",
