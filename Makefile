@@ -34,6 +34,9 @@ lint: install  ## ruff (lint + format check) and mypy --strict
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+countries-i18n: install  ## regenerate pipeline/data/countries_i18n.toml (CLDR names, Russian declined)
+	$(BIN)/python -m pipeline.countries_i18n
+
 format: install  ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

@@ -127,9 +127,24 @@ class Stages:
     watchlist: tuple[WatchlistEntry, ...]
 
 
+def country_table() -> dict[str, dict[str, Any]]:
+    """``data/countries.toml`` with the French, German, Spanish and Russian names of
+    ``data/countries_i18n.toml`` (generated from CLDR) added to each country's names."""
+    table: dict[str, dict[str, Any]] = _package_toml("countries.toml")
+    for code, langs in _package_toml("countries_i18n.toml").items():
+        entry = table.setdefault(code, {})
+        names = list(entry.get("names", []))
+        for lang, forms in langs.items():
+            if lang != "ambiguous":
+                names += forms
+        entry["names"] = names
+        entry["ambiguous"] = [*entry.get("ambiguous", []), *langs.get("ambiguous", [])]
+    return table
+
+
 def load_tagger_data() -> TaggerData:
     words = common_words()
-    aliases = country_aliases(iso_country_names(), _package_toml("countries.toml"))
+    aliases = country_aliases(iso_country_names(), country_table())
     aliases += organization_aliases(_package_toml("organizations.toml"))
     aliases += location_aliases(places(), {key(a.surface) for a in aliases}, words)
     groups = _package_toml("transliteration.toml")["groups"]

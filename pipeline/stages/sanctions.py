@@ -153,7 +153,7 @@ def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
         # The leading look-ahead lets the regex engine skip positions that cannot start a
         # word quickly: about twice as fast as the bare word boundary on news text.
         body = "|".join(f"(?:{p})" for p in patterns)
-        return re.compile(r"(?=[A-Za-z0-9])\b(?:" + body + r")\b", re.I)
+        return re.compile(r"(?=\w)\b(?:" + body + r")\b", re.I)
     except re.error as exc:
         raise FatalError(f"bad pattern in {where}: {exc}") from exc
 

@@ -1,0 +1,162 @@
+"""Sanctions news in French, German, Spanish and Russian (issue 18): country names from
+CLDR with the inflected forms running text uses, triggers per event type, and the other
+senses of the local word for sanction staying quiet. Invented sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import countries_i18n
+from pipeline.models import Alert, InputArticle
+from pipeline.resources import Stages
+from pipeline.stages.entities import tag_article
+from pipeline.stages.normalize import normalize
+from pipeline.stages.sanctions import flag
+
+
+def _flag(stages: Stages, title: str, body: str) -> Alert | None:
+    article = normalize(InputArticle(title=title, body=body))
+    return flag(tag_article(stages.tagger, article), stages.rules)
+
+
+def _countries(stages: Stages, body: str) -> set[str]:
+    article = normalize(InputArticle(title="", body=body))
+    return {e.id for e in tag_article(stages.tagger, article).entities if e.label == "COUNTRY"}
+
+
+def test_the_generated_country_names_are_current() -> None:
+    assert countries_i18n.main(["--check"]) == 0, "run make countries-i18n"
+
+
+@pytest.mark.parametrize(
+    ("body", "codes"),
+    [
+        ("Les sanctions visent la Russie et la Corée du Nord.", {"RU", "KP"}),
+        ("Die Exporte Russlands und Nordkoreas brachen ein.", {"RU", "KP"}),
+        ("Estados Unidos y la Unión Europea hablaron con Irán.", {"US", "EU", "IR"}),
+        ("Поставки из России в КНДР и Северную Корею выросли.", {"RU", "KP"}),
+        ("Минфин США и Евросоюз заявили о мерах против Ирана.", {"US", "EU", "IR"}),
+    ],
+)
+def test_country_names_in_four_languages_and_their_inflected_forms(
+    stages: Stages, body: str, codes: set[str]
+) -> None:
+    assert codes <= _countries(stages, body)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "event_type"),
+    [
+        (
+            "Nouvelles sanctions",
+            "L'Union européenne a adopté de nouvelles sanctions contre la Russie ce lundi.",
+            "sanctions_designation",
+        ),
+        (
+            "Neue Sanktionen",
+            "Die EU hat am Montag neue Sanktionen gegen Russland verhängt.",
+            "sanctions_designation",
+        ),
+        (
+            "Nuevas sanciones",
+            "Estados Unidos impuso sanciones a tres empresas de Irán por su programa de misiles.",
+            "sanctions_designation",
+        ),
+        (
+            "Новые санкции",
+            "США ввели санкции против трех компаний из России в понедельник.",
+            "sanctions_designation",
+        ),
+        (
+            "Avoirs gelés",
+            "La France a gelé les avoirs de deux banques de Russie, a annoncé le Trésor.",
+            "asset_freeze",
+        ),
+        (
+            "Vermögen eingefroren",
+            "Deutschland hat Vermögenswerte russischer Firmen eingefroren, teilte die EU mit.",
+            "asset_freeze",
+        ),
+        (
+            "Yate retenido",
+            "España congeló los activos de un empresario de Rusia sancionado por la UE.",
+            "asset_freeze",
+        ),
+        (
+            "Активы заморожены",
+            "Евросоюз заморозил активы двух банков из России.",
+            "asset_freeze",
+        ),
+        (
+            "Flotte fantôme",
+            "Des pétroliers de la flotte fantôme transportent du pétrole de Russie.",
+            "sanctions_evasion",
+        ),
+        (
+            "Schattenflotte",
+            "Tanker der Schattenflotte bringen Öl aus Russland nach Asien.",
+            "sanctions_evasion",
+        ),
+        (
+            "Evasión",
+            "Una red de empresas ayudó a Irán a eludir las sanciones sobre el petróleo.",
+            "sanctions_evasion",
+        ),
+        (
+            "Обход санкций",
+            "Компании помогали России в обходе санкций через третьи страны.",
+            "sanctions_evasion",
+        ),
+        (
+            "Embargoverstoß",
+            "Ein Händler wurde wegen Embargoverstoß verurteilt: er lieferte Teile nach Russland.",
+            "export_control",
+        ),
+        (  # one sentence of a weaker event type: a headline carries it over the line
+            "La Corée du Nord tire un missile balistique intercontinental",
+            "La Corée du Nord a tiré un missile balistique intercontinental en mer.",
+            "proliferation",
+        ),
+        (
+            "КНДР испытала межконтинентальную баллистическую ракету",
+            "КНДР испытала новую межконтинентальную баллистическую ракету.",
+            "proliferation",
+        ),
+        (
+            "ООН продлила эмбарго на поставки оружия в Ливию",
+            "Совбез ООН продлил эмбарго на поставки оружия в Ливию ещё на год.",
+            "trade_embargo",
+        ),
+    ],
+)
+def test_each_kind_of_event_is_flagged_in_its_language(
+    stages: Stages, title: str, body: str, event_type: str
+) -> None:
+    alert = _flag(stages, title, body)
+    assert alert is not None, body
+    assert event_type in alert.event_types
+    for evidence in alert.evidence:  # the evidence stays in the article's language
+        assert evidence.text in body or evidence.text == title
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        # sport, courts, welfare, penalties: the other senses of the local word
+        ("Carton rouge", "L'arbitre a infligé une sanction au joueur russe après le match."),
+        ("Bürgergeld", "Das Jobcenter verhängt Sanktionen gegen Arbeitslose, auch aus Russland."),
+        ("LaLiga", "El jugador fue sancionado con dos partidos tras la tarjeta roja ante Rusia."),
+        ("Штрафы", "Застройщикам продлили мораторий на штрафные санкции в России."),
+        # backdrop: existing sanctions mentioned, no new measure
+        (
+            "Autowerk",
+            "Wegen der westlichen Sanktionen gegen Russland fehlen dem Werk Teile.",
+        ),
+        ("Précios", "À cause des sanctions contre la Russie, les prix du gaz ont augmenté."),
+        # a country named, nothing sanctions-related
+        ("Météo", "Il a neigé à Moscou et en Corée du Nord ce week-end."),
+        ("Wetter", "In Russland und im Iran war es am Wochenende kalt."),
+    ],
+)
+def test_other_senses_and_backdrop_stay_quiet(stages: Stages, title: str, body: str) -> None:
+    assert _flag(stages, title, body) is None, body
