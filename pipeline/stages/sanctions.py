@@ -52,11 +52,17 @@ _FLOW_VERB = re.compile(
 )
 
 
+# A detected language at least this sure selects the rules of its language.
+LANGUAGE_CONFIDENCE = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     name: str
     relief: bool
     pattern: re.Pattern[str]
+    # the article languages it is for (the rules file's `languages`); empty: every language
+    languages: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +183,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     r["name"],
                     bool(r.get("relief", False)),
                     _alternation(list(r["patterns"]), f"{code}/{r['name']}"),
+                    frozenset(str(lang) for lang in r.get("languages", ())),
                 )
                 for r in ev["rule"]
             )
@@ -333,6 +340,12 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         return None  # no sentence can match any rule
     facts = _facts(tagged.entities, len(spans), rules, text)
     has_title = bool(article.title)
+    # Rules for other languages are skipped once the article's language is known
+    # (confidently detected or given); otherwise every rule runs.
+    confident = article.language_source in ("record", "page") or (
+        (article.language_confidence or 0.0) >= LANGUAGE_CONFIDENCE
+    )
+    language = article.language if article.language and confident else None
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
     for i, candidates in per_sentence.items():
@@ -346,7 +359,7 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         hits = [
             (event, rule, m)
             for event in map(rules.events.__getitem__, live)
-            for rule, m in _first_match(event, sentence)
+            for rule, m in _first_match(event, sentence, language)
         ]
         # A sentence in another sense of "sanction" counts for nothing; asked only of a
         # sentence with a hit (most sentences with an anchor have none).
@@ -405,10 +418,15 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     )
 
 
-def _first_match(event: EventRule, sentence: str) -> tuple[tuple[Rule, re.Match[str]], ...]:
+def _first_match(
+    event: EventRule, sentence: str, language: str | None
+) -> tuple[tuple[Rule, re.Match[str]], ...]:
     """The event's first rule that matches ``sentence``, with its match (one hit per event
-    type and sentence), or nothing."""
+    type and sentence), or nothing. A rule for other languages than the article's is
+    skipped (an article of no known language runs them all)."""
     for rule in event.rules:
+        if rule.languages and language is not None and language not in rule.languages:
+            continue
         m = rule.pattern.search(sentence)
         if m is not None:
             return ((rule, m),)

@@ -160,3 +160,16 @@ def test_each_kind_of_event_is_flagged_in_its_language(
 )
 def test_other_senses_and_backdrop_stay_quiet(stages: Stages, title: str, body: str) -> None:
     assert _flag(stages, title, body) is None, body
+
+
+def test_a_rule_for_other_languages_is_skipped_once_the_language_is_known(
+    stages: Stages,
+) -> None:
+    from pipeline.stages.sanctions import _first_match
+
+    (event,) = (e for e in stages.rules.events if e.code == "sanctions_designation")
+    sentence = "Le Conseil a adopté de nouvelles sanctions contre la Russie."
+    assert _first_match(event, sentence, "en") == ()
+    ((rule, _),) = _first_match(event, sentence, "fr")
+    assert rule.languages == {"fr"}
+    assert _first_match(event, sentence, None)  # language unknown: every rule runs
