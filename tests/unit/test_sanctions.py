@@ -283,3 +283,30 @@ def test_the_anchor_prefilter_never_changes_a_verdict(stages: Stages, seed_bytes
         assert flag(tagged, stages.rules) == flag(tagged, stages.rules, use_anchors=False)
         compared += 1
     assert compared > 200
+
+
+@pytest.mark.parametrize(
+    ("body", "event_type"),
+    [
+        (
+            "The US Treasury on Monday sanctioned Qorvath Shipping, which moved oil from Iran.",
+            "sanctions_designation",
+        ),
+        (
+            "A Texas firm agreed to pay $2 million for violating sanctions on Iran, OFAC said.",
+            "sanctions_evasion",
+        ),
+    ],
+)
+def test_a_named_party_sanctioned_by_an_authority_and_sanctions_violations_are_flagged(
+    stages: Stages, body: str, event_type: str
+) -> None:
+    alert = _flag(stages, "", body)
+    assert alert is not None
+    assert event_type in alert.event_types
+
+
+def test_a_party_described_as_sanctioned_is_not_a_new_designation(stages: Stages) -> None:
+    body = "The company said it had made payments to sanctioned Russian banks in 2021."
+    alert = _flag(stages, "", body)
+    assert alert is None or "sanctions_designation" not in alert.event_types
