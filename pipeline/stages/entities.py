@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from stdnum import imo as imo_number
+
 from pipeline.models import (
     Entity,
     Feature,
@@ -471,6 +473,8 @@ class EntityTagger:
             )
         for found in _IMO.finditer(text) if "IMO" in text else ():
             imo = found.group(1)
+            if not imo_number.is_valid(imo):
+                continue  # its check digit is wrong: a typo or not an IMO number at all
             sentence = _sentence_of(starts, found.start())
             entry = self._vessels_by_imo.get(imo)
             vessel = entry.name if entry else None

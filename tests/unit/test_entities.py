@@ -101,6 +101,13 @@ def test_imo_numbers_are_vessels_and_listed_ones_are_watchlist_hits(stages: Stag
     assert _ids(ents, "WATCHLIST").count("nf-ru-angara") == 2
 
 
+def test_an_imo_number_with_a_wrong_check_digit_is_no_vessel(stages: Stages) -> None:
+    # 9179842 is valid (7*9 + 6*1 + 5*7 + 4*9 + 3*8 + 2*4 = 172: check digit 2); 9179843 is not
+    ents = _tag(stages, "The tanker (IMO 9179843) and the Angara (IMO 9179842) sailed.")
+    assert "imo-9179843" not in _ids(ents, "VESSEL")
+    assert "imo-9179842" in _ids(ents, "VESSEL")
+
+
 def test_a_tagger_built_from_followthemoney_lines_finds_their_names() -> None:
     entry = watchlist_entry(
         {
