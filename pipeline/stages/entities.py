@@ -503,11 +503,14 @@ def _context(article: NormalizedArticle, starts: list[int], matches: list[Match]
     countries: set[str] = set()
     by_sentence: dict[int, set[str]] = {}
     places: set[tuple[int, int]] = set()
+    place_countries: dict[int, tuple[int, str]] = {}
     full_names: set[str] = set()
     for m in matches:
         a = m.alias
         if a.label in ("COUNTRY", "LOCATION"):
             places.add((m.start, m.end))
+            if a.label == "COUNTRY" and a.country:
+                place_countries[m.start] = (m.end, a.country)
             if a.country:
                 countries.add(a.country)
                 by_sentence.setdefault(_sentence_of(starts, m.start), set()).add(a.country)
@@ -520,6 +523,7 @@ def _context(article: NormalizedArticle, starts: list[int], matches: list[Match]
         countries_by_sentence=by_sentence,
         places=places,
         full_names=full_names,
+        country_at=place_countries,
     )
 
 

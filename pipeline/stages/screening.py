@@ -66,6 +66,8 @@ LONGER_NAME = 0.5
 NO_SHIP_CONTEXT = 0.5
 GENERIC_NO_COUNTRY = 0.55
 PLACE = 0.4
+OTHER_FIELD = 0.6  # "physicist Li Wen": a namesake in another field
+OTHER_COUNTRY = 0.6  # "British researcher Li Wen" for a listed Chinese Li Wen
 FULL_NAME_IN_ARTICLE = 1.6  # lifts a weak alias (0.5) to 0.8 when the full name is there
 SANCTIONS_LANGUAGE = 0.1
 PARTY_COUNTRY = 0.05
@@ -172,6 +174,7 @@ class ArticleContext:
     countries_by_sentence: dict[int, set[str]]
     places: Set[tuple[int, int]]  # spans tagged COUNTRY or LOCATION
     full_names: Set[str]  # listed ids named in the article by a name of 2+ words
+    country_at: dict[int, tuple[int, str]] = field(default_factory=dict)  # start -> end, code
 
     _sanctions: dict[int, bool] = field(default_factory=dict)
     _ships: dict[int, bool] = field(default_factory=dict)
@@ -280,6 +283,59 @@ def _coverage(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featur
     return []
 
 
+# Civilian roles that put a person's name in another field than a listed party's.
+_OTHER_FIELD = re.compile(
+    r"\b(?:researchers?|scientists?|professors?|students?|physicists?|chemists?|biologists?|"
+    r"mathematicians?|astronomers?|footballers?|strikers?|midfielders?|defenders?|goalkeepers?|"
+    r"coach|players?|athletes?|actors?|actress(?:es)?|singers?|rappers?|artists?|authors?|"
+    r"novelists?|poets?|chefs?|comedians?|pianists?|violinists?|designers?|influencers?)\b",
+    re.IGNORECASE,
+)
+
+
+def _person_conflicts(find: _Find, ctx: ArticleContext) -> list[Feature]:
+    """A person's name given another field ("physicist Li Wen", "Li Wen, a researcher")
+    or another country ("British researcher Li Wen") than the listed party's."""
+    out: list[Feature] = []
+    text = ctx.text
+    before_words = text[max(0, find.start - 40) : find.start].split()[-3:]
+    appositive = re.match(
+        r"\s*,\s+(?:an?|the)\s+((?:\w+\s+){0,2}?\w+)", text[find.end : find.end + 40]
+    )
+    if _OTHER_FIELD.search(" ".join(before_words)) or (
+        appositive is not None and _OTHER_FIELD.search(appositive.group(1))
+    ):
+        out.append(Feature("another field", OTHER_FIELD, "a civilian role beside the name"))
+    if find.party_countries:
+        # the nearest country or demonym before the name in its sentence
+        sentence_start = (
+            ctx.sentences[find.sentence][0] if find.sentence < len(ctx.sentences) else 0
+        )
+        nearest = max(
+            (
+                (start, end, code)
+                for start, (end, code) in ctx.country_at.items()
+                if max(find.start - 40, sentence_start) <= start and end <= find.start
+            ),
+            default=None,
+        )
+        between = text[nearest[1] : find.start] if nearest is not None else ""
+        if (
+            nearest is not None
+            and nearest[2] not in find.party_countries
+            # "British researcher Li Wen", "South Korean actress …": only titles or roles
+            # between the country and the name (not "Australia holds President Putin")
+            and re.fullmatch(r"\s+(?:[\w'-]+\s+){0,2}", between) is not None
+            and all(
+                w.casefold() in TITLE_WORDS or _OTHER_FIELD.fullmatch(w) for w in between.split()
+            )
+        ):
+            out.append(
+                Feature("another country", OTHER_COUNTRY, f"{nearest[2]} just before the name")
+            )
+    return out
+
+
 def _person_coverage(
     find: _Find, words: list[str], named_in_full: bool, stats: NameStats
 ) -> list[Feature]:
@@ -329,6 +385,8 @@ def _conflicts(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featu
         # "ships flagged in Jamaica", "sailed to Jamaica": the place, unless the name is
         # written as a ship's ("the tanker Jamaica", "Jamaica (IMO 9…)")
         out.append(Feature("a place", PLACE, "the span is also a country or place"))
+    if find.schema == "Person":
+        out += _person_conflicts(find, ctx)
     if not single and _generic(words, stats.country_words):
         window = (find.sentence - 1, find.sentence, find.sentence + 1)
         nearby = set().union(*(ctx.countries_by_sentence.get(j, set()) for j in window))

@@ -43,6 +43,7 @@ LIST = [
     _entity("c-dynamo", "Company", ["DYNAMO"], country="ru"),
     _entity("p-afghan", "Person", ["Karim Dost NAZARI"], alias=("Afghan",)),
     _entity("c-velmora", "Company", ["Velmora Trading LLC"], country="ir", alias=("VELMORA",)),
+    _entity("p-ryu", "Person", ["Jin-hyok RYU"], country="kp"),
 ]
 # Namesake risk needs names whose words are common in the list: five more of each.
 LIST += [_entity(f"p-li-{i}", "Person", [f"Li ZHAO{i}X"]) for i in range(6)]
@@ -106,6 +107,10 @@ def _features(entities: list[Entity]) -> set[str]:
         # a football club that shares a listed company's name
         ("Dynamo Kyiv beat Shakhtar 2-1 on Sunday.", "c-dynamo", True),
         ("Dynamo, a Russian supplier, was sanctioned for shipping drone parts.", "c-dynamo", False),
+        # a namesake in another field, or of another country
+        ("South Korean actress Ryu Jin-hyok won the award on Sunday.", "p-ryu", True),
+        ("Ryu Jin-hyok, a physicist in Seoul, published the paper.", "p-ryu", True),
+        ("The Treasury designated North Korean hacker Ryu Jin-hyok on Friday.", "p-ryu", False),
         # a demonym that is a listed person's alias
         ("Afghan officials met their counterparts in Doha.", "p-afghan", True),
         ("Karim Dost Nazari, known as the Afghan, was designated in May.", "p-afghan", False),
