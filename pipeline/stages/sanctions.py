@@ -37,6 +37,47 @@ from pipeline.models import (
 
 _EVENT_CODE = re.compile(EVENT_CODE_PATTERN)
 _REQUIRES = ("sanctioned", "authority")
+# The keys the rules file may use, per table: any other key is a typo that would be
+# ignored silently, so it stops start-up instead.
+_KEYS = {
+    "the rules file": {
+        "version",
+        "min_score",
+        "min_event_score",
+        "modifiers",
+        "bonuses",
+        "severity",
+        "context",
+        "event",
+    },
+    "[context]": {"negative", "hedged", "prospective", "denied", "relief", "quantity"},
+    "[[event]]": {
+        "code",
+        "family",
+        "anchors",
+        "weight",
+        "requires",
+        "window",
+        "description",
+        "rule",
+    },
+    "[[event.rule]]": {
+        "name",
+        "patterns",
+        "relief",
+        "languages",
+        "examples",
+        "counterexamples",
+    },
+}
+
+
+def _check_keys(table: Mapping[str, Any], kind: str, where: str) -> None:
+    unknown = sorted(set(table) - _KEYS[kind])
+    if unknown:
+        raise FatalError(f"{where}: unknown key(s) {', '.join(unknown)} in {kind}")
+
+
 _AUTHORITY_EVENTS = frozenset({"sanctions_designation", "asset_freeze", "financial_sanctions"})
 _FLOW_EVENTS = frozenset({"arms_transfer", "troop_deployment", "military_cooperation"})
 _SUPPLY_VERB = (
@@ -63,6 +104,9 @@ class Rule:
     pattern: re.Pattern[str]
     # the article languages it is for (the rules file's `languages`); empty: every language
     languages: frozenset[str] = frozenset()
+    # sentences it must fire on, and must not (run by tests/unit/test_rule_examples.py)
+    examples: tuple[str, ...] = ()
+    counterexamples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +215,12 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
         FatalError: an unknown event code, a missing field, a bad regular expression.
     """
     try:
+        _check_keys(rules, "the rules file", "rules")
+        _check_keys(rules["context"], "[context]", "rules")
         events = []
         for ev in rules["event"]:
             code = ev["code"]
+            _check_keys(ev, "[[event]]", str(code))
             if not isinstance(code, str) or _EVENT_CODE.match(code) is None:
                 raise FatalError(f"event code {code!r} in the rules is not lower_snake_case")
             if ev["requires"] not in _REQUIRES:
@@ -184,9 +231,13 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     bool(r.get("relief", False)),
                     _alternation(list(r["patterns"]), f"{code}/{r['name']}"),
                     frozenset(str(lang) for lang in r.get("languages", ())),
+                    tuple(str(x) for x in r.get("examples", ())),
+                    tuple(str(x) for x in r.get("counterexamples", ())),
                 )
                 for r in ev["rule"]
             )
+            for r in ev["rule"]:
+                _check_keys(r, "[[event.rule]]", f"{code}/{r.get('name')}")
             window = ev.get("window", "adjacent")
             if window not in ("adjacent", "sentence"):
                 raise FatalError(f"{code}: window must be 'adjacent' or 'sentence'")

@@ -1,0 +1,68 @@
+"""Every rule of the rules file fires on its examples and not on its counterexamples
+(a counterexample may also be silenced by a negative context: another sense of the
+word), and the rules file admits no unknown key."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from pipeline.errors import FatalError
+from pipeline.resources import Stages
+from pipeline.settings import Settings
+from pipeline.stages.sanctions import EventRule, Rule, RuleSet, build_ruleset
+
+
+def _rules(stages: Stages) -> list[tuple[EventRule, Rule]]:
+    return [(event, rule) for event in stages.rules.events for rule in event.rules]
+
+
+def _fires(ruleset: RuleSet, rule: Rule, sentence: str) -> bool:
+    return rule.pattern.search(sentence) is not None and not ruleset.negative.search(sentence)
+
+
+def test_every_rule_has_an_example_and_a_counterexample(stages: Stages) -> None:
+    missing = [
+        f"{event.code}/{rule.name}"
+        for event, rule in _rules(stages)
+        if not rule.examples or not rule.counterexamples
+    ]
+    assert missing == []
+
+
+def test_every_rule_fires_on_its_examples_and_not_on_its_counterexamples(
+    stages: Stages,
+) -> None:
+    wrong = []
+    for event, rule in _rules(stages):
+        where = f"{event.code}/{rule.name}"
+        wrong += [
+            f"{where} misses: {x}" for x in rule.examples if not _fires(stages.rules, rule, x)
+        ]
+        wrong += [
+            f"{where} fires on: {x}" for x in rule.counterexamples if _fires(stages.rules, rule, x)
+        ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [("top", "min_scor"), ("event", "anchor"), ("rule", "pattern"), ("context", "negatives")],
+)
+def test_an_unknown_key_in_the_rules_file_stops_start_up(
+    settings: Settings, table: str, key: str
+) -> None:
+    with settings.rules.open("rb") as fh:
+        doc = tomllib.load(fh)
+    with settings.regimes.open("rb") as fh:
+        regimes = tomllib.load(fh)
+    target = {
+        "top": doc,
+        "event": doc["event"][0],
+        "rule": doc["event"][0]["rule"][0],
+        "context": doc["context"],
+    }[table]
+    target[key] = []
+    with pytest.raises(FatalError, match=key):
+        build_ruleset(doc, regimes)
