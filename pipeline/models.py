@@ -270,6 +270,10 @@ class Source(Struct, frozen=True):
         int,
         Meta(ge=1, description="1 for the article that raised the alert, +1 per article since."),
     ] = 1
+    language: Annotated[
+        str | None,
+        Meta(description="The article's language (ISO 639-1), as the normalize stage gave it."),
+    ] = None
 
 
 class Flow(Struct, frozen=True):
@@ -351,6 +355,10 @@ class Alert(Struct, frozen=True):
         tuple[AlertChange, ...],
         Meta(description="What this update brings; empty for a new alert."),
     ] = ()
+    language: Annotated[
+        str | None,
+        Meta(description="The language of this revision's article: its evidence is in it (ISO 639-1), as the normalize stage gave it."),
+    ] = None
 
 
 class AlertSource(Struct, frozen=True):
@@ -386,6 +394,10 @@ class AlertSource(Struct, frozen=True):
     seen_at: Annotated[str, Meta(description="UTC time the article was counted.")]
     duplicate_of: Annotated[
         str | None, Meta(description="The article this one nearly duplicates, if any.")
+    ] = None
+    language: Annotated[
+        str | None,
+        Meta(description="The article's language (ISO 639-1), as the normalize stage gave it."),
     ] = None
 
 

@@ -274,6 +274,7 @@ def _source(candidate: Alert, revision: int, position: int) -> dict[str, Any]:
         "score": candidate.score,
         "revision": revision,
         "position": position,
+        "language": candidate.language,
     }
 
 
@@ -333,6 +334,7 @@ def _source_record(
         published=published,
         seen_at=_iso(seen_at),
         duplicate_of=candidate.duplicate_of,
+        language=candidate.language,
     )
 
 

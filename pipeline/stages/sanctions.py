@@ -464,8 +464,18 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         flows=flows,
         quantities=quantities,
         rule_version=rules.version,
-        sources=(Source(article.id, article.title, article.url, article.published_at, score),),
+        sources=(
+            Source(
+                article.id,
+                article.title,
+                article.url,
+                article.published_at,
+                score,
+                language=article.language,
+            ),
+        ),
         duplicate_of=article.duplicate_of,
+        language=article.language,
     )
 
 

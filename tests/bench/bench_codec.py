@@ -226,6 +226,7 @@ class OldSource:
     score: float
     revision: int = 1
     position: int = 1
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +260,7 @@ class OldAlert:
     updated_at: str | None = None
     duplicate_of: str | None = None
     changed: tuple[str, ...] = ()
+    language: str | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OldAlert:
@@ -288,6 +290,7 @@ class OldAlert:
             updated_at=d.get("updated_at"),
             duplicate_of=d.get("duplicate_of"),
             changed=tuple(str(c) for c in d.get("changed", ())),
+            language=d.get("language"),
         )
 
 

@@ -173,3 +173,10 @@ def test_a_rule_for_other_languages_is_skipped_once_the_language_is_known(
     ((rule, _),) = _first_match(event, sentence, "fr")
     assert rule.languages == {"fr"}
     assert _first_match(event, sentence, None)  # language unknown: every rule runs
+
+
+def test_the_alert_and_its_source_carry_the_articles_language(stages: Stages) -> None:
+    alert = _flag(stages, "Новые санкции", "США ввели санкции против трех компаний из России.")
+    assert alert is not None
+    assert alert.language == "ru"
+    assert [s.language for s in alert.sources] == ["ru"]
