@@ -357,7 +357,10 @@ class Alert(Struct, frozen=True):
     ] = ()
     language: Annotated[
         str | None,
-        Meta(description="The language of this revision's article: its evidence is in it (ISO 639-1), as the normalize stage gave it."),
+        Meta(
+            description="The language of this revision's article, which its evidence is "
+            "in (ISO 639-1), as the normalize stage gave it."
+        ),
     ] = None
 
 
