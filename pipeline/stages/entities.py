@@ -16,9 +16,9 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from msgspec import Struct
 from stdnum import imo as imo_number
 
 from pipeline.models import (
@@ -51,9 +51,10 @@ SCORE_REORDERED = 0.85
 _MAX_VARIANTS = 24
 
 
-@dataclass(frozen=True, slots=True)
-class WatchlistEntry:
-    """One sanctioned party, from a FollowTheMoney entity."""
+class WatchlistEntry(Struct, frozen=True, gc=False):
+    """One sanctioned party, from a FollowTheMoney entity. (A msgspec struct: a million
+    of them are built at start-up, several times faster than a frozen dataclass's, and
+    out of the collector's sight: they hold only strings and tuples of strings.)"""
 
     id: str
     schema: str
