@@ -126,21 +126,23 @@ class NameStats:
     @classmethod
     def of(cls, persons: Iterable[Iterable[str]], country_words: Mapping[str, str]) -> NameStats:
         """``persons``: the names (and aliases) of each listed person."""
-        counts: Counter[str] = Counter()
-        given: Counter[str] = Counter()
+        counts: dict[str, int] = {}
+        given: dict[str, int] = {}
         n = 0
         for names in persons:
             n += 1
             tokens: set[str] = set()
             given_here: set[str] = set()
             for name in names:
-                tokens.update(_tokens(name))
+                tokens.update(key(name).split())
                 given_here.update(_given(name))
-            counts.update(tokens)
-            given.update(given_here)
+            for t in tokens:
+                counts[t] = counts.get(t, 0) + 1
+            for t in given_here:
+                given[t] = given.get(t, 0) + 1
         # A word that at least 0.2 % of the listed persons carry (at least 5 of them):
         # "zhang", "kim", "mohammad" in a list of thousands.
-        return cls(counts, given, max(5, n // 500), country_words)
+        return cls(Counter(counts), Counter(given), max(5, n // 500), country_words)
 
     def common(self, token: str) -> bool:
         return self.person_tokens[token] >= self.common_at
