@@ -256,6 +256,8 @@ class _Find:
 def _coverage(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Feature]:
     """How much of the listed name the find covers, and how distinctive it is."""
     words = find.words
+    if not words:
+        return []
     named_in_full = find.party_id in ctx.full_names
     if find.why == "weak alias":
         if named_in_full:
