@@ -180,3 +180,45 @@ def test_the_alert_and_its_source_carry_the_articles_language(stages: Stages) ->
     assert alert is not None
     assert alert.language == "ru"
     assert [s.language for s in alert.sources] == ["ru"]
+
+
+@pytest.mark.parametrize(
+    ("plain", "hedged"),
+    [
+        (
+            "L'Union européenne a adopté de nouvelles sanctions contre la Russie.",
+            "L'Union européenne envisage de nouvelles sanctions contre la Russie.",
+        ),
+        (
+            "Die EU hat neue Sanktionen gegen Russland verhängt.",
+            "Die EU erwägt, neue Sanktionen gegen Russland zu verhängen.",
+        ),
+        (
+            "Estados Unidos impuso sanciones a tres empresas de Irán.",
+            "Estados Unidos podría imponer sanciones a tres empresas de Irán.",
+        ),
+        (
+            "США ввели санкции против трех компаний из России.",
+            "США планируют ввести санкции против трех компаний из России.",
+        ),
+    ],
+)
+def test_hedged_or_prospective_wording_scores_lower_in_each_language(
+    stages: Stages, plain: str, hedged: str
+) -> None:
+    sure = _flag(stages, "", plain)
+    assert sure is not None
+    maybe = _flag(stages, "", hedged)
+    assert maybe is None or maybe.score < sure.score
+
+
+def test_the_local_cues_leave_english_sentences_alone(stages: Stages) -> None:
+    # "plant", "students", "will" are English words; the cues of the other languages must
+    # not read them as hedges
+    plain = _flag(stages, "", "The US Treasury imposed sanctions on a plant in Iran.")
+    also = _flag(
+        stages, "", "The US Treasury imposed sanctions on a plant in Iran that students will visit."
+    )
+    assert plain is not None
+    assert also is not None
+    assert also.score == plain.score
