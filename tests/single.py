@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.errors import RejectedMessage
-from pipeline.models import Alert, Entity, NormalizedArticle, TaggedArticle
+from pipeline.models import Alert, Entity, InputArticle, NormalizedArticle, TaggedArticle
 from pipeline.resources import Stages
 from pipeline.runner import MemoryRunner, Trace
 from pipeline.settings import Settings
+from pipeline.stages.entities import tag_article
+from pipeline.stages.normalize import normalize
+from pipeline.stages.sanctions import flag
 from pipeline.steps import Normalize
 
 
@@ -50,3 +53,10 @@ def normalize_one(
 ) -> NormalizedArticle:
     """The normalize step's article for ``raw``. Raises :class:`RejectedMessage`."""
     return Normalize(settings, settings.topic_dedupe).article(raw, timestamp_ms)
+
+
+def flag_one(stages: Stages, title: str, body: str) -> Alert | None:
+    """The flag stage's alert for an article of ``title`` and ``body`` (normalize, tag,
+    flag as pure functions: no routing), or ``None``."""
+    article = normalize(InputArticle(title=title, body=body))
+    return flag(tag_article(stages.tagger, article), stages.rules)

@@ -375,7 +375,7 @@ class EntityTagger:
     def _party_countries(self, a: Alias) -> tuple[str, ...]:
         """The listed party's country, and the targets its programmes name."""
         own = (a.country,) if a.country else ()
-        return own + self._name_stats.targets((a.dataset or "").split(","))
+        return own + self._name_stats.targets(a.dataset or "")
 
     def _matches(self, text: str) -> list[Match]:
         folded = fold(text)

@@ -225,6 +225,8 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                 raise FatalError(f"event code {code!r} in the rules is not lower_snake_case")
             if ev["requires"] not in _REQUIRES:
                 raise FatalError(f"{code}: requires must be one of {_REQUIRES}")
+            for r in ev["rule"]:
+                _check_keys(r, "[[event.rule]]", f"{code}/{r.get('name')}")
             compiled = tuple(
                 Rule(
                     r["name"],
@@ -236,8 +238,6 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                 )
                 for r in ev["rule"]
             )
-            for r in ev["rule"]:
-                _check_keys(r, "[[event.rule]]", f"{code}/{r.get('name')}")
             window = ev.get("window", "adjacent")
             if window not in ("adjacent", "sentence"):
                 raise FatalError(f"{code}: window must be 'adjacent' or 'sentence'")

@@ -121,7 +121,7 @@ class NameStats:
     given_names: Counter[str]
     common_at: int
     country_words: Mapping[str, str]
-    targets_seen: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    targets_seen: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, persons: Iterable[Iterable[str]], country_words: Mapping[str, str]) -> NameStats:
@@ -147,13 +147,14 @@ class NameStats:
     def common(self, token: str) -> bool:
         return self.person_tokens[token] >= self.common_at
 
-    def targets(self, programs: Iterable[str]) -> tuple[str, ...]:
-        """Countries named in programme codes ("SYRIA", "DPRK3", "IRAN-HR"; words of four
-        letters or more, so an authority's "US" or "UK" is not taken for a target)."""
-        programs = tuple(programs)
-        cached = self.targets_seen.get(programs)
+    def targets(self, dataset: str) -> tuple[str, ...]:
+        """Countries named in the programme codes of an alias's ``dataset`` string
+        (datasets and programmes, comma-separated: "SYRIA", "DPRK3", "IRAN-HR"; words of
+        four letters or more, so an authority's "US" or "UK" is not taken for a target).
+        Looked up once per distinct string."""
+        cached = self.targets_seen.get(dataset)
         if cached is None:
-            cached = self.targets_seen[programs] = self._targets(programs)
+            cached = self.targets_seen[dataset] = self._targets(tuple(dataset.split(",")))
         return cached
 
     def _targets(self, programs: tuple[str, ...]) -> tuple[str, ...]:

@@ -7,16 +7,11 @@ from __future__ import annotations
 import pytest
 
 from pipeline import countries_i18n
-from pipeline.models import Alert, InputArticle
+from pipeline.models import InputArticle
 from pipeline.resources import Stages
 from pipeline.stages.entities import tag_article
 from pipeline.stages.normalize import normalize
-from pipeline.stages.sanctions import flag
-
-
-def _flag(stages: Stages, title: str, body: str) -> Alert | None:
-    article = normalize(InputArticle(title=title, body=body))
-    return flag(tag_article(stages.tagger, article), stages.rules)
+from tests.single import flag_one
 
 
 def _countries(stages: Stages, body: str) -> set[str]:
@@ -132,7 +127,7 @@ def test_country_names_in_four_languages_and_their_inflected_forms(
 def test_each_kind_of_event_is_flagged_in_its_language(
     stages: Stages, title: str, body: str, event_type: str
 ) -> None:
-    alert = _flag(stages, title, body)
+    alert = flag_one(stages, title, body)
     assert alert is not None, body
     assert event_type in alert.event_types
     for evidence in alert.evidence:  # the evidence stays in the article's language
@@ -159,7 +154,7 @@ def test_each_kind_of_event_is_flagged_in_its_language(
     ],
 )
 def test_other_senses_and_backdrop_stay_quiet(stages: Stages, title: str, body: str) -> None:
-    assert _flag(stages, title, body) is None, body
+    assert flag_one(stages, title, body) is None, body
 
 
 def test_a_rule_for_other_languages_is_skipped_once_the_language_is_known(
@@ -176,7 +171,7 @@ def test_a_rule_for_other_languages_is_skipped_once_the_language_is_known(
 
 
 def test_the_alert_and_its_source_carry_the_articles_language(stages: Stages) -> None:
-    alert = _flag(stages, "Новые санкции", "США ввели санкции против трех компаний из России.")
+    alert = flag_one(stages, "Новые санкции", "США ввели санкции против трех компаний из России.")
     assert alert is not None
     assert alert.language == "ru"
     assert [s.language for s in alert.sources] == ["ru"]
@@ -206,17 +201,17 @@ def test_the_alert_and_its_source_carry_the_articles_language(stages: Stages) ->
 def test_hedged_or_prospective_wording_scores_lower_in_each_language(
     stages: Stages, plain: str, hedged: str
 ) -> None:
-    sure = _flag(stages, "", plain)
+    sure = flag_one(stages, "", plain)
     assert sure is not None
-    maybe = _flag(stages, "", hedged)
+    maybe = flag_one(stages, "", hedged)
     assert maybe is None or maybe.score < sure.score
 
 
 def test_the_local_cues_leave_english_sentences_alone(stages: Stages) -> None:
     # "plant", "students", "will" are English words; the cues of the other languages must
     # not read them as hedges
-    plain = _flag(stages, "", "The US Treasury imposed sanctions on a plant in Iran.")
-    also = _flag(
+    plain = flag_one(stages, "", "The US Treasury imposed sanctions on a plant in Iran.")
+    also = flag_one(
         stages, "", "The US Treasury imposed sanctions on a plant in Iran that students will visit."
     )
     assert plain is not None

@@ -8,17 +8,11 @@ import orjson
 import pytest
 
 from pipeline.errors import FatalError
-from pipeline.models import Alert, InputArticle
 from pipeline.resources import Stages
 from pipeline.settings import Settings
 from pipeline.stages.entities import tag_article
-from pipeline.stages.normalize import normalize
 from pipeline.stages.sanctions import build_ruleset, flag
-
-
-def _flag(stages: Stages, title: str, body: str) -> Alert | None:
-    article = normalize(InputArticle(title=title, body=body))
-    return flag(tag_article(stages.tagger, article), stages.rules)
+from tests.single import flag_one
 
 
 def test_the_seed_article_is_flagged_with_kp_ru_and_its_own_sentences(
@@ -67,16 +61,16 @@ def test_the_seed_article_is_flagged_with_kp_ru_and_its_own_sentences(
     ],
 )
 def test_hard_negatives_raise_no_alert(stages: Stages, title: str, body: str) -> None:
-    assert _flag(stages, title, body) is None
+    assert flag_one(stages, title, body) is None
 
 
 def test_arms_talk_between_unsanctioned_states_is_not_flagged(stages: Stages) -> None:
     body = "Poland signed a contract to buy tanks and howitzers from South Korea on Tuesday."
-    assert _flag(stages, "Arms deal", body) is None
+    assert flag_one(stages, "Arms deal", body) is None
 
 
 def test_a_designation_names_the_authority_and_the_target(stages: Stages) -> None:
-    alert = _flag(
+    alert = flag_one(
         stages,
         "US imposes sanctions on Iranian oil network",
         "The US Treasury imposed sanctions on six companies shipping Iranian oil to Asia.",
@@ -87,12 +81,12 @@ def test_a_designation_names_the_authority_and_the_target(stages: Stages) -> Non
 
 
 def test_denied_claims_score_lower_than_plain_ones(stages: Stages) -> None:
-    plain = _flag(
+    plain = flag_one(
         stages,
         "Report",
         "North Korea supplied artillery shells to Russia. Pyongyang shipped missiles to Moscow.",
     )
-    denied = _flag(
+    denied = flag_one(
         stages,
         "Report",
         "North Korea denied it supplied artillery shells to Russia. "
@@ -104,7 +98,7 @@ def test_denied_claims_score_lower_than_plain_ones(stages: Stages) -> None:
 
 def test_alert_ids_are_deterministic(stages: Stages) -> None:
     body = "North Korea supplied artillery shells to Russia, officials said."
-    a, b = _flag(stages, "T", body), _flag(stages, "T", body)
+    a, b = flag_one(stages, "T", body), flag_one(stages, "T", body)
     assert a is not None
     assert b is not None
     assert a.alert_id == b.alert_id
@@ -204,7 +198,7 @@ def test_event_types_are_the_codes_of_the_rules_file_in_its_order(settings: Sett
 def test_each_event_type_fires_on_its_own_language(
     stages: Stages, event_type: str, title: str, body: str
 ) -> None:
-    alert = _flag(stages, title, body + " " + body.replace("said", "added"))
+    alert = flag_one(stages, title, body + " " + body.replace("said", "added"))
     assert alert is not None
     assert event_type in alert.event_types
 
@@ -237,18 +231,20 @@ def test_each_event_type_fires_on_its_own_language(
     ],
 )
 def test_hard_negative_patterns_stay_quiet(stages: Stages, title: str, body: str) -> None:
-    assert _flag(stages, title, body) is None
+    assert flag_one(stages, title, body) is None
 
 
 def test_calls_for_sanctions_weigh_less_than_sanctions_imposed(stages: Stages) -> None:
-    imposed = _flag(stages, "Sanctions", "The EU imposed sanctions on Belarusian officials.")
-    called = _flag(stages, "Sanctions", "Lawmakers called for sanctions on Belarusian officials.")
+    imposed = flag_one(stages, "Sanctions", "The EU imposed sanctions on Belarusian officials.")
+    called = flag_one(
+        stages, "Sanctions", "Lawmakers called for sanctions on Belarusian officials."
+    )
     assert imposed is not None
     assert called is None or called.score < imposed.score
 
 
 def test_sanctions_relief_is_flagged_as_a_change_of_sanctions_status(stages: Stages) -> None:
-    alert = _flag(
+    alert = flag_one(
         stages,
         "Treasury approves license for oil output in Venezuela",
         "The Treasury issued a general license allowing a company to pump oil in "
@@ -301,12 +297,12 @@ def test_the_anchor_prefilter_never_changes_a_verdict(stages: Stages, seed_bytes
 def test_a_named_party_sanctioned_by_an_authority_and_sanctions_violations_are_flagged(
     stages: Stages, body: str, event_type: str
 ) -> None:
-    alert = _flag(stages, "", body)
+    alert = flag_one(stages, "", body)
     assert alert is not None
     assert event_type in alert.event_types
 
 
 def test_a_party_described_as_sanctioned_is_not_a_new_designation(stages: Stages) -> None:
     body = "The company said it had made payments to sanctioned Russian banks in 2021."
-    alert = _flag(stages, "", body)
+    alert = flag_one(stages, "", body)
     assert alert is None or "sanctions_designation" not in alert.event_types
