@@ -49,8 +49,19 @@ AlertChange = Literal["event_types", "countries", "watchlist", "authorities", "s
 # Entity labels and pipeline steps are patterns rather than Literals: the code that
 # produces them passes plain strings (gazetteer kinds, the wiring's stage names).
 EntityLabel = Annotated[
-    str, Meta(pattern=r"^(COUNTRY|LOCATION|ORGANIZATION|PERSON|VESSEL|WATCHLIST)$")
+    str,
+    Meta(
+        pattern=r"^(COUNTRY|LOCATION|ORGANIZATION|PERSON|VESSEL|WATCHLIST|NORP|PRODUCT|EVENT|LAW)$",
+        description="NORP: a nationality or group ('Russian', 'Houthi'), with its country "
+        "when it is a country's demonym; PRODUCT: weapons, drones, chips, goods.",
+    ),
 ]
+# Where an entity came from: a sanctions list, a gazetteer of the project's data
+# (countries, places, organisations), a cue rule (title, speech, name form, IMO number),
+# or the statistical NER model (docs/entities.md).
+EntitySource = Literal["list", "gazetteer", "cue", "model"]
+# What a party does in the evidence sentence, when the text says it.
+PartyRole = Literal["designated", "supplier", "recipient", "owner"]
 StageName = Annotated[str, Meta(pattern=r"^(normalize|dedupe|tag|flag|route|watchlist)$")]
 
 
@@ -191,6 +202,12 @@ class Entity(Struct, frozen=True):
         tuple[Feature, ...] | None,
         Meta(description="WATCHLIST: the features that decided the score."),
     ] = None
+    source: Annotated[EntitySource, Meta(description="Where the entity came from.")] = "gazetteer"
+
+
+def is_country(e: Entity) -> bool:
+    """A country, or a country's demonym ("Russian", "North Korean": NORP with its country)."""
+    return e.label == "COUNTRY" or (e.label == "NORP" and e.country is not None)
 
 
 class WatchlistMention(TypedDict):
@@ -273,6 +290,30 @@ class Source(Struct, frozen=True):
     language: Annotated[
         str | None,
         Meta(description="The article's language (ISO 639-1), as the normalize stage gave it."),
+    ] = None
+
+
+class Party(Struct, frozen=True):
+    """A person, organisation, vessel or product named in an alert's evidence sentences."""
+
+    name: str
+    label: EntityLabel
+    source: EntitySource
+    sentence: NonNegative
+    start: NonNegative
+    end: NonNegative
+    role: Annotated[
+        PartyRole | None,
+        Meta(description="What the evidence sentence says the party does, if it says."),
+    ] = None
+    watchlist_id: Annotated[
+        str | None, Meta(description="The watchlist entry the party screened as, if any.")
+    ] = None
+    score: Annotated[
+        float | None, Meta(description="The watchlist screening score, with watchlist_id.")
+    ] = None
+    match: Annotated[
+        str | None, Meta(description="How the watchlist name matched, with watchlist_id.")
     ] = None
 
 
@@ -362,6 +403,13 @@ class Alert(Struct, frozen=True):
             "in (ISO 639-1), as the normalize stage gave it."
         ),
     ] = None
+    parties: Annotated[
+        tuple[Party, ...],
+        Meta(
+            description="The people, organisations, vessels and products in the evidence "
+            "sentences: listed or not, each with its source, role and watchlist link."
+        ),
+    ] = ()
 
 
 class AlertSource(Struct, frozen=True):

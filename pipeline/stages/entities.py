@@ -117,10 +117,12 @@ def country_aliases(
         canonical = next(iter(names), code)
         for group in ("names", "demonyms", "metonyms"):
             source = names if group == "names" else table.get(group, [])
+            # a demonym is a nationality (NORP), kept apart from the country it names
+            label = "NORP" if group == "demonyms" else "COUNTRY"
             for surface in source:
                 case = Case.EXACT if surface.replace(".", "").isupper() else Case.PROPER
                 aliases.append(
-                    Alias(surface, "COUNTRY", code, canonical, case, surface in ambiguous, code)
+                    Alias(surface, label, code, canonical, case, surface in ambiguous, code)
                 )
         for surface in table.get("acronyms", []):
             aliases.append(Alias(surface, "COUNTRY", code, canonical, Case.EXACT, False, code))
@@ -333,7 +335,9 @@ class EntityTagger:
         country_words = {
             key(a.surface): a.id
             for a in aliases
-            if a.label == "COUNTRY" and " " not in key(a.surface) and len(key(a.surface)) >= 4
+            if a.label in ("COUNTRY", "NORP")
+            and " " not in key(a.surface)
+            and len(key(a.surface)) >= 4
         }
         self._name_stats = NameStats.of(
             (e.names for e in entries if e.schema == "Person"), country_words
@@ -440,13 +444,18 @@ class EntityTagger:
                 verdict.score,
                 a.why,
                 verdict.features,
+                source="list",
             )
             if not verdict.accepted:
                 candidates.append(listed)
                 continue
             taken.append((m.start, m.end))
             label = _SCHEMA_LABEL.get(a.kind or "", "ORGANIZATION")
-            out.append(Entity(label, a.id, surface, m.start, m.end, sentence, a.name, a.country))
+            out.append(
+                Entity(
+                    label, a.id, surface, m.start, m.end, sentence, a.name, a.country, source="list"
+                )
+            )
             out.append(listed)
         taken.sort()
         taken_starts = [s for s, _ in taken]
@@ -470,6 +479,7 @@ class EntityTagger:
                     None,
                     cue.score,
                     cue.why,
+                    source="cue",
                 )
             )
         for found in _IMO.finditer(text) if "IMO" in text else ():
@@ -480,7 +490,7 @@ class EntityTagger:
             entry = self._vessels_by_imo.get(imo)
             vessel = entry.name if entry else None
             span = (found.group(0), found.start(), found.end(), sentence)
-            out.append(Entity("VESSEL", f"imo-{imo}", *span, vessel))
+            out.append(Entity("VESSEL", f"imo-{imo}", *span, vessel, source="cue"))
             if entry is not None:
                 out.append(
                     Entity(
@@ -493,6 +503,7 @@ class EntityTagger:
                         SCORE_EXACT,
                         "imo number",
                         (Feature("match", SCORE_EXACT, "imo number (check digit valid)"),),
+                        source="list",
                     )
                 )
         out.sort(key=lambda e: (e.start, e.end))
@@ -508,9 +519,9 @@ def _context(article: NormalizedArticle, starts: list[int], matches: list[Match]
     full_names: set[str] = set()
     for m in matches:
         a = m.alias
-        if a.label in ("COUNTRY", "LOCATION"):
+        if a.label in ("COUNTRY", "LOCATION", "NORP"):
             places.add((m.start, m.end))
-            if a.label == "COUNTRY" and a.country:
+            if a.label in ("COUNTRY", "NORP") and a.country:
                 place_countries[m.start] = (m.end, a.country)
             if a.country:
                 countries.add(a.country)
@@ -539,7 +550,7 @@ def summarize(entities: Iterable[Entity]) -> Summary:
     countries: Counter[str] = Counter()
     hits: dict[str, WatchlistMention] = {}
     for e in entities:
-        if e.label in ("COUNTRY", "LOCATION") and e.country:
+        if e.label in ("COUNTRY", "LOCATION", "NORP") and e.country:
             countries[e.country] += 1
         elif e.label == "WATCHLIST":
             hit = hits.setdefault(

@@ -33,6 +33,7 @@ from pipeline.models import (
     Source,
     TaggedArticle,
     WatchlistHit,
+    is_country,
 )
 
 _EVENT_CODE = re.compile(EVENT_CODE_PATTERN)
@@ -338,7 +339,7 @@ def _facts(
         if e.sentence >= n:
             continue
         f = facts[e.sentence]
-        if e.label == "COUNTRY":
+        if is_country(e):
             f.countries.add(e.id)
             f.sanctioned |= e.id in rules.sanctioned
             if e.id in rules.sanctioned and not f.sanctioned_actor and not _backdrop(text, e):
@@ -611,11 +612,11 @@ def _countries(
             continue
         if (
             e.label == "WATCHLIST"
-            or (e.label == "COUNTRY" and e.id in rules.sanctioned)
+            or (is_country(e) and e.id in rules.sanctioned)
             or (
                 e.sentence in authority_sentences
                 and e.country in rules.designators
-                and e.label in ("COUNTRY", "ORGANIZATION")
+                and (is_country(e) or e.label == "ORGANIZATION")
             )
         ):
             counts[e.country] += 1
@@ -640,7 +641,7 @@ def _flows(tagged: TaggedArticle, sentences: set[int]) -> tuple[Flow, ...]:
     text = tagged.article.text
     by_sentence: dict[int, list[Entity]] = {}
     for e in tagged.entities:
-        if e.label == "COUNTRY" and e.sentence in sentences:
+        if is_country(e) and e.sentence in sentences:
             by_sentence.setdefault(e.sentence, []).append(e)
     flows: dict[tuple[str, str], Flow] = {}
     for i, countries in sorted(by_sentence.items()):

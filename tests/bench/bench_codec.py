@@ -159,6 +159,7 @@ class OldEntity:
     score: float | None = None
     match: str | None = None
     features: tuple[dict[str, Any], ...] | None = None
+    source: str = "gazetteer"
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OldEntity:
@@ -176,6 +177,7 @@ class OldEntity:
             score=None if score is None else float(score),
             match=d.get("match"),
             features=None if d.get("features") is None else tuple(d["features"]),
+            source=str(d.get("source", "gazetteer")),
         )
 
 
@@ -261,6 +263,7 @@ class OldAlert:
     duplicate_of: str | None = None
     changed: tuple[str, ...] = ()
     language: str | None = None
+    parties: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OldAlert:
@@ -291,6 +294,7 @@ class OldAlert:
             duplicate_of=d.get("duplicate_of"),
             changed=tuple(str(c) for c in d.get("changed", ())),
             language=d.get("language"),
+            parties=tuple(d.get("parties", ())),
         )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from pipeline.models import Entity, InputArticle, astuple
+from pipeline.models import Entity, InputArticle, astuple, is_country
 from pipeline.resources import Stages
 from pipeline.stages.entities import EntityTagger, watchlist_entry
 from pipeline.stages.normalize import normalize
@@ -28,6 +28,11 @@ def _ids(entities: tuple[Entity, ...], label: str) -> list[str]:
     return [e.id for e in entities if e.label == label]
 
 
+def _country_ids(entities: tuple[Entity, ...]) -> list[str]:
+    """Countries and demonyms (NORP with a country) alike."""
+    return [e.id for e in entities if is_country(e)]
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
@@ -46,7 +51,15 @@ def _ids(entities: tuple[Entity, ...], label: str) -> list[str]:
 def test_countries_from_names_acronyms_demonyms_and_capitals(
     stages: Stages, body: str, expected: list[str]
 ) -> None:
-    assert _ids(_tag(stages, body), "COUNTRY") == expected
+    assert _country_ids(_tag(stages, body)) == expected
+
+
+def test_a_demonym_is_a_nationality_with_its_country_not_a_country(stages: Stages) -> None:
+    ents = _tag(stages, "North Korean troops arrived in Russia.")
+    assert [(e.label, e.id, e.country) for e in ents] == [
+        ("NORP", "KP", "KP"),
+        ("COUNTRY", "RU", "RU"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,284 @@
+"""Model entities merged with the lists' entities, and an alert's parties.
+
+    (text, list entities, model spans) -> one entity list      merge()
+    (alert evidence, entities)          -> the alert's parties  parties()
+
+The statistical NER model (spaCy, loaded by :mod:`pipeline.ner`) finds people and
+organisations that no list names; the lists know ids, countries and watchlist links the
+model cannot. One entity list comes out, each entity with its ``source``:
+
+- where a list or gazetteer entity and a model span cover the same words, or one holds
+  the other, the list's entity stays and the model's goes (its id and links win);
+- where the model says a longer span is an organisation or a person and the gazetteer
+  found a *place* inside it, the model's label wins: "Manchester United" is a club, not
+  the city, "Georgia Smith" a person, not the country. A *country* inside an
+  organisation ("Bank of Russia", "Iran Air") stays: it is the organisation's country;
+- a model span that overlaps a list entity only in part is dropped (the list's span is
+  the better one: its name is known);
+- everything else the model finds is added, labelled PERSON, ORGANIZATION, LOCATION,
+  NORP (nationalities and groups: kept apart from countries), PRODUCT, EVENT or LAW;
+  numbers, dates and money are not entities here.
+
+No I/O: the model's spans come in as plain offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
+
+from pipeline.models import Alert, Entity, Party, PartyRole, is_country
+from pipeline.stages.gazetteer import key
+
+# The model's labels (OntoNotes) -> ours. Not listed (DATE, MONEY, CARDINAL...): dropped.
+MODEL_LABELS = {
+    "PERSON": "PERSON",
+    "ORG": "ORGANIZATION",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+    "NORP": "NORP",
+    "PRODUCT": "PRODUCT",
+    "EVENT": "EVENT",
+    "LAW": "LAW",
+}
+_ID_PREFIX = {
+    "PERSON": "person-",
+    "ORGANIZATION": "org-",
+    "LOCATION": "place-",
+    "NORP": "norp-",
+    "PRODUCT": "product-",
+    "EVENT": "event-",
+    "LAW": "law-",
+}
+# Labels whose list entities a model organisation or person may take over.
+_PLACES = frozenset({"LOCATION"})
+_PARTY_LABELS = frozenset({"PERSON", "ORGANIZATION", "VESSEL", "PRODUCT"})
+_TRIM_START = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_TRIM_END = re.compile(r"(?:['\u2019]s?|[\s.,;:!?\"'\u2019\u201d)\]-])+$")
+
+
+class ModelSpan(NamedTuple):
+    """One span the model labelled, in the offsets of the text it read."""
+
+    label: str
+    start: int
+    end: int
+
+
+# Screens a model PERSON or ORGANIZATION span against the watchlist: (label, start,
+# end) -> the WATCHLIST entity it matched, or None.
+ScreenSpan = Callable[[str, int, int], Entity | None]
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without a leading article and trailing possessive or punctuation."""
+    surface = text[start:end]
+    lead = _TRIM_START.match(surface)
+    if lead and lead.end() < len(surface):
+        start += lead.end()
+    tail = _TRIM_END.search(text[start:end])
+    if tail and tail.start() > 0:
+        end = start + tail.start()
+    return start, end
+
+
+def model_entities(
+    text: str,
+    spans: Iterable[ModelSpan],
+    sentence_of: Callable[[int], int],
+) -> list[Entity]:
+    """The model's spans as entities (labels mapped, spans trimmed, others dropped)."""
+    out: list[Entity] = []
+    for span in spans:
+        label = MODEL_LABELS.get(span.label)
+        if label is None:
+            continue
+        start, end = trim(text, span.start, span.end)
+        surface = text[start:end]
+        if not any(c.isalpha() for c in surface):
+            continue
+        entity_id = _ID_PREFIX[label] + key(surface).replace(" ", "-")
+        out.append(
+            Entity(
+                label, entity_id, surface, start, end, sentence_of(start), surface, source="model"
+            )
+        )
+    return out
+
+
+def merge(
+    text: str,
+    listed: Sequence[Entity],
+    found: Sequence[Entity],
+    screen_span: ScreenSpan | None = None,
+) -> tuple[Entity, ...]:
+    """One entity list from the lists' entities and the model's (see the module's rules),
+    in text order. A model PERSON or ORGANIZATION the lists did not know is screened
+    with ``screen_span``; a match adds its WATCHLIST entity over the same span."""
+    kept = list(listed)
+    dropped: set[int] = set()  # ids of list entities a model span took over
+    added: list[Entity] = []
+    for m in found:
+        overlapping = [e for e in kept if e.start < m.end and m.start < e.end]
+        if not overlapping:
+            added.append(m)
+            continue
+        if m.label in ("ORGANIZATION", "PERSON") and all(
+            _inside(e, m) and (e.label in _PLACES or (m.label == "PERSON" and is_country(e)))
+            for e in overlapping
+        ):
+            # the model's longer name over a place: a club, a person named like a country
+            dropped.update(id(e) for e in overlapping)
+            added.append(m)
+            continue
+        if m.label == "ORGANIZATION" and all(
+            _inside(e, m) and (is_country(e) or e.label in _PLACES) for e in overlapping
+        ):
+            country = next((e.country for e in overlapping if is_country(e)), None)
+            added.append(_with_country(m, country))  # "Bank of Russia": the country stays
+            dropped.update(id(e) for e in overlapping if e.label in _PLACES)
+            continue
+        # the same words, held inside a list entity, or a partial overlap: the list wins
+    out = [e for e in kept if id(e) not in dropped]
+    for m in added:
+        out.append(m)
+        if screen_span is not None and m.label in ("PERSON", "ORGANIZATION"):
+            hit = screen_span(m.label, m.start, m.end)
+            if hit is not None:
+                out.append(hit)
+    out.sort(key=lambda e: (e.start, e.end, e.label))
+    return tuple(out)
+
+
+def _inside(inner: Entity, outer: Entity) -> bool:
+    return (
+        outer.start <= inner.start
+        and inner.end <= outer.end
+        and (outer.end - outer.start) > (inner.end - inner.start)
+    )
+
+
+def _with_country(e: Entity, country: str | None) -> Entity:
+    if country is None:
+        return e
+    return Entity(
+        e.label, e.id, e.text, e.start, e.end, e.sentence, e.name, country, source=e.source
+    )
+
+
+# --- an alert's parties -------------------------------------------------------------------
+
+_SUPPLY = (
+    r"suppl(?:y|ies|ied|ying)|ship(?:s|ped|ping)?|s(?:ell|ells|old|elling)|export(?:s|ed|ing)?|"
+    r"deliver(?:s|ed|ing)?|provid(?:e|es|ed|ing)|sen(?:d|ds|t|ding)|transfer(?:s|red|ring)?|"
+    r"smuggl(?:e|es|ed|ing)|procur(?:e|es|ed|ing)\s+for"
+)
+_RECEIVE = r"recei(?:ve|ves|ved|ving)|bought|buy(?:s|ing)?|purchas(?:e|es|ed|ing)|import(?:s|ed|ing)?|acquir(?:e|es|ed|ing)|obtain(?:s|ed|ing)?"  # noqa: E501
+_DESIGNATE = (
+    r"sanction(?:s|ed|ing)?|designat(?:e|es|ed|ing|ion)|blacklist(?:s|ed|ing)?|"
+    r"added\s+to|add(?:s|ing)?\s+\S+(?:\s+\S+){0,3}\s+to|froze|freez(?:e|es|ing)|"
+    r"penali[sz](?:e|es|ed|ing)|target(?:s|ed|ing)"
+)
+_OWN = r"own(?:s|ed)?|operat(?:e|es|ed|ing)|manag(?:e|es|ed|ing)|control(?:s|led|ling)?"
+_BEFORE_VERB = re.compile(
+    rf"^\W*(?:\w+\W+){{0,4}}?(?:(?P<supply>{_SUPPLY})|(?P<receive>{_RECEIVE})|"
+    rf"(?P<own>{_OWN}s?\b(?!\s+by)))\b",
+    re.IGNORECASE,
+)
+_AFTER_BY = re.compile(
+    rf"\b(?:(?P<supply>{_SUPPLY})|(?P<own>{_OWN})|(?P<designate>{_DESIGNATE}))\s+by\W*$",
+    re.IGNORECASE,
+)
+_AFTER_TO = re.compile(
+    rf"\b(?:{_SUPPLY})\b(?:\s+\S+){{0,6}}?\s+(?:to|for)(?:\s+the)?\W*$", re.IGNORECASE
+)
+_AFTER_FROM = re.compile(rf"\b(?:{_RECEIVE})\b(?:\s+\S+){{0,6}}?\s+from(?:\s+the)?\W*$", re.I)
+_OWNED = re.compile(r"^-?(?:owned|operated|controlled|managed)\b", re.IGNORECASE)
+_DESIGNATED_BEFORE = re.compile(
+    rf"\b(?:{_DESIGNATE})\b(?:\s+[^\s.;]+){{0,12}}\W*$|\b(?:on|to)\s+(?:the|its)\s+"
+    r"(?:\S+\s+){0,3}(?:list|blacklist)\W+(?:\S+\s+){0,3}$",
+    re.IGNORECASE,
+)
+_DESIGNATED_AFTER = re.compile(
+    rf"^\W*(?:\w+\W+){{0,3}}?(?:(?:was|were|is|are|has\s+been|have\s+been|had\s+been|been)\s+)?"
+    rf"(?:(?:also|later|now|already)\s+)?(?:{_DESIGNATE})\b(?!\s+by)",
+    re.IGNORECASE,
+)
+
+
+def role(text: str, sentence: tuple[int, int], e: Entity, designation: bool) -> PartyRole | None:
+    """What the sentence says ``e`` does: supplier, recipient, owner, or designated (in a
+    designation's evidence: the party the measure names), else ``None``."""
+    start, end = sentence
+    before = text[max(start, e.start - 120) : e.start]
+    after = text[e.end : min(end, e.end + 120)]
+    by = _AFTER_BY.search(before)
+    if by:
+        if by.group("supply"):
+            return "supplier"
+        if by.group("own"):
+            return "owner"
+        return "designated" if designation else None
+    if _OWNED.match(after):
+        return "owner"
+    if _AFTER_TO.search(before):
+        return "recipient"
+    if _AFTER_FROM.search(before):
+        return "supplier"
+    verb = _BEFORE_VERB.match(after)
+    if designation and (_DESIGNATED_AFTER.match(after) or _DESIGNATED_BEFORE.search(before)):
+        return "designated"
+    if verb:
+        if verb.group("supply"):
+            return "supplier"
+        if verb.group("receive"):
+            return "recipient"
+        if verb.group("own"):
+            return "owner"
+    return None
+
+
+def parties(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    alert: Alert,
+    entities: Sequence[Entity],
+    measures: frozenset[str],
+) -> tuple[Party, ...]:
+    """The people, organisations, vessels and products in ``alert``'s evidence
+    sentences, once each (by entity id, first mention), each with its source, its role
+    where the sentence gives it, and its watchlist link and score if it screened.
+    ``measures``: the event types that put a measure on someone (designations, freezes,
+    enforcement), whose evidence makes a named party "designated"."""
+    evidence_sentences: dict[int, bool] = {}
+    for ev in alert.evidence:
+        is_designation = ev.event_type in measures
+        evidence_sentences[ev.sentence] = evidence_sentences.get(ev.sentence, False) or (
+            is_designation
+        )
+    links: dict[tuple[int, int], Entity] = {
+        (e.start, e.end): e for e in entities if e.label == "WATCHLIST"
+    }
+    out: dict[str, Party] = {}
+    for e in entities:
+        if e.label not in _PARTY_LABELS or e.sentence not in evidence_sentences:
+            continue
+        link = links.get((e.start, e.end))
+        party_id = link.id if link is not None else e.id
+        if party_id in out or e.sentence >= len(sentences):
+            continue
+        out[party_id] = Party(
+            name=(link.name if link is not None else e.name) or e.text,
+            label=e.label,
+            source=link.source if link is not None else e.source,
+            sentence=e.sentence,
+            start=e.start,
+            end=e.end,
+            role=role(text, sentences[e.sentence], e, evidence_sentences[e.sentence]),
+            watchlist_id=link.id if link is not None else None,
+            score=link.score if link is not None else None,
+            match=link.match if link is not None else None,
+        )
+    return tuple(out.values())
