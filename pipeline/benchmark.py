@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from pipeline.corpus import articles
+from pipeline.ner import in_process
 from pipeline.records import Record
 from pipeline.resources import Stages, build_stages
 from pipeline.runner import MemoryRunner
@@ -58,9 +59,10 @@ def _step(settings: Settings, stages: Stages, stage: str) -> Callable[[], Callab
         tables: dict[str, dict[bytes, bytes]] = {t.name: {} for t in topology.tables}
         bound = bind(topology, settings, stages, tables)
         step: Step = next(s for steps in bound.values() for s in steps if s.stage == stage)
+        annotate = None if settings.ner == "off" else in_process(settings.ner_model)
 
         def run(record: Record) -> object:
-            return process((step,), record, deadletter_topic=topology.deadletter)
+            return process((step,), record, deadletter_topic=topology.deadletter, annotate=annotate)
 
         return run
 

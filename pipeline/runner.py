@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from aiokafka.partitioner import murmur2
 
 from pipeline import observe
+from pipeline.ner import in_process
 from pipeline.records import Record
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
@@ -78,6 +79,7 @@ class MemoryRunner:
         self.tables: dict[str, dict[bytes, bytes]] = {t.name: {} for t in self.topology.tables}
         self.live = LiveWatchlist(stages)
         self.steps = bind(self.topology, settings, stages, self.tables, live=self.live, clock=clock)
+        self.annotate = None if settings.ner == "off" else in_process(settings.ner_model)
         self._offsets: dict[tuple[str, int], int] = {}
 
     def _write(self, topic: str, key: bytes | None, value: bytes, ts: int | None) -> Record:
@@ -110,6 +112,7 @@ class MemoryRunner:
                 written,
                 deadletter_topic=self.topology.deadletter,
                 clock=self.clock,
+                annotate=self.annotate,
             )
             if self.count_metrics:
                 observe.count(processed)

@@ -18,9 +18,9 @@ turns that (and any other exception) into a dead letter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Generator, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeAlias, TypeVar
 
 import orjson
 
@@ -41,7 +41,8 @@ from pipeline.resources import LiveWatchlist
 from pipeline.settings import Settings
 from pipeline.stages.alerts import Policy, actor_key, merge
 from pipeline.stages.dedupe import from_hex, signature, to_hex
-from pipeline.stages.entities import tag_article
+from pipeline.stages.entities import tag_article, with_model
+from pipeline.stages.ner import ModelSpan, model_text, parties
 from pipeline.stages.normalize import normalize
 from pipeline.stages.sanctions import RuleSet, flag
 from pipeline.stages.text import looks_like_html
@@ -65,6 +66,14 @@ class Result(Generic[T]):
     value: T | None = None
 
 
+# A step that needs the NER model yields the texts it wants read and gets back, per
+# text, the model's spans; the runner decides where the model runs (in this process for
+# ``newsflow process`` and ``eval``, in a process pool off the worker's event loop).
+ModelTexts: TypeAlias = tuple[str, ...]
+ModelReply: TypeAlias = Sequence[tuple[ModelSpan, ...]]
+ModelRun: TypeAlias = Generator[ModelTexts, ModelReply, Result[Any]]
+
+
 class Step(Protocol):
     """A step of the pipeline; ``stage`` names it in metrics, logs and dead letters."""
 
@@ -72,7 +81,15 @@ class Step(Protocol):
 
     def decode(self, value: bytes) -> Any: ...
 
-    def run(self, item: Any, record: Record) -> Result[Any]: ...
+    def run(self, item: Any, record: Record) -> Result[Any] | ModelRun: ...
+
+
+def english(article: NormalizedArticle) -> bool:
+    """Is the article English, or of a language not told for sure (an identifier's guess
+    below 0.5 on a short text)? The NER model reads English."""
+    lang = article.language
+    unsure = article.language_source == "detected" and (article.language_confidence or 0) < 0.5
+    return unsure or lang is None or lang in {"und", "en"} or lang.startswith("en-")
 
 
 Clock = Callable[[], float]
@@ -172,41 +189,87 @@ class Dedupe:
 
 class Tag:
     """NormalizedArticle -> TaggedArticle (entities and summary) against the live
-    watchlist's current tagger."""
+    watchlist's current tagger; with ``NEWSFLOW_NER=all``, the NER model's entities of
+    every English article merged in."""
 
     stage = "tag"
 
-    def __init__(self, topic: str, live: LiveWatchlist) -> None:
+    def __init__(self, topic: str, live: LiveWatchlist, *, model: bool = False) -> None:
         self.topic = topic
         self.live = live
+        self.model = model
 
     def decode(self, value: bytes) -> NormalizedArticle:
         return decode_normalized(value)
 
-    def run(self, item: NormalizedArticle, record: Record) -> Result[TaggedArticle]:
-        tagged = tag_article(self.live.tagger, item)
+    def run(self, item: NormalizedArticle, record: Record) -> ModelRun:
+        spans = None
+        if self.model and english(item):
+            (spans,) = yield (model_text(item.text),)
+        tagged = tag_article(self.live.tagger, item, spans)
         out = Out(self.topic, item.id.encode(), dumps(tagged))
         return Result("ok", item.id, (out,), tagged)
 
 
 class Flag:
-    """TaggedArticle -> a candidate Alert keyed by its sanctioned actors, or nothing."""
+    """TaggedArticle -> a candidate Alert keyed by its sanctioned actors, or nothing.
+
+    The alert lists its parties: the people, organisations, vessels and products of its
+    evidence sentences. With ``NEWSFLOW_NER=alerts`` the NER model reads the evidence
+    sentences of an English candidate first: its names join the article's entities
+    (screened against the watchlist) and the article is flagged again with them."""
 
     stage = "flag"
 
-    def __init__(self, topic: str, rules: RuleSet) -> None:
+    def __init__(
+        self,
+        topic: str,
+        rules: RuleSet,
+        live: LiveWatchlist | None = None,
+        *,
+        model: bool = False,
+    ) -> None:
         self.topic = topic
         self.rules = rules
+        self.live = live
+        self.model = model and live is not None
+        self.measures = frozenset(
+            code for code, family in rules.families.items() if family in _MEASURES
+        )
 
     def decode(self, value: bytes) -> TaggedArticle:
         return decode_tagged(value)
 
-    def run(self, item: TaggedArticle, record: Record) -> Result[Alert]:
+    def run(self, item: TaggedArticle, record: Record) -> ModelRun:
         alert = flag(item, self.rules)
         if alert is None:
             return Result("no_alert", item.article.id)
+        if self.model and self.live is not None and english(item.article):
+            article = item.article
+            chosen = sorted({ev.sentence for ev in alert.evidence})
+            bounds = [article.sentences[i] for i in chosen if i < len(article.sentences)]
+            reply = yield tuple(model_text(article.text[s:e]) for s, e in bounds)
+            spans = [
+                ModelSpan(span.label, span.start + s, span.end + s)
+                for (s, _), found in zip(bounds, reply, strict=True)
+                for span in found
+            ]
+            item = with_model(self.live.tagger, item, spans)
+            alert = flag(item, self.rules)
+            if alert is None:
+                return Result("no_alert", item.article.id)
+        article = item.article
+        alert = replace(
+            alert,
+            parties=parties(article.text, article.sentences, alert, item.entities, self.measures),
+        )
         key = actor_key(alert, self.rules.sanctioned).encode()
         return Result("alert", alert.article_id, (Out(self.topic, key, dumps(alert)),), alert)
+
+
+# The rule families whose events put a measure on someone: their evidence makes a named
+# party "designated" (seeds/rules/sanctions.toml, `family`).
+_MEASURES = frozenset({"measure", "enforcement"})
 
 
 class Route:

@@ -22,17 +22,29 @@ decides what becomes of bad input, whichever runner calls it.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
 from pipeline.codec import dumps
 from pipeline.deadletters import build_dead_letter
-from pipeline.errors import RejectedMessage
+from pipeline.errors import FatalError, RejectedMessage
 from pipeline.records import Out, Record
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
-from pipeline.steps import Clock, Dedupe, Flag, Normalize, Route, Step, Tag
+from pipeline.steps import (
+    Clock,
+    Dedupe,
+    Flag,
+    ModelReply,
+    ModelTexts,
+    Normalize,
+    Result,
+    Route,
+    Step,
+    Tag,
+)
 
 DEDUPE_TABLE = "dedupe-index"
 ALERT_TABLE = "alert-index"
@@ -169,8 +181,8 @@ def bind(
     steps: dict[str, Step] = {
         "normalize": Normalize(s, s.topic_dedupe, s.fault_marker.encode()),
         "dedupe": Dedupe(s, s.topic_normalized, tables[DEDUPE_TABLE], clock),
-        "tag": Tag(s.topic_tagged, live),
-        "flag": Flag(s.topic_alert_candidates, stages.rules),
+        "tag": Tag(s.topic_tagged, live, model=s.ner == "all"),
+        "flag": Flag(s.topic_alert_candidates, stages.rules, live, model=s.ner == "alerts"),
         "route": Route(
             s, (s.topic_alerts, s.topic_alert_sources), stages.rules, tables[ALERT_TABLE], clock
         ),
@@ -205,20 +217,69 @@ class Processed:
     exception: BaseException | None = None
 
 
+# Where the NER model runs, for a step that asks for it: texts -> spans of each.
+Annotate = Callable[[ModelTexts], ModelReply]
+AsyncAnnotate = Callable[[ModelTexts], Awaitable[ModelReply]]
+
+
 def process(
     steps: Sequence[Step],
     record: Record,
     *,
     deadletter_topic: str,
     clock: Clock = time.time,
+    annotate: Annotate | None = None,
 ) -> Processed:
     """Run ``record`` through a node's ``steps``; never raises for bad input.
 
     Each step's typed value goes to the next step without re-encoding. A
     :class:`RejectedMessage` (or, being a bug, any other exception) from a step keeps
     the records of the steps before it and adds a dead letter with the original bytes
-    and the reason; records of the failing step are not sent.
+    and the reason; records of the failing step are not sent. A step that asks for the
+    NER model gets ``annotate``'s spans (the model in this process).
     """
+    run = processing(steps, record, deadletter_topic=deadletter_topic, clock=clock)
+    try:
+        texts = next(run)
+        while True:
+            if annotate is None:
+                raise FatalError("a step asked for the NER model and none is loaded")
+            texts = run.send(annotate(texts))
+    except StopIteration as done:
+        return cast("Processed", done.value)
+
+
+async def process_async(
+    steps: Sequence[Step],
+    record: Record,
+    *,
+    deadletter_topic: str,
+    annotate: AsyncAnnotate,
+    clock: Clock = time.time,
+) -> Processed:
+    """:func:`process` for the worker: the model runs where ``annotate`` sends it (a
+    process pool), and the event loop goes on meanwhile. A failure of the model itself
+    (its process died) raises: the worker must stop, the input stays uncommitted."""
+    run = processing(steps, record, deadletter_topic=deadletter_topic, clock=clock)
+    try:
+        texts = next(run)
+        while True:
+            texts = run.send(await annotate(texts))
+    except StopIteration as done:
+        return cast("Processed", done.value)
+    finally:
+        run.close()
+
+
+def processing(
+    steps: Sequence[Step],
+    record: Record,
+    *,
+    deadletter_topic: str,
+    clock: Clock = time.time,
+) -> Generator[ModelTexts, ModelReply, Processed]:
+    """:func:`process` as a generator: it yields the texts a step wants the NER model to
+    read, is sent their spans, and returns the :class:`Processed` record."""
     runs: list[StageRun] = []
     records: list[Out] = []
     article_id: str | None = None
@@ -229,7 +290,8 @@ def process(
         item = steps[0].decode(record.value)
         for step in steps:
             stage = step.stage
-            result = step.run(item, record)
+            ran = step.run(item, record)
+            result = ran if isinstance(ran, Result) else (yield from ran)
             now = time.perf_counter()
             runs.append(StageRun(stage, result.outcome, now - started, result.value))
             started = now

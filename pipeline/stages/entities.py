@@ -15,7 +15,8 @@ import bisect
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from difflib import SequenceMatcher
 from typing import Any, TypeVar
 
 from msgspec import Struct
@@ -31,6 +32,7 @@ from pipeline.models import (
 )
 from pipeline.stages import cues
 from pipeline.stages.gazetteer import Alias, Case, Gazetteer, Match, fold, key, longest_first
+from pipeline.stages.ner import ModelSpan, ScreenSpan, merge, model_entities
 from pipeline.stages.screening import ArticleContext, NameStats, name_words, screen
 
 _SCHEMA_LABEL = {
@@ -310,7 +312,9 @@ class EntityTagger:
     """Tags one article. Build once at start-up from the loaded data; reuse for every article."""
 
     __slots__ = (
+        "_entries",
         "_gazetteer",
+        "_name_index",
         "_name_stats",
         "_overlay",
         "_retired",
@@ -327,6 +331,8 @@ class EntityTagger:
         common_words: frozenset[str] = frozenset(),
     ) -> None:
         entries = list(watchlist)
+        self._entries = entries  # for the model's names (built at their first use)
+        self._name_index: NameIndex | None = None
         listed = watchlist_aliases(entries, transliterations or {}, common_words)
         self._gazetteer = Gazetteer(aliases + listed)
         self._overlay: Gazetteer | None = None
@@ -364,6 +370,8 @@ class EntityTagger:
             watchlist_aliases(current, transliterations or {}, common_words)
         )
         layered._retired = frozenset(changes)
+        layered._entries = [e for e in self._entries if e.id not in changes] + current
+        layered._name_index = None
         layered._name_stats = self._name_stats  # the base list's: changes are few
         layered._vessels_by_imo = {
             imo: e for imo, e in self._vessels_by_imo.items() if e.id not in changes
@@ -392,6 +400,62 @@ class EntityTagger:
             if m.alias.label != "WATCHLIST" or m.alias.id not in retired
         ]
         return longest_first(found + self._overlay.candidates(text, folded))
+
+    def model_screener(self, article: NormalizedArticle) -> ScreenSpan:
+        """Screens the model's PERSON and ORGANIZATION spans of ``article`` against the
+        watchlist: a listed name the automaton did not find there (other word order,
+        a close spelling) is scored by the same screening, as found by the model."""
+        if self._name_index is None:
+            self._name_index = NameIndex(self._entries)
+        index = self._name_index
+        text = article.text
+        starts = [s for s, _ in article.sentences]
+        ctx: ArticleContext | None = None
+
+        def screen_span(label: str, start: int, end: int) -> Entity | None:
+            nonlocal ctx
+            best = index.best(text[start:end], person=label == "PERSON")
+            if best is None:
+                return None
+            entry, listed, why = best
+            if ctx is None:
+                ctx = _context(article, starts, self._matches(text))
+            sentence = _sentence_of(starts, start)
+            verdict = screen(
+                listed=listed,
+                why=why,
+                schema=entry.schema,
+                party_id=entry.id,
+                party_countries=entry.countries
+                + self._name_stats.targets(",".join(entry.datasets + entry.programs)),
+                start=start,
+                end=end,
+                sentence=sentence,
+                ctx=ctx,
+                stats=self._name_stats,
+            )
+            if not verdict.accepted:
+                return None
+            return Entity(
+                "WATCHLIST",
+                entry.id,
+                text[start:end],
+                start,
+                end,
+                sentence,
+                entry.name,
+                entry.countries[0] if entry.countries else None,
+                ",".join(entry.datasets + entry.programs),
+                verdict.score,
+                why,
+                (
+                    *verdict.features,
+                    Feature("found by the model", 1.0, f"{label} span; listed as {listed!r}"),
+                ),
+                source="model",
+            )
+
+        return screen_span
 
     def tag(self, article: NormalizedArticle) -> tuple[Entity, ...]:
         """All entities in ``article.text``, in text order."""
@@ -510,6 +574,59 @@ class EntityTagger:
         return tuple(out), tuple(candidates)
 
 
+class NameIndex:
+    """The watchlist's names of two words or more by word, for the model's names: a
+    model span matches a listed name with the same words in another order, or one
+    spelled within a few letters of it (built at the first model span screened)."""
+
+    __slots__ = ("_by_word",)
+
+    MAX_POSTINGS = 200  # a word more than this many listed names carry decides nothing
+    CLOSE = 0.9  # SequenceMatcher ratio of the sorted words
+
+    def __init__(self, entries: Iterable[WatchlistEntry]) -> None:
+        by_word: dict[str, list[tuple[WatchlistEntry, str]]] = {}
+        for e in entries:
+            if e.schema == "Vessel":
+                continue
+            for name in e.names:
+                words = set(key(name).split())
+                if len(words) < 2:
+                    continue
+                for w in words:
+                    if len(w) >= 3:
+                        by_word.setdefault(w, []).append((e, name))
+        self._by_word = by_word
+
+    def best(self, surface: str, *, person: bool) -> tuple[WatchlistEntry, str, str] | None:
+        """The listed (entry, name, how) closest to ``surface``, if one is close enough."""
+        words = key(surface).split()
+        if len(words) < 2:
+            return None
+        postings = [self._by_word.get(w, []) for w in set(words) if len(w) >= 3]
+        postings = [p for p in postings if 0 < len(p) <= self.MAX_POSTINGS]
+        if not postings:
+            return None
+        wanted = " ".join(sorted(words))
+        best: tuple[float, WatchlistEntry, str, str] | None = None
+        for entry, name in min(postings, key=len):
+            if (entry.schema == "Person") != person:
+                continue
+            theirs = key(name).split()
+            if abs(len(theirs) - len(words)) > 1:
+                continue
+            if sorted(theirs) == sorted(words):
+                found = (1.0, entry, name, "model name: same words")
+            else:
+                ratio = SequenceMatcher(None, wanted, " ".join(sorted(theirs))).ratio()
+                if ratio < self.CLOSE:
+                    continue
+                found = (ratio, entry, name, "model name: close spelling")
+            if best is None or found[0] > best[0]:
+                best = found
+        return None if best is None else best[1:]
+
+
 def _context(article: NormalizedArticle, starts: list[int], matches: list[Match]) -> ArticleContext:
     """What the screening needs to know about the article beyond one find."""
     countries: set[str] = set()
@@ -539,10 +656,30 @@ def _context(article: NormalizedArticle, starts: list[int], matches: list[Match]
     )
 
 
-def tag_article(tagger: EntityTagger, article: NormalizedArticle) -> TaggedArticle:
-    """The tag stage: the article, its entities and their summary."""
+def tag_article(
+    tagger: EntityTagger,
+    article: NormalizedArticle,
+    spans: Sequence[ModelSpan] | None = None,
+) -> TaggedArticle:
+    """The tag stage: the article, its entities and their summary; with the NER model's
+    ``spans`` (offsets into ``article.text``), its entities merged in."""
     entities, candidates = tagger.tag_all(article)
-    return TaggedArticle(article, entities, summarize(entities), candidates)
+    tagged = TaggedArticle(article, entities, summarize(entities), candidates)
+    return tagged if spans is None else with_model(tagger, tagged, spans)
+
+
+def with_model(
+    tagger: EntityTagger, tagged: TaggedArticle, spans: Sequence[ModelSpan]
+) -> TaggedArticle:
+    """``tagged`` with the model's ``spans`` (offsets into the article's text) merged
+    into its entities (:func:`pipeline.stages.ner.merge`), the model's names screened."""
+    article = tagged.article
+    starts = [s for s, _ in article.sentences]
+    found = model_entities(article.text, spans, lambda offset: _sentence_of(starts, offset))
+    if not found:
+        return tagged
+    entities = merge(article.text, tagged.entities, found, tagger.model_screener(article))
+    return TaggedArticle(article, entities, summarize(entities), tagged.candidates)
 
 
 def summarize(entities: Iterable[Entity]) -> Summary:

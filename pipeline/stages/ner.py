@@ -14,7 +14,8 @@ model cannot. One entity list comes out, each entity with its ``source``:
   the city, "Georgia Smith" a person, not the country. A *country* inside an
   organisation ("Bank of Russia", "Iran Air") stays: it is the organisation's country;
 - a model span that overlaps a list entity only in part is dropped (the list's span is
-  the better one: its name is known);
+  the better one: its name is known); where the model agrees with a cue's person or
+  organisation, the cue's entity stays and its name is screened like a model name;
 - everything else the model finds is added, labelled PERSON, ORGANIZATION, LOCATION,
   NORP (nationalities and groups: kept apart from countries), PRODUCT, EVENT or LAW;
   numbers, dates and money are not entities here.
@@ -57,6 +58,20 @@ _PLACES = frozenset({"LOCATION"})
 _PARTY_LABELS = frozenset({"PERSON", "ORGANIZATION", "VESSEL", "PRODUCT"})
 _TRIM_START = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _TRIM_END = re.compile(r"(?:['\u2019]s?|[\s.,;:!?\"'\u2019\u201d)\]-])+$")
+
+
+# The longest text handed to the model at once, and runs of symbols it is not shown:
+# its tokenizer splits a run of symbols (an emoji flood) in quadratic time: 2,000
+# emoji took 0.6 s, 4,000 took 2 s. No name has four symbols in a row.
+MAX_MODEL_CHARS = 100_000
+_SYMBOL_RUN = re.compile(r"[^\w\s]{4,}")
+
+
+def model_text(text: str) -> str:
+    """What the model reads of ``text``: its first MAX_MODEL_CHARS characters, every run
+    of four or more symbols blanked (same length: the model's offsets are ``text``'s)."""
+    text = text[:MAX_MODEL_CHARS]
+    return _SYMBOL_RUN.sub(lambda m: " " * len(m.group()), text)
 
 
 class ModelSpan(NamedTuple):
@@ -120,6 +135,7 @@ def merge(
     kept = list(listed)
     dropped: set[int] = set()  # ids of list entities a model span took over
     added: list[Entity] = []
+    to_screen: list[Entity] = []
     for m in found:
         overlapping = [e for e in kept if e.start < m.end and m.start < e.end]
         if not overlapping:
@@ -140,11 +156,25 @@ def merge(
             added.append(_with_country(m, country))  # "Bank of Russia": the country stays
             dropped.update(id(e) for e in overlapping if e.label in _PLACES)
             continue
-        # the same words, held inside a list entity, or a partial overlap: the list wins
+        # the same words, held inside a list entity, or a partial overlap: the list wins;
+        # a cue's name the model agrees with is still screened (no list knows it yet)
+        if m.label in ("PERSON", "ORGANIZATION"):
+            to_screen.extend(
+                e
+                for e in overlapping
+                if e.source == "cue" and e.label in ("PERSON", "ORGANIZATION")
+            )
     out = [e for e in kept if id(e) not in dropped]
-    for m in added:
-        out.append(m)
-        if screen_span is not None and m.label in ("PERSON", "ORGANIZATION"):
+    screened: set[tuple[int, int]] = set()
+    for m in [*added, *to_screen]:
+        if m in added:
+            out.append(m)
+        if (
+            screen_span is not None
+            and m.label in ("PERSON", "ORGANIZATION")
+            and (m.start, m.end) not in screened
+        ):
+            screened.add((m.start, m.end))
             hit = screen_span(m.label, m.start, m.end)
             if hit is not None:
                 out.append(hit)

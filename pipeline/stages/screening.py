@@ -53,6 +53,9 @@ BASE = {
     "imo number": 1.0,
     "family name": 1.0,  # a person's one-word listed name that is their family name
     "one-word alias": 1.0,  # a person's one-word alias that is not ("Caesar", "Editor")
+    # the NER model's name of a person or organisation that the automaton missed
+    "model name: same words": 0.85,  # "Jong Un Kim" listed, "Kim Jong Un" found
+    "model name: close spelling": 0.8,  # a letter or two apart
 }
 
 SINGLE_PERSON_WORD = 0.5

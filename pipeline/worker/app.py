@@ -22,12 +22,21 @@ import faust
 
 from pipeline import logs, metrics, observe
 from pipeline.codec import dumps
+from pipeline.errors import FatalError
 from pipeline.models import DeadLetter
 from pipeline.records import Record
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
 from pipeline.steps import Step
-from pipeline.topology import Node, Topology, bind, describe, process
+from pipeline.topology import (
+    AsyncAnnotate,
+    Node,
+    Topology,
+    bind,
+    describe,
+    process,
+    process_async,
+)
 from pipeline.worker.delivery import Delivery
 from pipeline.worker.tasks import CaughtUp, follow_watchlist, measure_lag
 from pipeline.worker.transport import App, new_app, raw_topic
@@ -49,11 +58,13 @@ def create_app(
     live: LiveWatchlist,
     caught: CaughtUp,
     bind_steps: BindSteps | None = None,
+    annotate: AsyncAnnotate | None = None,
 ) -> App:
     """The faust app for ``settings``: agents, tables, the watchlist and lag tasks.
     ``live`` is the watchlist with the topic applied up to ``caught``; ``on_failure`` is
     called with an error that must stop the worker; ``bind_steps`` (for the benchmark's
-    wiring yardstick) replaces the topology's steps."""
+    wiring yardstick) replaces the topology's steps; ``annotate`` runs the NER model
+    off the event loop (``NEWSFLOW_NER`` not ``off``)."""
     app = new_app(settings)
     topology = describe(settings, stages.rules.sanctioned)
 
@@ -80,6 +91,7 @@ def create_app(
             steps=steps[node.name],
             topic=topic,
             on_failure=on_failure,
+            annotate=annotate,
         )
 
     async def send_dead_letter(key: bytes | None, letter: DeadLetter) -> object:
@@ -111,8 +123,10 @@ def _agent(
     steps: tuple[Step, ...],
     topic: Callable[[str], faust.TopicT],
     on_failure: Callable[[BaseException], None],
+    annotate: AsyncAnnotate | None,
 ) -> None:
-    """One agent: every record of the node's source through its steps."""
+    """One agent: every record of the node's source through its steps (the NER model
+    awaited in its pool, for the steps that ask for it)."""
     stage = node.stages[0]
     routes = "route" in node.stages
 
@@ -131,7 +145,25 @@ def _agent(
                 message.key if isinstance(message.key, bytes) else None,
                 value,
             )
-            processed = process(steps, record, deadletter_topic=topology.deadletter)
+            if annotate is None:
+                processed = process(steps, record, deadletter_topic=topology.deadletter)
+            else:
+                try:
+                    processed = await process_async(
+                        steps, record, deadletter_topic=topology.deadletter, annotate=annotate
+                    )
+                except FatalError as exc:
+                    log.critical(
+                        "the NER model failed; stopping the worker (the input stays "
+                        "uncommitted and is replayed on restart)",
+                        stage=stage,
+                        error=repr(exc)[:300],
+                        topic=message.topic,
+                        partition=message.partition,
+                        offset=message.offset,
+                    )
+                    on_failure(exc)
+                    return
             observe.count(processed)
             observe.log_outcome(
                 log,

@@ -22,6 +22,7 @@ from prometheus_client import start_http_server
 
 from pipeline import logs
 from pipeline.kafka import create_topics
+from pipeline.ner import ModelPool
 from pipeline.resources import LiveWatchlist, Stages, build_stages, pipeline_topics
 from pipeline.settings import Settings
 from pipeline.stages import charmap, language, screening
@@ -125,8 +126,20 @@ def run(settings: Settings, stages: Stages, bind_steps: BindSteps | None = None)
     # every listed party on it is known, and none is idle while faust fetches for it.
     live = LiveWatchlist(stages)
     caught = asyncio.run(catch_up_watchlist(settings, live))
+    pool = None
+    if settings.ner != "off":
+        # The NER model in its own processes, loaded before faust starts (docs/entities.md)
+        pool = ModelPool(settings.ner_model, settings.ner_processes)
+        pool.start()
+        log.info("ner model ready", mode=settings.ner, processes=settings.ner_processes)
     app = create_app(
-        settings, stages, on_failure=on_failure, live=live, caught=caught, bind_steps=bind_steps
+        settings,
+        stages,
+        on_failure=on_failure,
+        live=live,
+        caught=caught,
+        bind_steps=bind_steps,
+        annotate=pool,
     )
     worker = Worker(app, loglevel=settings.log_level.lower(), quiet=True)
     worker.shutdown_timeout = settings.shutdown_timeout
@@ -138,4 +151,8 @@ def run(settings: Settings, stages: Stages, bind_steps: BindSteps | None = None)
     # the worker: out of the collector's sight, full collections stay short (p99 publish
     # -> alert at 105 articles/s: 139-162 ms without, 65-84 ms with).
     gc.freeze()
-    worker.execute_from_commandline()
+    try:
+        worker.execute_from_commandline()
+    finally:
+        if pool is not None:
+            pool.close()

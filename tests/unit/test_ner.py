@@ -1,0 +1,271 @@
+"""The NER model and its merge with the lists' entities (invented sentences throughout)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import orjson
+import pytest
+
+from pipeline import ner
+from pipeline.models import Entity, InputArticle
+from pipeline.resources import Stages
+from pipeline.settings import Settings
+from pipeline.stages.entities import tag_article
+from pipeline.stages.ner import ModelSpan, merge, model_entities, model_text, role, trim
+from pipeline.stages.normalize import normalize
+from tests.single import run_one
+
+
+def _entity(label: str, text: str, surface: str, source: str = "gazetteer", **kw: str) -> Entity:
+    start = text.index(surface)
+    return Entity(
+        label,
+        kw.get("id", surface.lower()),
+        surface,
+        start,
+        start + len(surface),
+        0,
+        surface,
+        kw.get("country"),
+        source=source,  # type: ignore[arg-type]
+    )
+
+
+def _span(text: str, label: str, surface: str) -> ModelSpan:
+    start = text.index(surface)
+    return ModelSpan(label, start, start + len(surface))
+
+
+def _found(text: str, *spans: ModelSpan) -> list[Entity]:
+    return model_entities(text, spans, lambda _: 0)
+
+
+def _labels(entities: tuple[Entity, ...]) -> list[tuple[str, str, str]]:
+    return [(e.label, e.text, e.source) for e in entities]
+
+
+# --- the loaded model -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def nlp() -> object:
+    return ner.load(Settings().ner_model)
+
+
+def test_the_pinned_model_is_en_core_web_sm_3_8_for_spacy_3_8(nlp: object) -> None:
+    import spacy
+
+    about = ner.describe(nlp)
+    assert about["name"].startswith("en_core_web_sm")
+    assert about["version"].startswith("3.8.")
+    assert spacy.__version__.startswith("3.8.")
+    assert nlp.pipe_names == ["tok2vec", "ner"]  # type: ignore[attr-defined]
+
+
+def test_the_model_tags_invented_sentences_as_expected(nlp: object) -> None:
+    texts = [
+        "Marta Kowalczyk, a spokeswoman for Baltic Freight Lines, declined to comment.",
+        "The ministry said Jonas Petersen met officials in Oslo on Tuesday.",
+    ]
+    found = [
+        {(texts[i][s.start : s.end], s.label) for s in spans}
+        for i, spans in enumerate(ner.spans_of(nlp, texts))
+    ]
+    assert ("Marta Kowalczyk", "PERSON") in found[0]
+    assert ("Baltic Freight Lines", "ORG") in found[0]
+    assert ("Jonas Petersen", "PERSON") in found[1]
+    assert ("Oslo", "GPE") in found[1]
+
+
+def test_an_unknown_model_name_stops_with_a_clear_error() -> None:
+    from pipeline.errors import FatalError
+
+    with pytest.raises(FatalError, match="not installed"):
+        ner.load("no_such_model_xx")
+
+
+# --- merge rules ------------------------------------------------------------------------
+
+
+def test_a_list_entity_wins_where_the_spans_agree() -> None:
+    text = "Officials in Iran said so."
+    listed = [_entity("COUNTRY", text, "Iran", id="IR", country="IR")]
+    merged = merge(text, listed, _found(text, _span(text, "GPE", "Iran")))
+    assert _labels(merged) == [("COUNTRY", "Iran", "gazetteer")]
+
+
+def test_a_model_name_no_list_knows_is_added_with_its_source() -> None:
+    text = "Marta Kowalczyk of Baltic Freight Lines spoke."
+    spans = (_span(text, "PERSON", "Marta Kowalczyk"), _span(text, "ORG", "Baltic Freight Lines"))
+    merged = merge(text, [], _found(text, *spans))
+    assert _labels(merged) == [
+        ("PERSON", "Marta Kowalczyk", "model"),
+        ("ORGANIZATION", "Baltic Freight Lines", "model"),
+    ]
+    assert merged[0].id == "person-marta-kowalczyk"
+
+
+def test_a_club_named_after_its_city_is_an_organisation_not_the_place() -> None:
+    text = "Northport City beat the visitors on Sunday."
+    listed = [_entity("LOCATION", text, "Northport", id="gb-northport", country="GB")]
+    merged = merge(text, listed, _found(text, _span(text, "ORG", "Northport City")))
+    assert _labels(merged) == [("ORGANIZATION", "Northport City", "model")]
+    assert merged[0].country is None
+
+
+def test_a_country_inside_an_organisation_stays_as_its_country() -> None:
+    text = "The Central Bank of Iran denied it."
+    listed = [_entity("COUNTRY", text, "Iran", id="IR", country="IR")]
+    merged = merge(text, listed, _found(text, _span(text, "ORG", "Central Bank of Iran")))
+    assert _labels(merged) == [
+        ("ORGANIZATION", "Central Bank of Iran", "model"),
+        ("COUNTRY", "Iran", "gazetteer"),
+    ]
+    assert merged[0].country == "IR"
+
+
+def test_a_person_named_like_a_country_is_a_person() -> None:
+    text = "Striker Jordan Whitley scored twice."
+    listed = [_entity("COUNTRY", text, "Jordan", id="JO", country="JO")]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Jordan Whitley")))
+    assert _labels(merged) == [("PERSON", "Jordan Whitley", "model")]
+
+
+def test_a_partial_overlap_keeps_the_list_entity_only() -> None:
+    text = "Lawmaker Ana Ruiz Delgado spoke."
+    listed = [_entity("PERSON", text, "Ana Ruiz Delgado", source="cue")]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Lawmaker Ana Ruiz")))
+    assert _labels(merged) == [("PERSON", "Ana Ruiz Delgado", "cue")]
+
+
+def test_nationalities_and_products_get_their_own_labels_dates_are_dropped() -> None:
+    text = "Houthi fighters fired a Shahed-136 drone on Monday."
+    spans = (
+        _span(text, "NORP", "Houthi"),
+        _span(text, "PRODUCT", "Shahed-136"),
+        _span(text, "DATE", "Monday"),
+    )
+    assert _labels(merge(text, [], _found(text, *spans))) == [
+        ("NORP", "Houthi", "model"),
+        ("PRODUCT", "Shahed-136", "model"),
+    ]
+
+
+def test_the_model_is_not_shown_symbol_floods_and_offsets_stay_the_same() -> None:
+    text = "Flood \U0001f4a5\U0001f4a5\U0001f4a5\U0001f4a5\U0001f4a5 then Jonas Petersen spoke!!"
+    shown = model_text(text)
+    assert len(shown) == len(text)
+    assert "\U0001f4a5" not in shown
+    assert shown.index("Jonas Petersen") == text.index("Jonas Petersen")
+    assert shown.endswith("spoke!!")  # two symbols are no flood
+
+
+def test_spans_lose_a_leading_article_and_a_trailing_possessive() -> None:
+    text = "the Harbour Group's ships"
+    assert text[slice(*trim(text, 0, len("the Harbour Group's")))] == "Harbour Group"
+
+
+def test_a_model_person_is_screened_against_the_watchlist(stages: Stages) -> None:
+    # A listed person written with the words in another order than any listed form:
+    # the automaton does not find it, the model's span is screened and matches.
+    entry = next(e for e in stages.watchlist if e.schema == "Person" and len(e.name.split()) == 3)
+    words = entry.name.split()
+    shuffled = " ".join([words[1], words[2], words[0]])
+    article = normalize(
+        InputArticle(title="Note", body=f"Officials said {shuffled} was sanctioned on Monday.")
+    )
+    tagged = tag_article(stages.tagger, article)
+    assert entry.id not in {e.id for e in tagged.entities if e.label == "WATCHLIST"}
+    start = article.text.index(shuffled)
+    with_model = tag_article(
+        stages.tagger, article, [ModelSpan("PERSON", start, start + len(shuffled))]
+    )
+    hits = [e for e in with_model.entities if e.label == "WATCHLIST"]
+    assert [(h.id, h.source, h.match) for h in hits] == [
+        (entry.id, "model", "model name: same words")
+    ]
+    assert any(f.name == "found by the model" for f in hits[0].features or ())
+
+
+# --- roles ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "designation", "expected"),
+    [
+        (
+            "Treasury sanctioned Harbour Star Trading for shipping oil.",
+            "Harbour Star Trading",
+            True,
+            "designated",
+        ),
+        (
+            "Harbour Star Trading was designated on Friday.",
+            "Harbour Star Trading",
+            True,
+            "designated",
+        ),
+        ("Kestrel Avionics supplied drone engines to Iran.", "Kestrel Avionics", False, "supplier"),
+        ("The engines were shipped by Kestrel Avionics.", "Kestrel Avionics", False, "supplier"),
+        (
+            "Drones were delivered to Vostok Holdings last year.",
+            "Vostok Holdings",
+            False,
+            "recipient",
+        ),
+        ("The tanker is owned by Meridian Shipping.", "Meridian Shipping", False, "owner"),
+        ("Meridian Shipping owns the tanker.", "Meridian Shipping", False, "owner"),
+        ("Analysts at Meridian Shipping were surprised.", "Meridian Shipping", False, None),
+    ],
+)
+def test_the_evidence_sentence_gives_a_party_its_role(
+    sentence: str, name: str, designation: bool, expected: str | None
+) -> None:
+    e = _entity("ORGANIZATION", sentence, name)
+    assert role(sentence, (0, len(sentence)), e, designation) == expected
+
+
+# --- in the pipeline --------------------------------------------------------------------
+
+_UNLISTED = (
+    "The Treasury Department on Tuesday sanctioned Kestrel Avionics, a company whose "
+    "director, Daniel Hartley, arranged shipments of drone engines to Iran in violation of "
+    "US sanctions."
+)
+
+
+def _raw(title: str, body: str) -> bytes:
+    return orjson.dumps({"title": title, "body": body})
+
+
+def test_an_alert_lists_an_unlisted_person_and_company_from_the_model(
+    settings: Settings, stages: Stages
+) -> None:
+    alert = run_one(_raw("Drone engines", _UNLISTED), stages, settings).alert
+    assert alert is not None
+    parties = {p.name: p for p in alert.parties}
+    assert parties["Daniel Hartley"].source == "model"
+    assert parties["Daniel Hartley"].label == "PERSON"
+    assert parties["Kestrel Avionics"].role == "designated"
+    quote = alert.evidence[0].text
+    assert "Daniel Hartley" in quote
+
+
+def test_with_the_model_off_an_alert_lists_only_what_the_lists_know(
+    settings: Settings, stages: Stages
+) -> None:
+    alert = run_one(_raw("Drone engines", _UNLISTED), stages, replace(settings, ner="off")).alert
+    assert alert is not None
+    assert "Daniel Hartley" not in {p.name for p in alert.parties}
+
+
+def test_ner_all_tags_model_entities_in_every_english_article(
+    settings: Settings, stages: Stages
+) -> None:
+    raw = _raw("Match report", "Marta Kowalczyk scored for Baltic Rovers on Sunday.")
+    tagged = run_one(raw, stages, replace(settings, ner="all")).tagged
+    model = {(e.label, e.text) for e in tagged.entities if e.source == "model"}
+    assert ("PERSON", "Marta Kowalczyk") in model
+    off = run_one(raw, stages, replace(settings, ner="off")).tagged
+    assert not [e for e in off.entities if e.source == "model"]
