@@ -22,10 +22,18 @@ decides what becomes of bad input, whichever runner calls it.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping, MutableMapping, Sequence
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Coroutine,
+    Generator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from pipeline.codec import dumps
 from pipeline.deadletters import build_dead_letter
@@ -249,20 +257,32 @@ def process(
         return cast("Processed", done.value)
 
 
-async def process_async(
+def begin(
     steps: Sequence[Step],
     record: Record,
     *,
     deadletter_topic: str,
     annotate: AsyncAnnotate,
     clock: Clock = time.time,
-) -> Processed:
-    """:func:`process` for the worker: the model runs where ``annotate`` sends it (a
-    process pool), and the event loop goes on meanwhile. A failure of the model itself
-    (its process died) raises: the worker must stop, the input stays uncommitted."""
+) -> Processed | Coroutine[Any, Any, Processed]:
+    """:func:`process` for the worker: the :class:`Processed` record at once when no step
+    asks for the NER model (most records), else a coroutine that awaits ``annotate``
+    (the model's process pool) and finishes. A failure of the model itself (its process
+    died) raises from the coroutine: the worker must stop, the input stays uncommitted."""
     run = processing(steps, record, deadletter_topic=deadletter_topic, clock=clock)
     try:
         texts = next(run)
+    except StopIteration as done:
+        return cast("Processed", done.value)
+    return _finish(run, texts, annotate)
+
+
+async def _finish(
+    run: Generator[ModelTexts, ModelReply, Processed],
+    texts: ModelTexts,
+    annotate: AsyncAnnotate,
+) -> Processed:
+    try:
         while True:
             texts = run.send(await annotate(texts))
     except StopIteration as done:

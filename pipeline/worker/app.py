@@ -12,9 +12,10 @@ a task follows it from there.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
-from collections.abc import Callable, Mapping, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -31,11 +32,12 @@ from pipeline.steps import Step
 from pipeline.topology import (
     AsyncAnnotate,
     Node,
+    Processed,
     Topology,
+    begin,
     bind,
     describe,
     process,
-    process_async,
 )
 from pipeline.worker.delivery import Delivery
 from pipeline.worker.tasks import CaughtUp, follow_watchlist, measure_lag
@@ -129,79 +131,154 @@ def _agent(
     awaited in its pool, for the steps that ask for it)."""
     stage = node.stages[0]
     routes = "route" in node.stages
+    uses_model = bool({"tag", "flag"} & set(node.stages))
+
+    async def emit(delivery: Delivery, event: Any, record: Record, processed: Processed) -> bool:
+        """Count, log and send what ``record`` became; False when the worker must stop."""
+        observe.count(processed)
+        observe.log_outcome(
+            log,
+            processed,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
+        # Every derived record keeps the input's Kafka timestamp, so the routed alert's
+        # timestamp is the time the article was published to the input topic. faust
+        # takes seconds and truncates ``s * 1000``: half a millisecond more keeps the
+        # exact millisecond the in-memory runner keeps.
+        ts_ms = record.timestamp_ms
+        ts = (ts_ms + 0.5) / 1000 if ts_ms else None
+        try:
+            futures = [
+                cast(
+                    "asyncio.Future[Any]",
+                    await topic(out.topic).send(key=out.key, value=out.value, timestamp=ts),
+                )
+                for out in processed.records
+            ]
+        except Exception as exc:  # the producer refused a record before sending it
+            log.critical(
+                "output refused by the producer; stopping the worker (the input stays "
+                "uncommitted and is replayed on restart)",
+                stage=stage,
+                error=repr(exc)[:300],
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+            )
+            on_failure(exc)
+            return False
+        on_delivered = _latency(ts_ms / 1000) if routes and ts_ms else None
+        await delivery.track(event, futures, stage, on_delivered)
+        return True
 
     async def run(stream: faust.StreamT[bytes]) -> None:
         delivery = Delivery(on_failure)
         # faust's automatic acknowledgement off: Delivery acknowledges
-        async for event in cast("Any", stream).noack().events():
-            message = event.message
-            value = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
-            ts_ms = _timestamp_ms(message)
-            record = Record(
-                message.topic,
-                message.partition,
-                message.offset,
-                ts_ms,
-                message.key if isinstance(message.key, bytes) else None,
-                value,
-            )
-            if annotate is None:
+        events = cast("Any", stream).noack().events()
+        if annotate is None or not uses_model:
+            async for event in events:
+                record = _record(event)
                 processed = process(steps, record, deadletter_topic=topology.deadletter)
-            else:
-                try:
-                    processed = await process_async(
-                        steps, record, deadletter_topic=topology.deadletter, annotate=annotate
-                    )
-                except FatalError as exc:
-                    log.critical(
-                        "the NER model failed; stopping the worker (the input stays "
-                        "uncommitted and is replayed on restart)",
-                        stage=stage,
-                        error=repr(exc)[:300],
-                        topic=message.topic,
-                        partition=message.partition,
-                        offset=message.offset,
-                    )
-                    on_failure(exc)
+                if not await emit(delivery, event, record, processed):
                     return
-            observe.count(processed)
-            observe.log_outcome(
-                log,
-                processed,
-                topic=message.topic,
-                partition=message.partition,
-                offset=message.offset,
-            )
-            # Every derived record keeps the input's Kafka timestamp, so the routed
-            # alert's timestamp is the time the article was published to the input topic.
-            # faust takes seconds and truncates ``s * 1000``: half a millisecond more
-            # keeps the exact millisecond the in-memory runner keeps.
-            ts = (ts_ms + 0.5) / 1000 if ts_ms else None
-            try:
-                futures = [
-                    cast(
-                        "asyncio.Future[Any]",
-                        await topic(out.topic).send(key=out.key, value=out.value, timestamp=ts),
-                    )
-                    for out in processed.records
-                ]
-            except Exception as exc:  # the producer refused a record before sending it
-                log.critical(
-                    "output refused by the producer; stopping the worker (the input stays "
-                    "uncommitted and is replayed on restart)",
-                    stage=stage,
-                    error=repr(exc)[:300],
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                )
-                on_failure(exc)
-                return
-            on_delivered = _latency(ts_ms / 1000) if routes and ts_ms else None
-            await delivery.track(event, futures, stage, on_delivered)
+            return
+        await _ahead(
+            events,
+            emit=emit,
+            delivery=delivery,
+            steps=steps,
+            deadletter=topology.deadletter,
+            annotate=annotate,
+            on_failure=on_failure,
+        )
 
     run.__name__ = run.__qualname__ = node.name  # what faust's logs call the agent
     app.agent(topic(node.source), name=node.name)(run)
+
+
+# How many records an agent that waits for the NER model may process ahead of the
+# oldest one whose spans are not back yet.
+AHEAD = 128
+
+Emit = Callable[[Delivery, Any, Record, Processed], Awaitable[bool]]
+
+
+async def _ahead(
+    events: AsyncIterator[Any],
+    *,
+    emit: Emit,
+    delivery: Delivery,
+    steps: tuple[Step, ...],
+    deadletter: str,
+    annotate: AsyncAnnotate,
+    on_failure: Callable[[BaseException], None],
+) -> None:
+    """The agent loop of a node whose steps may wait for the NER model: records go on
+    being processed while an earlier one waits for its spans, and what they made is
+    sent in the order they came (a sender task takes them in turn), so the outputs and
+    the acknowledgements are those of the one-at-a-time loop. At most AHEAD records wait
+    to be sent."""
+    queue: asyncio.Queue[tuple[Any, Record, asyncio.Future[Processed]] | None]
+    queue = asyncio.Queue(maxsize=AHEAD)
+
+    async def send_in_order() -> None:
+        while (item := await queue.get()) is not None:
+            event, record, pending = item
+            try:
+                processed = await pending
+            except FatalError as exc:
+                log.critical(
+                    "the NER model failed; stopping the worker (the input stays "
+                    "uncommitted and is replayed on restart)",
+                    error=repr(exc)[:300],
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                )
+                on_failure(exc)
+                return
+            if not await emit(delivery, event, record, processed):
+                return
+
+    sender = asyncio.ensure_future(send_in_order())
+    try:
+        async for event in events:
+            if sender.done():
+                return
+            record = _record(event)
+            begun = begin(steps, record, deadletter_topic=deadletter, annotate=annotate)
+            if isinstance(begun, Processed):
+                pending: asyncio.Future[Processed] = asyncio.get_running_loop().create_future()
+                pending.set_result(begun)
+            else:
+                pending = asyncio.ensure_future(begun)
+            await queue.put((event, record, pending))
+    finally:
+        # Stopping: what was processed is still sent (the model answers in milliseconds),
+        # within a bound; what is not sent stays unacknowledged and is replayed.
+        if not sender.done():
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(queue.put(None), DRAIN_SECONDS)
+                await asyncio.wait_for(asyncio.shield(sender), DRAIN_SECONDS)
+            sender.cancel()
+
+
+DRAIN_SECONDS = 10.0
+
+
+def _record(event: Any) -> Record:
+    message = event.message
+    value = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
+    return Record(
+        message.topic,
+        message.partition,
+        message.offset,
+        _timestamp_ms(message),
+        message.key if isinstance(message.key, bytes) else None,
+        value,
+    )
 
 
 def _latency(published: float) -> Callable[[], None]:

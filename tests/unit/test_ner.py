@@ -14,6 +14,7 @@ from pipeline.settings import Settings
 from pipeline.stages.entities import tag_article
 from pipeline.stages.ner import ModelSpan, merge, model_entities, model_text, role, trim
 from pipeline.stages.normalize import normalize
+from pipeline.steps import join_sentences, split_spans
 from tests.single import run_one
 
 
@@ -186,6 +187,24 @@ def test_a_model_person_is_screened_against_the_watchlist(stages: Stages) -> Non
         (entry.id, "model", "model name: same words")
     ]
     assert any(f.name == "found by the model" for f in hits[0].features or ())
+
+
+def test_evidence_sentences_read_as_one_text_map_back_to_the_article() -> None:
+    text = "Title here\n\nFirst Anna Berg spoke. Then nothing. Later Baltic Rovers won."
+    first, later = text.index("First"), text.index("Later")
+    bounds = [(first, first + len("First Anna Berg spoke.")), (later, len(text))]
+    joined, starts = join_sentences(text, bounds)
+    assert joined == "First Anna Berg spoke.\nLater Baltic Rovers won."
+    found = [
+        _span(joined, "PERSON", "Anna Berg"),
+        _span(joined, "ORG", "Baltic Rovers"),
+        ModelSpan("ORG", joined.index("spoke"), joined.index("Later") + 5),  # across the join
+    ]
+    back = split_spans(found, bounds, starts)
+    assert [(text[s.start : s.end], s.label) for s in back] == [
+        ("Anna Berg", "PERSON"),
+        ("Baltic Rovers", "ORG"),
+    ]
 
 
 # --- roles ------------------------------------------------------------------------------
