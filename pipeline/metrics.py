@@ -31,6 +31,15 @@ END_TO_END_SECONDS = Histogram(
     "From the input record's Kafka timestamp to the alert (or verdict) being produced.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
+NER_SECONDS = Histogram(
+    "newsflow_ner_seconds",
+    "One call of the NER model, as the agent waits for it (NEWSFLOW_NER): the texts of one "
+    "article sent to the model's process and its spans back.",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+NER_CHARACTERS = Counter(
+    "newsflow_ner_characters_total", "Characters of text the NER model has read."
+)
 DEADLETTERS = Counter(
     "newsflow_deadletters_total", "Messages sent to the dead-letter topic.", ["stage", "reason"]
 )

@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from pipeline import logs
+from pipeline import logs, metrics
 from pipeline.errors import FatalError
 from pipeline.stages.ner import ModelSpan
 
@@ -160,10 +161,14 @@ class ModelPool:
                 uncommitted and is processed again after the restart).
         """
         loop = asyncio.get_running_loop()
+        started = time.perf_counter()
         try:
-            return await loop.run_in_executor(self._pool, _child_spans, list(texts))
+            spans = await loop.run_in_executor(self._pool, _child_spans, list(texts))
         except BrokenProcessPool as exc:
             raise FatalError("the NER model's process died") from exc
+        metrics.NER_SECONDS.observe(time.perf_counter() - started)
+        metrics.NER_CHARACTERS.inc(sum(map(len, texts)))
+        return spans
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

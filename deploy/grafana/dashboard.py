@@ -222,6 +222,25 @@ def build() -> dict[str, Any]:
             w=6,
             h=4,
         ),
+        _panel(
+            15,
+            "NER model call p99 (NEWSFLOW_NER)",
+            [
+                (
+                    "histogram_quantile(0.99, sum by (le) "
+                    f"(rate(newsflow_ner_seconds_bucket{{{W}}}[$__rate_interval])))",
+                    "p99",
+                ),
+                (
+                    f"sum(rate(newsflow_ner_seconds_count{{{W}}}[$__rate_interval]))",
+                    "calls/s",
+                ),
+            ],
+            0,
+            48,
+            unit="s",
+            description="An agent's wait for the NER model's spans (its own processes).",
+        ),
     ]
     return {
         "uid": "newsflow-pipeline",
