@@ -60,6 +60,10 @@ EntityLabel = Annotated[
 # (countries, places, organisations), a cue rule (title, speech, name form, IMO number),
 # or the statistical NER model (docs/entities.md).
 EntitySource = Literal["list", "gazetteer", "cue", "model"]
+# What a country does in an alert (pipeline/stages/countries.py).
+CountryRoleName = Literal[
+    "designator", "target", "supplier", "recipient", "intermediary", "location"
+]
 # What a party does in the evidence sentence, when the text says it.
 PartyRole = Literal["designated", "supplier", "recipient", "owner"]
 StageName = Annotated[str, Meta(pattern=r"^(normalize|dedupe|tag|flag|route|watchlist)$")]
@@ -317,6 +321,22 @@ class Party(Struct, frozen=True):
     ] = None
 
 
+class CountryRole(Struct, frozen=True):
+    """A country in an alert with what the text says it does there."""
+
+    country: CountryCode
+    role: Annotated[
+        CountryRoleName,
+        Meta(
+            description="designator: the state acting (a measure, an enforcement action); "
+            "target: the sanctioned state, a listed party's country or the one a measure is "
+            "against; supplier, recipient: the ends of a flow; intermediary: where goods or "
+            "money pass; location: where parties are based."
+        ),
+    ]
+    sentence: Annotated[NonNegative, Meta(description="The sentence that gives the role.")]
+
+
 class Flow(Struct, frozen=True):
     """Something (arms, troops) moving from a supplier to a recipient country."""
 
@@ -403,6 +423,12 @@ class Alert(Struct, frozen=True):
             "in (ISO 639-1), as the normalize stage gave it."
         ),
     ] = None
+    country_roles: Annotated[
+        tuple[CountryRole, ...],
+        Meta(
+            description="Each country's roles, with the sentence of each; countries is their union."
+        ),
+    ] = ()
     parties: Annotated[
         tuple[Party, ...],
         Meta(

@@ -15,7 +15,6 @@ import hashlib
 import itertools
 import re
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +34,8 @@ from pipeline.models import (
     WatchlistHit,
     is_country,
 )
+from pipeline.stages.countries import Policy as CountryPolicy
+from pipeline.stages.countries import countries_of, country_roles
 
 _EVENT_CODE = re.compile(EVENT_CODE_PATTERN)
 _REQUIRES = ("sanctioned", "authority")
@@ -80,6 +81,9 @@ def _check_keys(table: Mapping[str, Any], kind: str, where: str) -> None:
 
 
 _AUTHORITY_EVENTS = frozenset({"sanctions_designation", "asset_freeze", "financial_sanctions"})
+# Measures of a state whose evidence names who acts and against whom, beyond the rule
+# families "measure" and "enforcement" (export controls are filed with evasion).
+_ROLE_MEASURES = frozenset({"export_control", "un_sanctions_action"})
 _FLOW_EVENTS = frozenset({"arms_transfer", "troop_deployment", "military_cooperation"})
 _SUPPLY_VERB = (
     r"suppl(?:y|ies|ied|ying)|provid(?:e|es|ed|ing)|sen(?:d|ds|t|ding)|deliver(?:s|ed|ing)?"
@@ -195,6 +199,7 @@ class RuleSet:
     designators: frozenset[str]
     all_events: frozenset[int]
     unanchored: frozenset[int]  # events declared without anchors: candidates everywhere
+    country_policy: CountryPolicy  # what an alert's country roles need of the rules
 
 
 def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
@@ -257,6 +262,8 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
         ctx = rules["context"]
         sev = rules["severity"]
         sanctioned = frozenset(t.upper() for r in regimes["regime"] for t in r["targets"])
+        designators = frozenset(c.upper() for c in regimes["designators"]["countries"])
+        measures = {e.code for e in events if e.family in ("measure", "enforcement")}
         return RuleSet(
             version=str(rules["version"]),
             min_score=float(rules["min_score"]),
@@ -281,7 +288,10 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             all_events=frozenset(range(len(events))),
             unanchored=frozenset(i for i, e in enumerate(events) if not e.anchors),
             sanctioned=sanctioned,
-            designators=frozenset(c.upper() for c in regimes["designators"]["countries"]),
+            designators=designators,
+            country_policy=CountryPolicy(
+                sanctioned, designators, frozenset(measures | _ROLE_MEASURES)
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise FatalError(f"invalid rules document: {exc!r}") from exc
@@ -450,6 +460,15 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     if score < rules.min_score:
         return None
     flows = _flows(tagged, {e.sentence for e in evidence if e.event_type in _FLOW_EVENTS})
+    roles = country_roles(
+        text,
+        spans,
+        tagged.entities,
+        evidence,
+        flows,
+        policy=rules.country_policy,
+        title=has_title,
+    )
     return Alert(
         alert_id=alert_id(article.id, rules.version),
         article_id=article.id,
@@ -457,7 +476,8 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         url=article.url,
         published_at=article.published_at,
         event_types=tuple(kept),
-        countries=_countries(tagged.entities, evidence, flows, rules),
+        countries=countries_of(roles, rules.sanctioned),
+        country_roles=roles,
         watchlist=_watchlist(tagged.entities),
         score=score,
         severity=_severity(score, rules),
@@ -593,37 +613,6 @@ def severity_of(score: float, thresholds: tuple[tuple[Severity, float], ...]) ->
         if score >= threshold:
             return name
     return "low"
-
-
-def _countries(
-    entities: tuple[Entity, ...],
-    evidence: list[Evidence],
-    flows: tuple[Flow, ...],
-    rules: RuleSet,
-) -> tuple[str, ...]:
-    """The acting countries: sanctioned jurisdictions and watchlist parties' countries in
-    the evidence sentences, both ends of every flow, and designating states in the
-    evidence of designations, freezes and financial measures. Most-mentioned first."""
-    sentences = {e.sentence for e in evidence}
-    authority_sentences = {e.sentence for e in evidence if e.event_type in _AUTHORITY_EVENTS}
-    counts: Counter[str] = Counter()
-    for e in entities:
-        if e.sentence not in sentences or not e.country:
-            continue
-        if (
-            e.label == "WATCHLIST"
-            or (is_country(e) and e.id in rules.sanctioned)
-            or (
-                e.sentence in authority_sentences
-                and e.country in rules.designators
-                and (is_country(e) or e.label == "ORGANIZATION")
-            )
-        ):
-            counts[e.country] += 1
-    for f in flows:
-        counts[f.supplier] += 1
-        counts[f.recipient] += 1
-    return tuple(sorted(counts, key=lambda c: (c not in rules.sanctioned, -counts[c], c)))
 
 
 def _watchlist(entities: tuple[Entity, ...]) -> tuple[WatchlistHit, ...]:

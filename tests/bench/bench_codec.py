@@ -263,6 +263,7 @@ class OldAlert:
     duplicate_of: str | None = None
     changed: tuple[str, ...] = ()
     language: str | None = None
+    country_roles: tuple[dict[str, Any], ...] = ()
     parties: tuple[dict[str, Any], ...] = ()
 
     @classmethod
@@ -294,6 +295,7 @@ class OldAlert:
             duplicate_of=d.get("duplicate_of"),
             changed=tuple(str(c) for c in d.get("changed", ())),
             language=d.get("language"),
+            country_roles=tuple(d.get("country_roles", ())),
             parties=tuple(d.get("parties", ())),
         )
 

@@ -1,0 +1,240 @@
+"""An alert's countries with their roles, each with the sentence that gives it.
+
+    (article text, entities, evidence, flows) -> tuple[CountryRole, ...]
+
+Roles, read from the evidence sentences and the title (docs/rules.md, "Countries and
+their roles"):
+
+- ``target``: a sanctioned jurisdiction, a listed party's country, or the country a
+  measure is against ("sanctions on Haiti's former leader", "export curbs to China");
+- ``designator``: the state that acts in a measure or an enforcement action: a
+  designating state of the regimes table in its evidence, or a country that is the
+  sentence's actor ("Germany has confiscated ...", "the Japanese government said ...",
+  "... frozen by Switzerland");
+- ``supplier`` and ``recipient``: both ends of a flow ("from North Korea to Russia"),
+  and suppliers named by their nationality ("Chinese suppliers");
+- ``intermediary``: where goods or money pass ("via the UAE", "transshipped through
+  Malaysia");
+- ``location``: where parties are based ("firms based in Turkey and the UAE",
+  "Hong Kong-based", "companies located in Armenia, China and Malta", "Emirati firms").
+
+A country has every role the text gives it. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+from pipeline.models import CountryRole, CountryRoleName, Entity, Evidence, Flow, is_country
+
+_LOCATED = re.compile(
+    r"\b(?:based|located|registered|headquartered|incorporated|domiciled|operating|"
+    r"residents?|nationals?|basée?s?|situées?|établies?|ansässig(?:e|en)?|mit\s+Sitz|"
+    r"con\s+sede|radicad[oa]s?|ubicad[oa]s?|зарегистрированн\w*|базирующ\w*)\s+"
+    r"(?:in|at|out\s+of|of|en|au|aux|à|dans|в|на)\s+(?:the\s+|l[ae]\s+|les\s+|el\s+|der\s+)?$",
+    re.IGNORECASE,
+)
+_BASED_AFTER = re.compile(r"^-?(?:based|registered|headquartered)\b", re.IGNORECASE)
+_THROUGH = re.compile(
+    r"\b(?:via|through|transit(?:ed|ing)?(?:\s+(?:through|in|via))?|"
+    r"trans-?ship(?:ped|ping|ment)?(?:\s+(?:through|in|via))?|routed\s+(?:through|via)|"
+    r"re-?exported\s+(?:through|from|via)|par\s+l'interm[ée]diaire\s+d[eu]s?|über|"
+    r"a\s+trav[ée]s\s+de|через)\s+(?:the\s+|l[ae]\s+|el\s+|den\s+|die\s+)?$",
+    re.IGNORECASE,
+)
+# A list of countries goes on: "in Armenia, China, Malta and the UAE".
+_LIST_GAP = re.compile(r"^\s*(?:,|,?\s+(?:and|or|et|und|y|и))\s+(?:the\s+)?$", re.IGNORECASE)
+_PARTY_NOUN = re.compile(
+    r"^\W*(?:\w+\s+){0,2}?(?:firms?|compan(?:y|ies)|entit(?:y|ies)|businesses|individuals|"
+    r"nationals|networks?|front\s+compan(?:y|ies)|traders?|brokers?|intermediar(?:y|ies)|"
+    r"banks?|shipping|exchanges?)\b",
+    re.IGNORECASE,
+)
+_SUPPLIER_NOUN = re.compile(
+    r"^\W*(?:\w+\s+){0,2}?(?:suppliers?|exporters?|manufacturers?|vendors?|producers?|"
+    r"arms\s+dealers?)\b",
+    re.IGNORECASE,
+)
+_ACTOR_NOUN = re.compile(
+    r"^\W*(?:(?:foreign|finance|economy|justice|trade|defen[cs]e|interior)\s+)?"
+    r"(?:government|authorities|officials|ministry|minister|treasury|department|navy|"
+    r"coast\s+guard|police|court|prosecutors|customs|regulators?|state|administration|"
+    r"cabinet|parliament|federal|gouvernement|autorités|Regierung|Behörden|gobierno|"
+    r"autoridades|правительство|власти|МИД|Минфин)\b",
+    re.IGNORECASE,
+)
+# Before the actor at the start of a clause: "On Monday, ", "The ", "Meanwhile ".
+_CLAUSE_START = re.compile(
+    r"(?:^|[;:]\s+|,\s+(?:and|while|but)\s+|\b(?:and|while|but)\s+)"
+    r"(?:(?:the|on\s+\w+|in\s+\w+|on\s+\w+\s+\d+|last\s+\w+|this\s+\w+|earlier|meanwhile|"
+    r"separately|also|now|le|la|les|el|los|las|der|die|das|am\s+\w+)\W+)*$",
+    re.IGNORECASE,
+)
+_BY = re.compile(
+    r"\b(?:by|par|durch|von|por)\s+(?:the\s+|la\s+|le\s+|l'|el\s+|den\s+|die\s+|der\s+)?"
+    r"(?:government\s+of\s+)?$",
+    re.IGNORECASE,
+)
+_AGAINST = re.compile(
+    r"\b(?:against|on|to|targeting|contre|sur|vers|gegen|auf|nach|contra|sobre|hacia|"
+    r"против|в\s+отношении)\s+(?:the\s+|la\s+|le\s+|l'|el\s+|den\s+|die\s+)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What the roles need from the rules: the sanctioned jurisdictions, the designating
+    states, and the event types whose evidence is a measure or an enforcement action."""
+
+    sanctioned: Collection[str]
+    designators: Collection[str]
+    measures: Collection[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    text: str
+    start: int
+    end: int
+    measure: bool  # its evidence is a measure or an enforcement action
+    triggers: tuple[int, ...]  # where its rules matched (offsets in text)
+
+
+def country_roles(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    entities: Iterable[Entity],
+    evidence: Sequence[Evidence],
+    flows: Iterable[Flow],
+    *,
+    policy: Policy,
+    title: bool = True,
+) -> tuple[CountryRole, ...]:
+    """Every (country, role) the evidence sentences (and the title, when ``title``) give,
+    first sentence first."""
+    by_sentence: dict[int, list[Evidence]] = {}
+    for ev in evidence:
+        by_sentence.setdefault(ev.sentence, []).append(ev)
+    if title and sentences:
+        by_sentence.setdefault(0, [])
+    roles: dict[tuple[str, CountryRoleName], CountryRole] = {}
+    mentions: dict[int, list[Entity]] = {}
+    for e in entities:
+        if e.country and _counts(e):
+            mentions.setdefault(e.sentence, []).append(e)
+    for i in sorted(mentions):
+        start, end = sentences[i]
+        evs = by_sentence.get(i)
+        if evs is None:
+            # a sentence without evidence: where the article's parties are based and
+            # where goods pass, nothing else
+            _places(text, (start, end), mentions[i], roles, i)
+            continue
+        where = _Sentence(
+            text,
+            start,
+            end,
+            # the title of an alert about a measure names who acts in it
+            any(ev.event_type in policy.measures for ev in (evs or evidence if i == 0 else evs)),
+            tuple(t for ev in evs if (t := text.find(ev.trigger, start, end)) >= 0),
+        )
+        located_from: int | None = None  # the end of the mention a list of places goes on from
+        for e in sorted(mentions[i], key=lambda e: e.start):
+            country = e.country or ""
+            if e.label == "WATCHLIST" or (is_country(e) and e.id in policy.sanctioned):
+                roles.setdefault((country, "target"), CountryRole(country, "target", i))
+            chained = located_from is not None and bool(
+                _LIST_GAP.match(text[located_from : e.start])
+            )
+            role = "location" if chained else _role(e, where, policy)
+            located_from = e.end if role == "location" else None
+            if role is not None:
+                roles.setdefault((country, role), CountryRole(country, role, i))
+    for f in flows:
+        roles.setdefault((f.supplier, "supplier"), CountryRole(f.supplier, "supplier", f.sentence))
+        roles.setdefault(
+            (f.recipient, "recipient"), CountryRole(f.recipient, "recipient", f.sentence)
+        )
+    return tuple(sorted(roles.values(), key=lambda r: (r.sentence, r.country, r.role)))
+
+
+def _places(
+    text: str,
+    bounds: tuple[int, int],
+    found: list[Entity],
+    roles: dict[tuple[str, CountryRoleName], CountryRole],
+    i: int,
+) -> None:
+    """Locations and intermediaries of one sentence without evidence."""
+    start, end = bounds
+    located_from: int | None = None
+    for e in sorted(found, key=lambda e: e.start):
+        country = e.country or ""
+        before = text[max(start, e.start - 80) : e.start]
+        after = text[e.end : min(end, e.end + 60)]
+        chained = located_from is not None and _LIST_GAP.match(text[located_from : e.start])
+        role: CountryRoleName | None = None
+        if chained or _LOCATED.search(before) or _BASED_AFTER.match(after):
+            role = "location"
+        elif _THROUGH.search(before):
+            role = "intermediary"
+        located_from = e.end if role == "location" else None
+        if role is not None:
+            roles.setdefault((country, role), CountryRole(country, role, i))
+
+
+def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None:
+    """The role the words around one mention give its country, if any."""
+    before = where.text[max(where.start, e.start - 80) : e.start]
+    after = where.text[e.end : min(where.end, e.end + 60)]
+    if _LOCATED.search(before) or _BASED_AFTER.match(after):
+        return "location"
+    if _THROUGH.search(before):
+        return "intermediary"
+    if e.label == "NORP" and _SUPPLIER_NOUN.match(after):
+        return "supplier"
+    if e.label == "NORP" and _PARTY_NOUN.match(after):
+        return "location"
+    if not where.measure:
+        return None
+    if e.country in policy.designators and (is_country(e) or e.label == "ORGANIZATION"):
+        return "designator"  # a designating state in a measure's evidence
+    first_trigger = min(where.triggers, default=where.end)
+    after_trigger = any(t < e.start for t in where.triggers)
+    if e.end <= first_trigger and _actor(e, where, after, policy):
+        return "designator"
+    if after_trigger and _BY.search(before):
+        return "designator"
+    if after_trigger and _AGAINST.search(before):
+        return "target"
+    return None
+
+
+def _counts(e: Entity) -> bool:
+    """A mention that can give a country a role: a country, a demonym, a city, a listed
+    party, or an organisation of a state (OFAC is the US)."""
+    return is_country(e) or e.label in ("LOCATION", "WATCHLIST", "ORGANIZATION")
+
+
+def _actor(e: Entity, where: _Sentence, after: str, policy: Policy) -> bool:
+    """Is ``e`` the one acting in its clause: a state's organisation, a country at the
+    start of a clause, or a country or demonym followed by its government's noun?"""
+    if e.label == "ORGANIZATION":
+        return e.country in policy.designators
+    if e.label not in ("COUNTRY", "NORP"):
+        return False
+    if _ACTOR_NOUN.match(after):
+        return True
+    return e.label == "COUNTRY" and bool(_CLAUSE_START.search(where.text[where.start : e.start]))
+
+
+def countries_of(roles: Iterable[CountryRole], sanctioned: Collection[str]) -> tuple[str, ...]:
+    """The alert's countries: every country with a role, sanctioned ones first, then by
+    how many roles and sentences give it."""
+    counts: dict[str, int] = {}
+    for r in roles:
+        counts[r.country] = counts.get(r.country, 0) + 1
+    return tuple(sorted(counts, key=lambda c: (c not in sanctioned, -counts[c], c)))

@@ -1,0 +1,89 @@
+"""An alert's countries with their roles (invented articles)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.resources import Stages
+from tests.single import flag_one
+
+
+def _roles(stages: Stages, title: str, body: str) -> set[tuple[str, str]]:
+    alert = flag_one(stages, title, body)
+    assert alert is not None
+    roles = {(r.country, r.role) for r in alert.country_roles}
+    assert set(alert.countries) == {c for c, _ in roles}  # countries: the roles' union
+    text = f"{title}\n\n{body}"
+    for r in alert.country_roles:
+        assert r.sentence < len(text)
+    return roles
+
+
+def test_firms_based_in_third_countries_are_locations_the_target_and_the_designator(
+    stages: Stages,
+) -> None:
+    roles = _roles(
+        stages,
+        "Treasury targets drone engine network",
+        "The US Treasury on Tuesday sanctioned six firms based in the United Arab Emirates "
+        "and Turkey for shipping drone engines to Iran.",
+    )
+    assert {("AE", "location"), ("TR", "location"), ("IR", "target"), ("US", "designator")} <= (
+        roles
+    )
+
+
+def test_a_list_of_places_after_located_in_gives_each_its_location(stages: Stages) -> None:
+    roles = _roles(
+        stages,
+        "Entity List additions",
+        "The Commerce Department added 14 entities to the Entity List for supplying Russia's "
+        "military. The entities are companies located in Armenia, Malta, Singapore and Spain.",
+    )
+    assert {("AM", "location"), ("MT", "location"), ("SG", "location"), ("ES", "location")} <= (
+        roles
+    )
+    assert ("RU", "target") in roles
+
+
+@pytest.mark.parametrize(
+    ("body", "country", "role"),
+    [
+        (
+            "The parts were sanctioned by Washington after they were transshipped through "
+            "Malaysia to Iran.",
+            "MY",
+            "intermediary",
+        ),
+        ("Germany has confiscated a tanker under EU sanctions on Russia.", "DE", "designator"),
+        ("Russian assets worth 7 billion francs were frozen by Switzerland.", "CH", "designator"),
+        (
+            "The Japanese government imposed sanctions on Russian banks on Friday.",
+            "JP",
+            "designator",
+        ),
+        ("Canada imposed sanctions on Haiti's former president.", "HT", "target"),
+        (
+            "The Treasury sanctioned Hong Kong-based traders for selling Iranian oil.",
+            "HK",
+            "location",
+        ),
+        (
+            "Chinese suppliers shipped drone parts to Russia in violation of US sanctions.",
+            "CN",
+            "supplier",
+        ),
+    ],
+)
+def test_the_sentence_gives_the_role(stages: Stages, body: str, country: str, role: str) -> None:
+    assert (country, role) in _roles(stages, "Sanctions news", body)
+
+
+def test_a_country_named_in_passing_gets_no_role(stages: Stages) -> None:
+    roles = _roles(
+        stages,
+        "Sanctions news",
+        "The US Treasury sanctioned three Iranian oil traders on Monday. Separately, the "
+        "minister flew to Norway for a conference.",
+    )
+    assert "NO" not in {c for c, _ in roles}
