@@ -678,7 +678,13 @@ def with_model(
     found = model_entities(article.text, spans, lambda offset: _sentence_of(starts, offset))
     if not found:
         return tagged
-    entities = merge(article.text, tagged.entities, found, tagger.model_screener(article))
+    entities = merge(
+        article.text,
+        tagged.entities,
+        found,
+        tagger.model_screener(article),
+        lambda offset: _sentence_of(starts, offset),
+    )
     return TaggedArticle(article, entities, summarize(entities), tagged.candidates)
 
 

@@ -18,7 +18,10 @@ model cannot. One entity list comes out, each entity with its ``source``:
   organisation, the cue's entity stays and its name is screened like a model name;
 - everything else the model finds is added, labelled PERSON, ORGANIZATION, LOCATION,
   NORP (nationalities and groups: kept apart from countries), PRODUCT, EVENT or LAW;
-  numbers, dates and money are not entities here.
+  numbers, dates and money are not entities here;
+- a person named in full ("Anna Berg") is their bare surname later on ("Berg said"):
+  an untagged capitalised mention becomes that PERSON, and so does a model entity of
+  another label at exactly that span (a list's entity stays).
 
 No I/O: the model's spans come in as plain offsets.
 """
@@ -58,6 +61,11 @@ _PLACES = frozenset({"LOCATION"})
 _PARTY_LABELS = frozenset({"PERSON", "ORGANIZATION", "VESSEL", "PRODUCT"})
 _TRIM_START = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _TRIM_END = re.compile(r"(?:['\u2019]s?|[\s.,;:!?\"'\u2019\u201d)\]-])+$")
+_TRAILING_NUMBERS = re.compile(r"(?:\s+[\d.,:/-]+)+\s*$")
+# An abbreviation keeps its period: "U.S.", "U.K.", "Corp.", "Ltd.", "Inc.", "Co.", "Jr."
+_ABBREVIATION = re.compile(
+    r"(?:\b\w\.\w\.|\b(?:Corp|Ltd|Inc|Co|Bros|Jr|Sr|Plc|Intl|Dept)\.)$", re.IGNORECASE
+)
 
 
 # The longest text handed to the model at once, and runs of symbols it is not shown:
@@ -88,14 +96,25 @@ ScreenSpan = Callable[[str, int, int], Entity | None]
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span without a leading article and trailing possessive or punctuation."""
+    """The span without a leading article, without what follows a line break (a name
+    does not cross lines), without trailing numbers ("Rovers 2", a score) and without a
+    trailing possessive or punctuation, except the period of an abbreviation ("U.S.",
+    "Corp.")."""
     surface = text[start:end]
     lead = _TRIM_START.match(surface)
     if lead and lead.end() < len(surface):
         start += lead.end()
+    newline = text.find("\n", start, end)
+    if newline > start:
+        end = newline
+    numbers = _TRAILING_NUMBERS.search(text, start, end)
+    if numbers and numbers.start() > start:
+        end = numbers.start()
     tail = _TRIM_END.search(text[start:end])
     if tail and tail.start() > 0:
-        end = start + tail.start()
+        cut = start + tail.start()
+        kept = _ABBREVIATION.search(text, start, cut + 1)
+        end = cut + 1 if kept and kept.end() == cut + 1 else cut
     return start, end
 
 
@@ -128,6 +147,7 @@ def merge(
     listed: Sequence[Entity],
     found: Sequence[Entity],
     screen_span: ScreenSpan | None = None,
+    sentence_of: Callable[[int], int] | None = None,
 ) -> tuple[Entity, ...]:
     """One entity list from the lists' entities and the model's (see the module's rules),
     in text order. A model PERSON or ORGANIZATION the lists did not know is screened
@@ -178,8 +198,66 @@ def merge(
             hit = screen_span(m.label, m.start, m.end)
             if hit is not None:
                 out.append(hit)
+    out = _surnames(text, out, sentence_of)
     out.sort(key=lambda e: (e.start, e.end, e.label))
     return tuple(out)
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _surnames(
+    text: str, entities: list[Entity], sentence_of: Callable[[int], int] | None
+) -> list[Entity]:
+    """A person named in full once ("Anna Berg") is the bare surname after it ("Berg
+    said"): a later capitalised mention that nothing else tagged becomes that PERSON,
+    and a model entity at exactly that span becomes a PERSON. A list's entity is never
+    replaced."""
+    surnames: dict[str, Entity] = {}
+    for e in entities:
+        words = e.text.split()
+        if e.label == "PERSON" and len(words) >= 2 and words[-1][:1].isupper():
+            last = words[-1].strip(".,")
+            if len(last) > 2:
+                surnames.setdefault(last, e)
+    if not surnames:
+        return entities
+    by_span = {(e.start, e.end): e for e in entities}
+    taken = sorted((e.start, e.end) for e in entities)
+    out = list(entities)
+    replaced: set[int] = set()
+    for word in _WORD.finditer(text):
+        full = surnames.get(word.group())
+        if full is None or word.start() < full.end:
+            continue
+        span = (word.start(), word.end())
+        there = by_span.get(span)
+        if there is not None:
+            if there.source == "model" and there.label != "PERSON":
+                replaced.add(id(there))
+                out.append(_person(there, full))
+            continue
+        if any(s < span[1] and span[0] < e for s, e in taken):
+            continue
+        sentence = sentence_of(span[0]) if sentence_of else full.sentence
+        out.append(
+            Entity(
+                "PERSON",
+                full.id,
+                word.group(),
+                span[0],
+                span[1],
+                sentence,
+                full.name,
+                full.country,
+                source=full.source,
+            )
+        )
+    return [e for e in out if id(e) not in replaced]
+
+
+def _person(e: Entity, full: Entity) -> Entity:
+    return Entity("PERSON", full.id, e.text, e.start, e.end, e.sentence, full.name, source=e.source)
 
 
 def _inside(inner: Entity, outer: Entity) -> bool:

@@ -288,3 +288,24 @@ def test_ner_all_tags_model_entities_in_every_english_article(
     assert ("PERSON", "Marta Kowalczyk") in model
     off = run_one(raw, stages, replace(settings, ner="off")).tagged
     assert not [e for e in off.entities if e.source == "model"]
+
+
+def test_a_surname_after_the_full_name_is_the_same_person() -> None:
+    text = "Anna Berg met Rovers officials. Later Berg said Berg Holdings was fine."
+    spans = (
+        _span(text, "PERSON", "Anna Berg"),
+        ModelSpan("ORG", text.index("Berg said"), text.index("Berg said") + 4),
+        _span(text, "ORG", "Berg Holdings"),
+    )
+    merged = merge(text, [], _found(text, *spans))
+    people = [(e.text, e.start) for e in merged if e.label == "PERSON"]
+    assert people == [("Anna Berg", 0), ("Berg", text.index("Berg said"))]
+    assert ("ORGANIZATION", "Berg Holdings", "model") in _labels(merged)
+
+
+def test_a_model_span_is_cut_at_a_line_break_and_before_a_score_keeping_abbreviations() -> None:
+    text = "Northport Rovers 2\nSouthend\nU.S. Steel Corp. said"
+    assert text[slice(*trim(text, 0, len("Northport Rovers 2")))] == "Northport Rovers"
+    assert text[slice(*trim(text, 0, len("Northport Rovers 2\nSouthend")))] == "Northport Rovers"
+    at = text.index("U.S.")
+    assert text[slice(*trim(text, at, at + len("U.S. Steel Corp.")))] == "U.S. Steel Corp."
