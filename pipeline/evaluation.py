@@ -12,7 +12,8 @@ and the report gives:
   alert predicts nothing), so misses and false alarms count too;
 - tagged countries (when labelled): the article summary's countries against
   ``mentioned_countries``;
-- key-entity recall: a key entity counts as found when a tagged span overlaps it;
+- key-entity recall: a key entity counts as found when a tagged span, or a party of the
+  article's alert, overlaps it;
 - what routing made of them: alerts published as new or as updates, and near-duplicates.
 
 An article counts as flagged when it produced an alert; its event types and countries are
@@ -143,9 +144,15 @@ def as_input(doc: dict[str, Any]) -> bytes:
     )
 
 
-def _score_entities(report: Report, tagged: TaggedArticle, key_entities: list[str]) -> None:
+def _score_entities(
+    report: Report, tagged: TaggedArticle, alert: Alert | None, key_entities: list[str]
+) -> None:
+    """A key entity is found when a tagged entity, or one of the alert's parties (with
+    NEWSFLOW_NER=alerts the model's names are there, not on the tagged article),
+    overlaps its first occurrence."""
     text = tagged.article.text
     spans = [(e.start, e.end) for e in tagged.entities]
+    spans += [(p.start, p.end) for p in alert.parties] if alert else []
     for key_entity in key_entities:
         report.entities_total += 1
         at = text.find(key_entity)
@@ -201,7 +208,7 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
             report.tagged_countries.add(
                 set(tagged.summary["countries"]), set(doc["mentioned_countries"])
             )
-        _score_entities(report, tagged, doc.get("key_entities") or [])
+        _score_entities(report, tagged, alert, doc.get("key_entities") or [])
         if verbose:
             detail = (
                 (
