@@ -8,6 +8,12 @@ latency is measured.
 
     .venv/bin/python -m tests.bench.bench_ner [--articles N] [--latency-seconds S]
                                               [--relevant SHARE] [--json PATH]
+                                              [--corpus LABELLED.jsonl ...]
+
+With ``--corpus``, the stream is made of the English articles of labelled files
+(``newsflow eval``'s format, e.g. ../shared/eval/real-dev.jsonl): relevant ones for the
+given share, the others for the rest, each under a fresh id (real alerts have about three
+evidence sentences; the synthetic ones a dozen).
 
 Needs the broker (`make kafka-start`). Prints the figures and writes them as JSON; the
 issue's goals are printed as met or not, never asserted.
@@ -18,10 +24,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from pipeline.corpus import articles
 from pipeline.kafka import create_topics
@@ -43,34 +53,77 @@ from tests.integration.conftest import CREATED, delete_topics_containing
 MODES = ("off", "alerts", "all")
 
 
-def _latency(workdir: Path, mode: str, rate: float, seconds: float, seed: int) -> dict[str, Any]:
+def real_stream(paths: list[Path], count: int, relevant: float, seed: int = 7) -> list[bytes]:
+    """``count`` input records from labelled articles: a ``relevant`` share of relevant
+    ones, the rest not, English only, drawn in turn under fresh ids."""
+    docs = [orjson.loads(line) for p in paths for line in p.read_bytes().splitlines() if line]
+    english = [d for d in docs if d.get("language", "en") == "en" and _english(d)]
+    hot = [d for d in english if d.get("relevant")]
+    cold = [d for d in english if not d.get("relevant")]
+    if not hot or not cold:
+        raise SystemExit("the corpus needs relevant and other English articles")
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        doc = rng.choice(hot if rng.random() < relevant else cold)
+        out.append(
+            orjson.dumps(
+                {"id": f"{doc['id']}-{seed}-{i}", "title": doc["title"], "body": doc["text"]}
+            )
+        )
+    return out
+
+
+def _english(doc: dict[str, Any]) -> bool:
+    text = f"{doc.get('title', '')} {doc.get('text', '')}"
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isascii() for c in letters) / len(letters) > 0.97
+
+
+Make = Callable[[int, float, int], list[bytes]]
+
+
+def _latency(
+    workdir: Path, mode: str, rate: float, *, seconds: float, seed: int, make: Make
+) -> dict[str, Any]:
     source = f"bench.{uuid.uuid4().hex[:8]}.paced-{mode}"
     asyncio.run(create_topics(Settings(kafka_bootstrap=BOOTSTRAP), [source]))
     env = _env(workdir, source, NEWSFLOW_NER=mode)
     worker = _start(env, f"latency-{mode}")
     try:
-        warm = _fresh(articles(60, seed=seed, relevant_share=0.5), f"warm{seed}")
+        warm = _fresh(make(60, 0.5, seed), f"warm{seed}")
         asyncio.run(_paced(source, warm, 30, env.settings.topic_alerts))
-        batch = _fresh(
-            articles(max(40, int(rate * seconds)), seed=seed + 1, relevant_share=0.1),
-            f"l{seed}",
-        )
+        batch = _fresh(make(max(40, int(rate * seconds)), 0.1, seed + 1), f"l{seed}")
         lat = asyncio.run(_paced(source, batch, rate, env.settings.topic_alerts))
     finally:
         worker.stop()
     return {"offered_per_second": round(rate, 1), **_percentiles(lat)}
 
 
-def run(count: int, seconds: float, relevant: float, workdir: Path) -> dict[str, Any]:
+def run(
+    count: int, seconds: float, relevant: float, workdir: Path, corpus: list[Path]
+) -> dict[str, Any]:
+    def make(n: int, share: float, seed: int) -> list[bytes]:
+        if corpus:
+            return real_stream(corpus, n, share, seed)
+        return articles(n, relevant_share=share, seed=seed)
+
     suffix = uuid.uuid4().hex[:8]
     source = f"bench.{suffix}.ner-in"
     asyncio.run(create_topics(Settings(kafka_bootstrap=BOOTSTRAP), [source]))
-    records = articles(count, relevant_share=relevant)
+    records = make(count, relevant, 7)
     _publish(source, records)
     print(
-        f"{count} synthetic articles, {relevant:.0%} relevant; {os.cpu_count()} cores", flush=True
+        f"{count} {'real' if corpus else 'synthetic'} articles, {relevant:.0%} relevant; "
+        f"{os.cpu_count()} cores",
+        flush=True,
     )
-    result: dict[str, Any] = {"articles": count, "relevant_share": relevant, "modes": {}}
+    result: dict[str, Any] = {
+        "articles": count,
+        "corpus": [str(p) for p in corpus] or "synthetic",
+        "relevant_share": relevant,
+        "modes": {},
+    }
     for mode in MODES:
         env = _env(workdir / f"drain-{mode}", source, NEWSFLOW_NER=mode)
         worker = _start(env, f"drain-{mode}")
@@ -97,11 +150,20 @@ def run(count: int, seconds: float, relevant: float, workdir: Path) -> dict[str,
         own = result["modes"][mode]["articles_per_second"]
         row = result["modes"][mode]
         row["ratio_to_off"] = round(own / off, 3)
-        row["latency_50pct_own"] = _latency(workdir / f"lat-{mode}", mode, own / 2, seconds, 10 * k)
+        row["latency_50pct_own"] = _latency(
+            workdir / f"lat-{mode}", mode, own / 2, seconds=seconds, seed=10 * k, make=make
+        )
         row["latency_50pct_of_off"] = (
             row["latency_50pct_own"]
             if mode == "off"
-            else _latency(workdir / f"lat-off-{mode}", mode, off / 2, seconds, 10 * k + 5)
+            else _latency(
+                workdir / f"lat-off-{mode}",
+                mode,
+                off / 2,
+                seconds=seconds,
+                seed=10 * k + 5,
+                make=make,
+            )
         )
         print(
             f"NEWSFLOW_NER={mode:6} x{row['ratio_to_off']:.3f} of off; latency at 50 % of its "
@@ -126,11 +188,14 @@ def main() -> None:
     parser.add_argument("--latency-seconds", type=float, default=15.0)
     parser.add_argument("--relevant", type=float, default=0.1, help="share of relevant articles")
     parser.add_argument("--json", type=Path, default=OUT / "ner.json")
+    parser.add_argument("--corpus", type=Path, nargs="*", default=[], help="labelled JSONL")
     options = parser.parse_args()
     workdir = OUT / "work-ner"
     shutil.rmtree(workdir, ignore_errors=True)
     try:
-        result = run(options.articles, options.latency_seconds, options.relevant, workdir)
+        result = run(
+            options.articles, options.latency_seconds, options.relevant, workdir, options.corpus
+        )
     finally:
         asyncio.run(delete_topics_containing(BOOTSTRAP, [*CREATED, "bench."]))
     write_json(options.json, result)

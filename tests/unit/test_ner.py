@@ -14,7 +14,7 @@ from pipeline.settings import Settings
 from pipeline.stages.entities import tag_article
 from pipeline.stages.ner import ModelSpan, merge, model_entities, model_text, role, trim
 from pipeline.stages.normalize import normalize
-from pipeline.steps import join_sentences, split_spans
+from pipeline.steps import join_sentences, split_spans, untagged_names
 from tests.single import run_one
 
 
@@ -309,3 +309,15 @@ def test_a_model_span_is_cut_at_a_line_break_and_before_a_score_keeping_abbrevia
     assert text[slice(*trim(text, 0, len("Northport Rovers 2\nSouthend")))] == "Northport Rovers"
     at = text.index("U.S.")
     assert text[slice(*trim(text, at, at + len("U.S. Steel Corp.")))] == "U.S. Steel Corp."
+
+
+def test_only_sentences_with_an_untagged_capitalised_word_go_to_the_model() -> None:
+    text = "Iran and Russia signed it. Officials met Daniel Hartley. Nothing new here."
+    known = [
+        _entity("COUNTRY", text, "Iran", id="IR", country="IR"),
+        _entity("COUNTRY", text, "Russia", id="RU", country="RU"),
+    ]
+    first = (0, text.index(".") + 1)
+    second = (first[1] + 1, text.index("Hartley.") + len("Hartley."))
+    third = (second[1] + 1, len(text))
+    assert untagged_names(text, [first, second, third], known) == [second]
