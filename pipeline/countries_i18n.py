@@ -31,10 +31,132 @@ SHORT_FORMS = {
     "GB": {"de": ["Großbritannien"], "ru": ["Британия"]},
     "KP": {"ru": ["Северная Корея"]},
 }
+# Demonyms (the adjective for a country's people and things) in the masculine singular,
+# for the states sanctions reporting names most; inflected below for gender, number and
+# (Russian) case. French, Spanish and German adjectives are written in lower case in
+# running text and match so; German nouns for people are capitalised forms of the same.
+DEMONYMS = {
+    "KP": {
+        "fr": ["nord-coréen"],
+        "de": ["nordkoreanisch"],
+        "es": ["norcoreano"],
+        "ru": ["северокорейский"],
+    },
+    "KR": {
+        "fr": ["sud-coréen"],
+        "de": ["südkoreanisch"],
+        "es": ["surcoreano"],
+        "ru": ["южнокорейский"],
+    },
+    "RU": {"fr": ["russe"], "de": ["russisch"], "es": ["ruso"], "ru": ["российский", "русский"]},
+    "IR": {"fr": ["iranien"], "de": ["iranisch"], "es": ["iraní"], "ru": ["иранский"]},
+    "SY": {"fr": ["syrien"], "de": ["syrisch"], "es": ["sirio"], "ru": ["сирийский"]},
+    "BY": {
+        "fr": ["biélorusse"],
+        "de": ["belarussisch", "weißrussisch"],
+        "es": ["bielorruso"],
+        "ru": ["белорусский"],
+    },
+    "VE": {
+        "fr": ["vénézuélien"],
+        "de": ["venezolanisch"],
+        "es": ["venezolano"],
+        "ru": ["венесуэльский"],
+    },
+    "CU": {"fr": ["cubain"], "de": ["kubanisch"], "es": ["cubano"], "ru": ["кубинский"]},
+    "MM": {"fr": ["birman"], "de": ["myanmarisch"], "es": ["birmano"], "ru": ["мьянманский"]},
+    "CN": {"fr": ["chinois"], "de": ["chinesisch"], "es": ["chino"], "ru": ["китайский"]},
+    "UA": {"fr": ["ukrainien"], "de": ["ukrainisch"], "es": ["ucraniano"], "ru": ["украинский"]},
+    "US": {
+        "fr": ["américain"],
+        "de": ["amerikanisch"],
+        "es": ["estadounidense"],
+        "ru": ["американский"],
+    },
+    "GB": {"fr": ["britannique"], "de": ["britisch"], "es": ["británico"], "ru": ["британский"]},
+    "FR": {"fr": ["français"], "de": ["französisch"], "es": ["francés"], "ru": ["французский"]},
+    "DE": {"fr": ["allemand"], "de": ["deutsch"], "es": ["alemán"], "ru": ["немецкий"]},
+    "TR": {"fr": ["turc"], "de": ["türkisch"], "es": ["turco"], "ru": ["турецкий"]},
+    "AE": {"fr": ["émirati"], "de": ["emiratisch"], "es": ["emiratí"], "ru": ["эмиратский"]},
+    "IL": {"fr": ["israélien"], "de": ["israelisch"], "es": ["israelí"], "ru": ["израильский"]},
+    "AF": {"fr": ["afghan"], "de": ["afghanisch"], "es": ["afgano"], "ru": ["афганский"]},
+    "LY": {"fr": ["libyen"], "de": ["libysch"], "es": ["libio"], "ru": ["ливийский"]},
+    "IQ": {"fr": ["irakien"], "de": ["irakisch"], "es": ["iraquí"], "ru": ["иракский"]},
+    "YE": {"fr": ["yéménite"], "de": ["jemenitisch"], "es": ["yemení"], "ru": ["йеменский"]},
+    "SD": {"fr": ["soudanais"], "de": ["sudanesisch"], "es": ["sudanés"], "ru": ["суданский"]},
+    "ML": {"fr": ["malien"], "de": ["malisch"], "es": ["maliense"], "ru": ["малийский"]},
+    "EU": {"fr": ["européen"], "de": ["europäisch"], "es": ["europeo"], "ru": ["европейский"]},
+}
+# Russian nouns for the people (declined too): "россиян", "иранцев".
+DEMONYM_NOUNS_RU = {
+    "RU": ["россиянин", "россияне"],
+    "KP": ["северокореец"],
+    "IR": ["иранец"],
+    "CN": ["китаец"],
+    "UA": ["украинец"],
+    "US": ["американец"],
+    "BY": ["белорус"],
+}
+
+
+def _fr_forms(base: str) -> list[str]:
+    if base.endswith("e"):
+        return [base, base + "s"]
+    if base.endswith(("ien", "éen")):
+        return [base, base + "ne", base + "s", base + "nes"]
+    if base.endswith("s"):
+        return [base, base + "e", base + "es"]
+    if base.endswith("c"):  # turc
+        return [base, base + "s", base + "que", base + "ques"]
+    return [base, base + "e", base + "s", base + "es"]
+
+
+def _es_forms(base: str) -> list[str]:
+    if base.endswith("o"):
+        stem = base[:-1]
+        return [base, stem + "a", stem + "os", stem + "as"]
+    if base.endswith(("í", "e")):
+        return [base, base + "es" if base.endswith("í") else base + "s"]
+    if base.endswith(("és", "án")):  # francés, alemán
+        plain = base[:-2] + base[-2].translate(str.maketrans("éá", "ea")) + base[-1]
+        return [base, plain + "a", plain + "es", plain + "as"]
+    return [base]
+
+
+def _de_adjective_forms(base: str) -> list[str]:
+    forms = [base + ending for ending in ("", "e", "en", "er", "es", "em")]
+    return forms + [f[:1].upper() + f[1:] for f in forms[1:]]  # "Russische Truppen"
+
+
+def _ru_adjective_forms(base: str, morph: object) -> list[str]:
+    parsed = morph.parse(base)[0]  # type: ignore[attr-defined]
+    return sorted({f.word for f in parsed.lexeme})
+
+
+def demonyms(lang: str, code: str, morph: object) -> list[str]:
+    """Every form of ``code``'s demonyms in ``lang`` (lower case, as running text has them;
+    German also capitalised, Russian nouns capitalised as names are not)."""
+    out: list[str] = []
+    for base in DEMONYMS.get(code, {}).get(lang, []):
+        if lang == "fr":
+            out += _fr_forms(base)
+        elif lang == "es":
+            out += _es_forms(base)
+        elif lang == "de":
+            out += _de_adjective_forms(base)
+        else:
+            out += _ru_adjective_forms(base, morph)
+    if lang == "ru":
+        for noun in DEMONYM_NOUNS_RU.get(code, []):
+            out += _ru_adjective_forms(noun, morph)
+    return list(dict.fromkeys(out))
+
+
 _HEADER = """\
 # Generated by `make countries-i18n` (python -m pipeline.countries_i18n): do not edit.
 # Country names per language from CLDR (babel), Russian declined with pymorphy3, German
-# genitives in -s. `ambiguous`: names that are also everyday English words.
+# genitives in -s. `ambiguous`: names that are also everyday English words. `demonyms`:
+# the fr/de/es/ru adjectives and nouns for the country's people, every form.
 """
 
 
@@ -101,6 +223,16 @@ def generate() -> str:
             ambiguous += [
                 f for f in forms if " " not in f and zipf_frequency(f.lower(), "en") >= 3.0
             ]
+        # a demonym that is also an English word ("china", "turco"?) is left out: written
+        # in lower case it would match English text
+        people = [
+            f
+            for lang in LANGUAGES
+            for f in demonyms(lang, code, morph)
+            if zipf_frequency(f.lower(), "en") < 2.5 and f not in known
+        ]
+        if people:
+            entries.append(f"demonyms = {_toml_list(list(dict.fromkeys(people)))}")
         if entries:
             lines.append(f"[{code}]")
             lines += entries

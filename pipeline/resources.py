@@ -135,9 +135,10 @@ def country_table() -> dict[str, dict[str, Any]]:
         entry = table.setdefault(code, {})
         names = list(entry.get("names", []))
         for lang, forms in langs.items():
-            if lang != "ambiguous":
+            if lang not in ("ambiguous", "demonyms"):
                 names += forms
         entry["names"] = names
+        entry["demonyms"] = [*entry.get("demonyms", []), *langs.get("demonyms", [])]
         entry["ambiguous"] = [*entry.get("ambiguous", []), *langs.get("ambiguous", [])]
     return table
 

@@ -123,6 +123,8 @@ def country_aliases(
             label = "NORP" if group == "demonyms" else "COUNTRY"
             for surface in source:
                 case = Case.EXACT if surface.replace(".", "").isupper() else Case.PROPER
+                if surface.islower():  # "russe", "российских": adjectives in running text
+                    case = Case.ANY
                 aliases.append(
                     Alias(surface, label, code, canonical, case, surface in ambiguous, code)
                 )

@@ -19,6 +19,30 @@ def _countries(stages: Stages, body: str) -> set[str]:
     return {e.id for e in tag_article(stages.tagger, article).entities if e.label == "COUNTRY"}
 
 
+def _demonyms(stages: Stages, body: str) -> set[str]:
+    article = normalize(InputArticle(title="", body=body))
+    return {e.id for e in tag_article(stages.tagger, article).entities if e.label == "NORP"}
+
+
+@pytest.mark.parametrize(
+    ("body", "codes"),
+    [
+        ("La marine a arrêté un pétrolier russe et deux navires iraniens.", {"RU", "IR"}),
+        ("Nordkoreanische Soldaten kämpfen an der Seite russischer Truppen.", {"KP", "RU"}),
+        ("Los buques rusos llevaron petróleo a empresas chinas.", {"RU", "CN"}),
+        ("Власти задержали яхты россиян и иранские танкеры.", {"RU", "IR"}),
+    ],
+)
+def test_demonyms_in_four_languages_in_every_form_are_nationalities_with_a_country(
+    stages: Stages, body: str, codes: set[str]
+) -> None:
+    assert codes <= _demonyms(stages, body)
+
+
+def test_a_spanish_demonym_that_is_an_english_word_stays_out(stages: Stages) -> None:
+    assert "CN" not in _demonyms(stages, "He ate from china plates in the museum.")
+
+
 def test_the_generated_country_names_are_current() -> None:
     assert countries_i18n.main(["--check"]) == 0, "run make countries-i18n"
 
