@@ -58,8 +58,8 @@ _FURNITURE_OPENING = re.compile(
     re.IGNORECASE,
 )
 _FURNITURE_ANYWHERE = re.compile(
-    r"\b(?:sign up (?:for|to)|subscribe (?:to|now)|"
-    r"newsletters?\b.{0,60}\b(?:inbox|sign(?:ing)? up|subscri)|follow us|"
+    r"\b(?:sign up (?:for|to)|subscribe (?:to|now)|follow us|"
+    r"newsletters?\b.{0,60}\b(?:inbox|sign(?:ing)? up|subscri)|inbox\b.{0,60}\bnewsletter|"
     r"all rights reserved|alle rechte vorbehalten|tous droits réservés)|©",
     re.IGNORECASE,
 )
