@@ -38,8 +38,16 @@ from pipeline.stages.text import html_to_text
 
 _NOT_CONTENT = "//script[not(@type='application/ld+json')]|//style"
 _MENUS = ("nav", "menu")
-# A list whose words are at least this share link text is an index of other pages.
-_LINK_LIST_SHARE = 0.8
+# A block of two links or more whose text is at least this share link text, with no more
+# than so many characters outside its links (an article's container has more), is an
+# index of other pages.
+_LINK_BLOCKS = lxml.etree.XPath(
+    "//*[self::div or self::section or self::ul or self::ol or self::table][count(.//a) >= 2]"
+)
+_LINK_BLOCK_SHARE = 0.8
+_CHARS = lxml.etree.XPath("string-length(normalize-space(string(.)))")
+_UNLINKED_TEXT = lxml.etree.XPath(".//text()[not(ancestor::a)]", smart_strings=False)
+_LINK_BLOCK_PROSE = 300  # characters, some 50 words
 # Script types that carry markup for the page's own scripts to render (template engines).
 _TEMPLATE_TYPES = frozenset(
     "text/template text/x-template text/html text/x-handlebars-template "
@@ -156,16 +164,22 @@ def _is_furniture(line: str) -> bool:
 
 
 def _drop_link_indexes(tree: lxml.html.HtmlElement) -> None:
-    """Remove menus and lists of links (elements trafilatura drops or should drop)."""
+    """Remove menus and blocks of links (related stories, section indexes): what
+    trafilatura drops, or should drop, once, before its passes walk them."""
     for menu in list(tree.iter(*_MENUS)):
         menu.drop_tree()
-    for listing in list(tree.iter("ul", "ol")):
-        if listing.getparent() is None or sum(1 for li in listing if li.tag == "li") < 2:
+    dropped: set[lxml.html.HtmlElement] = set()
+    # Outermost first (document order); a block inside a dropped one went with it.
+    for block in _LINK_BLOCKS(tree):
+        if dropped and any(parent in dropped for parent in block.iterancestors()):
             continue
-        words = len(" ".join(listing.itertext()).split())
-        linked = sum(len(" ".join(a.itertext()).split()) for a in listing.iter("a"))
-        if words and linked >= _LINK_LIST_SHARE * words:
-            listing.drop_tree()
+        prose = " ".join(" ".join(_UNLINKED_TEXT(block)).split())
+        if len(prose) > _LINK_BLOCK_PROSE:
+            continue  # an article's container, or a block of text with links in it
+        chars = _CHARS(block)
+        if chars and chars - len(prose) >= _LINK_BLOCK_SHARE * chars:
+            block.drop_tree()
+            dropped.add(block)
 
 
 def _hidden_articles(tree: lxml.html.HtmlElement) -> Iterator[str]:
