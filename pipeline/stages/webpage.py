@@ -96,10 +96,8 @@ def read_page(html: str) -> Page:
         tree = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return Page()
-    # (Shorter than an article, it is a notice: "Please enable JavaScript".)
-    hidden = max(
-        (t for t in _hidden_articles(tree) if len(t) >= MIN_VISIBLE_CHARS), key=len, default=""
-    )
+    # What the page's scripts would render; read only if the visible page has no article.
+    scripted = _scripted_markup(tree)
     # Scripts and styles are never article text, and trafilatura's metadata search reads
     # them whole (a third of its time on a page with 300 KB of inline script); structured
     # data (JSON-LD) stays, it carries dates and authors.
@@ -116,11 +114,13 @@ def read_page(html: str) -> Page:
         balanced = _extract(tree, precise=False)
         if balanced is not None and (doc is None or len(balanced.text or "") > len(doc.text or "")):
             doc = balanced
+    text = without_furniture(doc.text or "") if doc is not None else ""
+    if len(text) < MIN_VISIBLE_CHARS:
+        hidden = _hidden_article(tree, scripted)
+        if len(hidden) > len(text):
+            text = hidden
     if doc is None:
-        return Page(text=hidden or None, language=language)
-    text = without_furniture(doc.text or "")
-    if len(text) < MIN_VISIBLE_CHARS and len(hidden) > len(text):
-        text = hidden
+        return Page(text=text or None, language=language)
     return Page(
         text=_text_or_none(text),
         title=_text_or_none(doc.title),
@@ -182,18 +182,37 @@ def _drop_link_indexes(tree: lxml.html.HtmlElement) -> None:
             dropped.add(block)
 
 
-def _hidden_articles(tree: lxml.html.HtmlElement) -> Iterator[str]:
-    """Article text the page carries for its scripts rather than shows: JSON-LD
-    ``articleBody``, markup in template scripts, ``<noscript>`` content."""
+def _scripted_markup(tree: lxml.html.HtmlElement) -> list[tuple[str, str]]:
+    """``(type, text)`` of the scripts that may carry the article: JSON-LD with an
+    ``articleBody``, HTML templates."""
+    found = []
     for script in tree.iter("script"):
         kind = (script.get("type") or "").strip().lower()
-        if kind == "application/ld+json" and script.text and "articleBody" in script.text:
+        content = script.text or ""
+        if (kind == "application/ld+json" and "articleBody" in content) or (
+            kind in _TEMPLATE_TYPES and content.strip()
+        ):
+            found.append((kind, content))
+    return found
+
+
+def _hidden_article(tree: lxml.html.HtmlElement, scripted: list[tuple[str, str]]) -> str:
+    """The longest article text the page carries for its scripts rather than shows (JSON-LD
+    ``articleBody``, markup in template scripts, ``<noscript>`` content), or ``""``; one
+    shorter than an article is a notice ("Please enable JavaScript"), not an article."""
+    candidates = [t for t in _hidden_texts(tree, scripted) if len(t) >= MIN_VISIBLE_CHARS]
+    return max(candidates, key=len, default="")
+
+
+def _hidden_texts(tree: lxml.html.HtmlElement, scripted: list[tuple[str, str]]) -> Iterator[str]:
+    for kind, content in scripted:
+        if kind == "application/ld+json":
             try:
-                yield from _article_bodies(orjson.loads(script.text))
+                yield from _article_bodies(orjson.loads(content))
             except orjson.JSONDecodeError:
                 continue
-        elif kind in _TEMPLATE_TYPES and script.text:
-            yield _visible_text(script.text)
+        else:
+            yield _visible_text(content)
     for noscript in tree.iter("noscript"):
         inner = (noscript.text or "") + "".join(
             lxml.html.tostring(child, encoding="unicode") for child in noscript
