@@ -38,6 +38,7 @@ from pipeline.stages.text import html_to_text
 
 _NOT_CONTENT = "//script[not(@type='application/ld+json')]|//style"
 _MENUS = ("nav", "menu")
+_DEEP = lxml.etree.XPath("boolean(//*[count(ancestor::*) > 100])")
 # A block of two links or more whose text is at least this share link text, with no more
 # than so many characters outside its links (an article's container has more), is an
 # index of other pages.
@@ -108,7 +109,9 @@ def read_page(html: str) -> Page:
         for header in article.iter("header"):
             header.tag = "div"  # a header inside the article is the article's (standfirst)
     language = _page_language(tree)
-    doc = _extract(tree, precise=True)
+    # jusText (the second opinion) takes time quadratic in the nesting depth: a pathological
+    # page gets the balanced fast mode alone.
+    doc = _extract(tree, precise=True) if not _DEEP(tree) else None
     if doc is None or len(doc.text or "") < MIN_VISIBLE_CHARS:
         # Precision mode keeps too little of a short page or fragment: the balanced mode.
         balanced = _extract(tree, precise=False)

@@ -261,3 +261,11 @@ def test_a_paragraph_of_page_furniture_is_dropped(line: str) -> None:
 )
 def test_a_paragraph_of_the_article_that_mentions_such_words_is_kept(line: str) -> None:
     assert without_furniture(line) == line
+
+
+def test_a_deeply_nested_page_still_gives_its_text() -> None:
+    # Past a nesting depth of 100 the second opinion (jusText, quadratic in the depth) is
+    # skipped: the text comes from the balanced mode.
+    sentence = "The harbour master said the northern pier would reopen on Friday."
+    html = "<html><body>" + "<div>" * 300 + f"<p>{sentence}</p>" + "</div>" * 300 + "</body></html>"
+    assert sentence in (read_page(html).text or "")
