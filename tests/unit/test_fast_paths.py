@@ -229,3 +229,40 @@ def test_the_worker_can_build_every_table_before_the_first_article() -> None:
     prepare_all()
     assert late._table is not None
     assert gazetteer._FOLD._table is not None
+
+
+_WORDS = st.sampled_from(
+    "the ministry said port shipments rose again officials told reporters capital "
+    "on Tuesday council harbour ferry crossing week".split()
+)
+_SENTENCE = st.lists(_WORDS, min_size=8, max_size=25).map(lambda w: " ".join(w).capitalize() + ".")
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    paragraphs=st.lists(_SENTENCE, min_size=1, max_size=8),
+    links=st.lists(st.lists(_WORDS, min_size=1, max_size=4).map(" ".join), max_size=60),
+    where=st.sampled_from(["before", "after", "inside"]),
+)
+def test_menus_removed_before_trafilatura_leave_the_text_it_extracts(
+    paragraphs: list[str], links: list[str], where: str
+) -> None:
+    # The shortcut: menus go before trafilatura runs (its passes walked every link of
+    # them). The plain way: trafilatura on the page as it is, menus and all.
+    import lxml.html
+
+    from pipeline.stages import webpage
+
+    menu = "<nav>" + "".join(f"<a href='/{i}'>{t}</a> " for i, t in enumerate(links)) + "</nav>"
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    article = {
+        "before": f"{menu}<main><article>{body}</article></main>",
+        "after": f"<main><article>{body}</article></main>{menu}",
+        "inside": f"<main><article>{menu}{body}</article></main>",
+    }[where]
+    html = f"<html><head><title>T</title></head><body>{article}</body></html>"
+    plain = webpage._extract(lxml.html.fromstring(html), precise=True)
+    tree = lxml.html.fromstring(html)
+    webpage._drop_link_indexes(tree)
+    fast = webpage._extract(tree, precise=True)
+    assert (fast.text if fast else None) == (plain.text if plain else None)

@@ -15,8 +15,8 @@ from pipeline.settings import Settings
 from pipeline.stages.entities import tag_article
 from pipeline.stages.normalize import normalize
 from pipeline.stages.sanctions import flag
-from pipeline.stages.webpage import read_page
-from tests.single import normalize_one
+from pipeline.stages.webpage import read_page, without_furniture
+from tests.single import One, normalize_one, run_one
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -141,3 +141,133 @@ def test_the_fetch_size_must_hold_the_largest_html_page() -> None:
     assert Settings().topic_configs[Settings().topic_raw]["max.message.bytes"] == str(
         8 * 1024 * 1024 + 64 * 1024
     )
+
+
+# --- the whole pipeline on a page (issue 16's test) --------------------------------------
+
+
+def _through_the_pipeline(name: str, stages: Stages) -> One:
+    html = (PAGES / f"{name}.html").read_text(encoding="utf-8")
+    return run_one(_record(html), stages, Settings(), timestamp_ms=1_780_000_000_000)
+
+
+def test_the_pipeline_raises_no_alert_for_a_sports_page_with_related_sanctions_stories(
+    stages: Stages,
+) -> None:
+    one = _through_the_pipeline("sports_related_sanctions", stages)
+    assert "sanctions" not in one.article.text.lower()
+    assert one.alert is None
+    assert one.published == ()
+
+
+@pytest.mark.parametrize("name", ["designation_header_in_article", "jsonld_article_body"])
+def test_the_pipeline_alerts_on_a_page_whose_body_reports_a_designation(
+    stages: Stages, name: str
+) -> None:
+    one = _through_the_pipeline(name, stages)
+    assert one.alert is not None
+    assert "sanctions_designation" in one.alert.event_types
+    assert [a.alert_id for a in one.published] == [one.alert.alert_id]
+    assert one.alert.evidence
+    for e in one.alert.evidence:
+        assert one.article.text[e.start : e.end] == e.text
+        assert e.start >= one.article.body_start or e.end <= len(one.article.title)
+
+
+# --- articles a page carries for its scripts ---------------------------------------------
+
+
+def test_a_post_carried_in_noscript_is_read_when_the_page_shows_none() -> None:
+    a = _page("noscript_post")
+    assert a.body == _article_text("noscript_post")
+    assert a.title == "Ferry timetable changes for the winter season"
+    assert "JavaScript" not in a.text  # the other noscript is a notice, not an article
+
+
+def test_a_post_in_a_template_script_is_read_when_the_page_shows_none() -> None:
+    a = _page("template_post")
+    assert a.body == _article_text("template_post")
+    assert "Northfield Weekly" not in a.body
+
+
+def test_a_json_ld_article_body_is_read_when_the_page_shows_none() -> None:
+    a = _page("jsonld_article_body")
+    assert a.body.split() == _article_text("jsonld_article_body").split()
+    assert (a.author, a.published_at) == ("Petra Oyelaran", "2026-06-02T00:00:00Z")
+
+
+def test_a_visible_article_wins_over_one_carried_for_scripts() -> None:
+    visible = "".join(
+        f"<p>The harbour master said on Monday that crossing {i} would leave at dawn "
+        "because of the storm expected along the coast.</p>"
+        for i in range(4)
+    )
+    hidden = "<p>" + "An older version of the story that the page no longer shows. " * 6 + "</p>"
+    html = f"<html><body><article>{visible}</article><noscript>{hidden}</noscript></body></html>"
+    text = read_page(html).text or ""
+    assert "crossing 3 would leave at dawn" in text
+    assert "older version" not in text
+
+
+# --- furniture around the article --------------------------------------------------------
+
+
+def test_a_list_of_links_inside_the_article_is_dropped() -> None:
+    paragraphs = "".join(
+        f"<p>The ferry operator said on Thursday that sailing {i} would be moved to the "
+        "afternoon while repairs to the northern pier continue.</p>"
+        for i in range(4)
+    )
+    links = (
+        "<ul><li><a href='/a'>Treasury sanctions a shipping firm over arms deliveries</a></li>"
+        "<li><a href='/b'>Ministry freezes assets of tanker operators</a></li></ul>"
+    )
+    html = f"<html><body><article><h1>Ferry moves</h1>{paragraphs}{links}</article></body></html>"
+    text = read_page(html).text or ""
+    assert "sailing 3 would be moved" in text
+    assert "Treasury" not in text
+    assert "freezes" not in text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read more: Ministry announces new export rules",
+        "Related: Port strike enters second week",
+        "- Sign up for our morning newsletter",
+        "Get the top stories in your inbox: our newsletter, every morning.",
+        "Follow us on social media for the latest updates.",
+        "© 2026 Example News. All rights reserved.",
+        "Lesen Sie auch: Neue Regeln für den Export",
+        "Lire aussi : les nouvelles règles d'exportation",
+    ],
+)
+def test_a_paragraph_of_page_furniture_is_dropped(line: str) -> None:
+    kept = "The ministry said the rules take effect on Monday."
+    assert without_furniture(f"{kept}\n{line}\n{kept}") == f"{kept}\n{kept}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Related charges were filed against the company on Monday, prosecutors said.",
+        "The newsletter said the ministry would sign the agreement next week.",
+        "He said he would read more of the report before deciding on sanctions.",
+        "Investors who follow the sector said the designation came as no surprise.",
+        "Officials said a longer statement would follow us, the reporters, to the capital "
+        "and that subscribers to the wire would get it first, read more widely than any other "
+        "in the region, as the ministry put it.",
+    ],
+)
+def test_a_paragraph_of_the_article_that_mentions_such_words_is_kept(line: str) -> None:
+    assert without_furniture(line) == line
+
+
+def test_a_deeply_nested_page_still_gives_its_text() -> None:
+    # Past a nesting depth of 100 the second opinion (jusText, quadratic in the depth) is
+    # skipped; here the extractor finds nothing and the plain cleaner gives the text.
+    sentence = "The harbour master said the northern pier would reopen on Friday."
+    html = "<html><body>" + "<div>" * 300 + f"<p>{sentence}</p>" + "</div>" * 300 + "</body></html>"
+    assert normalize(InputArticle(title="", body=html), now=NOW).body == sentence
+    nested = "<html><body>" + "<div>" * 120 + f"<p>{sentence}</p>" * 3 + "</div>" * 120
+    assert sentence in (read_page(nested + "</body></html>").text or "")
