@@ -101,7 +101,12 @@ def _latency(
 
 
 def run(
-    count: int, seconds: float, relevant: float, workdir: Path, corpus: list[Path]
+    count: int,
+    seconds: float,
+    relevant: float,
+    workdir: Path,
+    corpus: list[Path],
+    rounds: int = 1,
 ) -> dict[str, Any]:
     def make(n: int, share: float, seed: int) -> list[bytes]:
         if corpus:
@@ -124,27 +129,31 @@ def run(
         "relevant_share": relevant,
         "modes": {},
     }
-    for mode in MODES:
-        env = _env(workdir / f"drain-{mode}", source, NEWSFLOW_NER=mode)
-        worker = _start(env, f"drain-{mode}")
-        port = int(env.vars["NEWSFLOW_METRICS_PORT"])
-        try:
-            rate, _ = _pipeline_rate([port], count, 1800)
-            counters = _metrics(port)
-            rss = rss_mb(worker.proc.pid)  # type: ignore[union-attr]
-        finally:
-            worker.stop()
-        alerts = counters.get(("flag", "alert"), 0.0)
-        result["modes"][mode] = {
-            "articles_per_second": round(rate, 1),
-            "alert_share": round(alerts / count, 3),
-            "rss_mb_worker": round(rss, 1),
-        }
-        print(
-            f"NEWSFLOW_NER={mode:6} {rate:8.1f} articles/s; {alerts / count:.1%} raised an "
-            f"alert candidate; worker RSS {rss:.0f} MB (the model's processes not counted)",
-            flush=True,
-        )
+    # The modes take turns, ``rounds`` times, and each keeps its best drain: the machine's
+    # other load then weighs on every mode alike.
+    for r in range(rounds):
+        for mode in MODES:
+            env = _env(workdir / f"drain-{mode}-{r}", source, NEWSFLOW_NER=mode)
+            worker = _start(env, f"drain-{mode}-{r}")
+            port = int(env.vars["NEWSFLOW_METRICS_PORT"])
+            try:
+                rate, _ = _pipeline_rate([port], count, 1800)
+                counters = _metrics(port)
+                rss = rss_mb(worker.proc.pid)  # type: ignore[union-attr]
+            finally:
+                worker.stop()
+            alerts = counters.get(("flag", "alert"), 0.0)
+            row = result["modes"].setdefault(mode, {"drains": []})
+            row["drains"].append(round(rate, 1))
+            row["articles_per_second"] = max(row["drains"])
+            row["alert_share"] = round(alerts / count, 3)
+            row["rss_mb_worker"] = round(rss, 1)
+            print(
+                f"round {r + 1}: NEWSFLOW_NER={mode:6} {rate:8.1f} articles/s; "
+                f"{alerts / count:.1%} raised an alert candidate; worker RSS {rss:.0f} MB "
+                "(the model's processes not counted)",
+                flush=True,
+            )
     off = result["modes"]["off"]["articles_per_second"]
     for k, mode in enumerate(MODES):
         own = result["modes"][mode]["articles_per_second"]
@@ -189,12 +198,18 @@ def main() -> None:
     parser.add_argument("--relevant", type=float, default=0.1, help="share of relevant articles")
     parser.add_argument("--json", type=Path, default=OUT / "ner.json")
     parser.add_argument("--corpus", type=Path, nargs="*", default=[], help="labelled JSONL")
+    parser.add_argument("--rounds", type=int, default=2, help="drains per mode, in turns")
     options = parser.parse_args()
     workdir = OUT / "work-ner"
     shutil.rmtree(workdir, ignore_errors=True)
     try:
         result = run(
-            options.articles, options.latency_seconds, options.relevant, workdir, options.corpus
+            options.articles,
+            options.latency_seconds,
+            options.relevant,
+            workdir,
+            options.corpus,
+            options.rounds,
         )
     finally:
         asyncio.run(delete_topics_containing(BOOTSTRAP, [*CREATED, "bench."]))
