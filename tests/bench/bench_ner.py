@@ -105,6 +105,7 @@ def run(
     seconds: float,
     relevant: float,
     workdir: Path,
+    *,
     corpus: list[Path],
     rounds: int = 1,
 ) -> dict[str, Any]:
@@ -208,8 +209,8 @@ def main() -> None:
             options.latency_seconds,
             options.relevant,
             workdir,
-            options.corpus,
-            options.rounds,
+            corpus=options.corpus,
+            rounds=options.rounds,
         )
     finally:
         asyncio.run(delete_topics_containing(BOOTSTRAP, [*CREATED, "bench."]))
