@@ -33,8 +33,8 @@ END_TO_END_SECONDS = Histogram(
 )
 NER_SECONDS = Histogram(
     "newsflow_ner_seconds",
-    "One call of the NER model, as the agent waits for it (NEWSFLOW_NER): the texts of one "
-    "article sent to the model's process and its spans back.",
+    "One batch of texts sent to the NER model's process and its spans back (NEWSFLOW_NER; "
+    "requests that arrive while it is busy go together in the next batch).",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 NER_CHARACTERS = Counter(

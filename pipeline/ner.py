@@ -128,7 +128,13 @@ def _child_ready() -> bool:
 
 
 class ModelPool:
-    """The model in ``processes`` worker processes, awaited from the event loop."""
+    """The model in ``processes`` worker processes, awaited from the event loop.
+
+    Requests that arrive while the processes are busy wait and go together in the next
+    call (up to BATCH_REQUESTS of them): spaCy reads a batch of texts in about half the
+    time it takes for them one by one, and an idle pool adds no wait."""
+
+    BATCH_REQUESTS = 32
 
     def __init__(self, name: str, processes: int) -> None:
         self.name = name
@@ -139,6 +145,10 @@ class ModelPool:
             initializer=_child_start,
             initargs=(name,),
         )
+        self._waiting: list[tuple[tuple[str, ...], asyncio.Future[list[tuple[ModelSpan, ...]]]]]
+        self._waiting = []
+        self._busy = 0
+        self._drains: set[asyncio.Future[None]] = set()
 
     def start(self) -> None:
         """Load the model in every process before the first article needs it (the worker
@@ -160,15 +170,42 @@ class ModelPool:
             FatalError: the pool's process died (the worker must stop: the input stays
                 uncommitted and is processed again after the restart).
         """
+        done: asyncio.Future[list[tuple[ModelSpan, ...]]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._waiting.append((tuple(texts), done))
+        if self._busy < self.processes:
+            self._busy += 1
+            drain = asyncio.ensure_future(self._drain())
+            self._drains.add(drain)
+            drain.add_done_callback(self._drains.discard)
+        return await done
+
+    async def _drain(self) -> None:
+        """Send what waits to the pool, a batch at a time, until nothing waits."""
         loop = asyncio.get_running_loop()
-        started = time.perf_counter()
         try:
-            spans = await loop.run_in_executor(self._pool, _child_spans, list(texts))
-        except BrokenProcessPool as exc:
-            raise FatalError("the NER model's process died") from exc
-        metrics.NER_SECONDS.observe(time.perf_counter() - started)
-        metrics.NER_CHARACTERS.inc(sum(map(len, texts)))
-        return spans
+            while self._waiting:
+                batch = self._waiting[: self.BATCH_REQUESTS]
+                del self._waiting[: len(batch)]
+                flat = [t for texts, _ in batch for t in texts]
+                started = time.perf_counter()
+                try:
+                    spans = await loop.run_in_executor(self._pool, _child_spans, flat)
+                except BrokenProcessPool:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(FatalError("the NER model's process died"))
+                    continue
+                metrics.NER_SECONDS.observe(time.perf_counter() - started)
+                metrics.NER_CHARACTERS.inc(sum(map(len, flat)))
+                at = 0
+                for texts, done in batch:
+                    if not done.done():
+                        done.set_result(spans[at : at + len(texts)])
+                    at += len(texts)
+        finally:
+            self._busy -= 1
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -321,3 +321,31 @@ def test_only_sentences_with_an_untagged_capitalised_word_go_to_the_model() -> N
     second = (first[1] + 1, text.index("Hartley.") + len("Hartley."))
     third = (second[1] + 1, len(text))
     assert untagged_names(text, [first, second, third], known) == [second]
+
+
+def test_the_pool_batches_requests_that_wait_and_answers_each_its_own() -> None:
+    import asyncio
+
+    from pipeline import metrics
+
+    pool = ner.ModelPool(Settings().ner_model, 1)
+    try:
+        pool.start()
+        texts = [f"Officials said Jonas Petersen{i} met them in Oslo." for i in range(6)]
+
+        async def ask() -> list[list[tuple[ModelSpan, ...]]]:
+            return await asyncio.gather(*(pool([t]) for t in texts))
+
+        before = _model_calls(metrics)
+        answers = asyncio.run(ask())
+        calls = _model_calls(metrics) - before
+    finally:
+        pool.close()
+    for text, (spans,) in zip(texts, answers, strict=True):
+        assert ("Oslo", "GPE") in {(text[s.start : s.end], s.label) for s in spans}
+    assert 1 <= calls < len(texts)  # the five that waited went together
+
+
+def _model_calls(metrics: object) -> float:
+    (family,) = metrics.NER_SECONDS.collect()  # type: ignore[attr-defined]
+    return float(next(s.value for s in family.samples if s.name.endswith("_count")))
