@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
+import os
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -116,7 +118,21 @@ _CHILD_NLP: Any = None
 
 def _child_start(name: str) -> None:
     global _CHILD_NLP  # noqa: PLW0603 - one model per pool process, loaded once
+    _exit_with_parent(os.getppid())
     _CHILD_NLP = load(name)
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """A pool process ends within ``every`` seconds of its worker: a worker killed with
+    SIGKILL cannot shut its pool down, and its processes would live on (orphans)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _child_spans(texts: Sequence[str]) -> list[tuple[ModelSpan, ...]]:

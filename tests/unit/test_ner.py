@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import orjson
 import pytest
@@ -349,3 +350,41 @@ def test_the_pool_batches_requests_that_wait_and_answers_each_its_own() -> None:
 def _model_calls(metrics: object) -> float:
     (family,) = metrics.NER_SECONDS.collect()  # type: ignore[attr-defined]
     return float(next(s.value for s in family.samples if s.name.endswith("_count")))
+
+
+def test_the_pools_processes_end_when_their_worker_is_killed() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from pipeline import ner\n"
+        f"pool = ner.ModelPool({Settings().ner_model!r}, 1)\n"
+        "pool.start()\n"
+        "print('pid', *[p.pid for p in pool._pool._processes.values()], flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    line = next(li for li in parent.stdout if li.startswith("pid "))  # not the model's log
+    (child,) = map(int, line.split()[1:])
+    os.kill(parent.pid, signal.SIGKILL)  # no shutdown: the way a worker dies in a crash
+    parent.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.2)
+    assert not _alive(child), "the model's process outlived its worker"
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat").read_text()  # a zombie has exited, not yet reaped
+    return stat.split()[2] != "Z"
