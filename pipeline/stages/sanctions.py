@@ -51,6 +51,7 @@ _KEYS = {
         "severity",
         "context",
         "event",
+        "verbs",
     },
     "[context]": {"negative", "hedged", "prospective", "denied", "relief", "quantity"},
     "[[event]]": {
@@ -214,6 +215,65 @@ def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
         raise FatalError(f"bad pattern in {where}: {exc}") from exc
 
 
+_MACRO = re.compile(r"\{([a-z][a-z_]*)\}")
+
+
+def verb_forms(entry: str | list[str]) -> tuple[str, ...]:
+    """A verb family of the rules file's ``[verbs]``: its forms as listed, or, for a base
+    form, the regular English ones ("impose" -> imposes, imposed, imposing; "supply" ->
+    supplies, supplied, supplying; "freeze" is irregular: list its forms)."""
+    if not isinstance(entry, str):
+        return tuple(str(f) for f in entry)
+    base = entry
+    if base.endswith("ee"):
+        return (base, base + "s", base + "d", base + "ing")
+    if base.endswith("e"):
+        return (base, base + "s", base + "d", base[:-1] + "ing")
+    if base.endswith("y") and len(base) > 2 and base[-2] not in "aeiou":
+        return (base, base[:-1] + "ies", base[:-1] + "ied", base + "ing")
+    if base.endswith(("s", "sh", "ch", "x", "z")):
+        return (base, base + "es", base + "ed", base + "ing")
+    return (base, base + "s", base + "ed", base + "ing")
+
+
+def expand_macros(pattern: str, verbs: Mapping[str, tuple[str, ...]], where: str) -> str:
+    """``pattern`` with every ``{verb}`` replaced by the alternation of its forms.
+
+    Raises:
+        FatalError: the pattern names a verb family ``[verbs]`` does not define.
+    """
+
+    def forms(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in verbs:
+            raise FatalError(f"{where}: unknown verb family {{{name}}} (define it in [verbs])")
+        return "(?:" + "|".join(sorted(verbs[name], key=len, reverse=True)) + ")"
+
+    return _MACRO.sub(forms, pattern)
+
+
+def derived_anchors(patterns: list[str], verbs: Mapping[str, tuple[str, ...]]) -> set[str]:
+    """The stems of the verb families the patterns use (their forms' common prefix, of
+    four letters or more): anchors the rules need not list by hand."""
+    out: set[str] = set()
+    for p in patterns:
+        for name in _MACRO.findall(p):
+            stem = _common_prefix([f.lower() for f in verbs.get(name, ())])
+            if len(stem) >= 4:
+                out.add(stem)
+    return out
+
+
+def _common_prefix(words: list[str]) -> str:
+    if not words:
+        return ""
+    first, last = min(words), max(words)
+    n = 0
+    while n < len(first) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
 def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleSet:
     """Validate and compile the rule and regime documents (parsed TOML).
 
@@ -223,6 +283,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
     try:
         _check_keys(rules, "the rules file", "rules")
         _check_keys(rules["context"], "[context]", "rules")
+        verbs = {str(k): verb_forms(v) for k, v in rules.get("verbs", {}).items()}
         events = []
         for ev in rules["event"]:
             code = ev["code"]
@@ -237,7 +298,13 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                 Rule(
                     r["name"],
                     bool(r.get("relief", False)),
-                    _alternation(list(r["patterns"]), f"{code}/{r['name']}"),
+                    _alternation(
+                        [
+                            expand_macros(str(p), verbs, f"{code}/{r['name']}")
+                            for p in r["patterns"]
+                        ],
+                        f"{code}/{r['name']}",
+                    ),
                     frozenset(str(lang) for lang in r.get("languages", ())),
                     tuple(str(x) for x in r.get("examples", ())),
                     tuple(str(x) for x in r.get("counterexamples", ())),
@@ -247,7 +314,9 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             window = ev.get("window", "adjacent")
             if window not in ("adjacent", "sentence"):
                 raise FatalError(f"{code}: window must be 'adjacent' or 'sentence'")
-            anchor_re = tuple(str(a).lower() for a in ev.get("anchors", ()))
+            listed = [str(a).lower() for a in ev.get("anchors", ())]
+            used = [str(p) for r in ev["rule"] for p in r["patterns"]]
+            anchor_re = tuple(dict.fromkeys([*listed, *sorted(derived_anchors(used, verbs))]))
             events.append(
                 EventRule(
                     code,
