@@ -7,7 +7,7 @@ trafilatura was chosen on invented pages and on real pages of two public benchma
 notices, share links, newsletter blurbs and related-story lists that the plain cleaner
 (:func:`pipeline.stages.text.html_to_text`) keeps. It runs in its precision mode with its
 second opinion (its bundled readability and jusText): of the settings measured, the one
-with the best precision and F1 on both benchmarks. Around it, in this module:
+with the best precision on both benchmarks and the best F1 on the news pages. Around it, in this module:
 
 - before it runs, what it would discard anyway and what no article is made of: menus
   (``<nav>``, ``<menu>``) and lists that are links and nothing else (related stories, section
@@ -144,8 +144,8 @@ def _extract(tree: lxml.html.HtmlElement, *, precise: bool) -> Any:
         include_tables=True,
         deduplicate=False,
         # Precision mode with the second opinion (its bundled readability and jusText): the
-        # best precision and F1 of the settings measured on both benchmarks; the balanced
-        # mode, fast, for what it leaves too short. Dates from the markup only, not from
+        # best precision of the settings measured on both benchmarks, the best F1 on the
+        # news pages; the balanced mode, fast, for what it leaves too short. Dates from the markup only, not from
         # every number in the text that could be one (htmldate's extensive search: 95 ms
         # on a 300 KB page).
         fast=not precise,
