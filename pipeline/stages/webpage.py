@@ -7,7 +7,8 @@ trafilatura was chosen on invented pages and on real pages of two public benchma
 notices, share links, newsletter blurbs and related-story lists that the plain cleaner
 (:func:`pipeline.stages.text.html_to_text`) keeps. It runs in its precision mode with its
 second opinion (its bundled readability and jusText): of the settings measured, the one
-with the best precision on both benchmarks and the best F1 on the news pages. Around it, in this module:
+with the best precision on both benchmarks and the best F1 on the news pages. Around it,
+in this module:
 
 - before it runs, what it would discard anyway and what no article is made of: menus
   (``<nav>``, ``<menu>``) and lists that are links and nothing else (related stories, section
