@@ -26,7 +26,9 @@ outside the timing; every extractor gets the same ``str``, as the pipeline's rec
 Time is per page, the extractors interleaved page by page so that load from other
 processes falls on all alike; with ``--repeat N`` each page's time is its median over N
 passes. ``cleaner`` (today's plain HTML-to-text) is the baseline of the same run: the
-ratio column is an extractor's median over the cleaner's.
+ratio column is an extractor's median over the cleaner's. resiliparse and readability-lxml
+are no dependencies of the project: their rows appear when they are installed in the
+environment (``.venv/bin/pip install resiliparse readability-lxml``).
 """
 
 from __future__ import annotations
