@@ -39,7 +39,7 @@ async def create_topics(settings: Settings, names: Iterable[str]) -> dict[str, s
                     n,
                     settings.partitions_of(n),
                     settings.topic_replication,
-                    topic_configs=settings.topic_configs.get(n),
+                    topic_configs=settings.topic_config(n) or None,
                 )
                 for n in missing
             ]
