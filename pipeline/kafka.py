@@ -231,8 +231,16 @@ class LagProbe:
         return out
 
 
-async def read_to_end(settings: Settings, topic: str, *, within: float = 120) -> list[Record]:
+async def read_to_end(
+    settings: Settings,
+    topic: str,
+    *,
+    within: float = 120,
+    isolation_level: str = "read_uncommitted",
+) -> list[Record]:
     """Every record of ``topic`` from its beginning up to its end at the time of the call.
+    With ``isolation_level="read_committed"`` only committed records (and aborted
+    transactions' none), up to the last stable offset.
 
     Raises:
         TimeoutError: the end was not reached within ``within`` seconds.
@@ -241,6 +249,7 @@ async def read_to_end(settings: Settings, topic: str, *, within: float = 120) ->
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=None,
         enable_auto_commit=False,
+        isolation_level=isolation_level,
         **aiokafka_security(settings),
     )
     await consumer.start()

@@ -56,6 +56,7 @@ LogFormat = Literal["auto", "json", "console"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+ProcessingGuarantee = Literal["at_least_once", "exactly_once"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +222,14 @@ class Settings:
     consumer_heartbeat_interval: float = field(
         default=3.0,
         metadata={"doc": "seconds between a worker's heartbeats to the group coordinator"},
+    )
+    processing_guarantee: ProcessingGuarantee = field(
+        default="at_least_once",
+        metadata={
+            "doc": "`at_least_once`: a crash replays some inputs (same ids, revisions); "
+            "`exactly_once`: Kafka transactions, read outputs with `read_committed` "
+            "(docs/reliability.md says when to choose which)"
+        },
     )
     stage_layout: StageLayout = field(
         default="fused",

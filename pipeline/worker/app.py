@@ -23,11 +23,12 @@ import faust
 from pipeline import logs, metrics, observe
 from pipeline.codec import dumps
 from pipeline.models import DeadLetter
-from pipeline.records import Record
+from pipeline.records import Out, Record
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
 from pipeline.steps import Step
 from pipeline.topology import Node, Topology, bind, describe, process
+from pipeline.worker import transactions
 from pipeline.worker.delivery import Delivery
 from pipeline.worker.tasks import CaughtUp, follow_watchlist, measure_lag
 from pipeline.worker.transport import App, new_app, raw_topic
@@ -80,6 +81,7 @@ def create_app(
             steps=steps[node.name],
             topic=topic,
             on_failure=on_failure,
+            exactly_once=settings.processing_guarantee == "exactly_once",
         )
 
     async def send_dead_letter(key: bytes | None, letter: DeadLetter) -> object:
@@ -111,13 +113,16 @@ def _agent(
     steps: tuple[Step, ...],
     topic: Callable[[str], faust.TopicT],
     on_failure: Callable[[BaseException], None],
+    exactly_once: bool,
 ) -> None:
     """One agent: every record of the node's source through its steps."""
     stage = node.stages[0]
     routes = "route" in node.stages
+    transactional = exactly_once
 
     async def run(stream: faust.StreamT[bytes]) -> None:
-        delivery = Delivery(on_failure)
+        delivery = Delivery(on_failure, transactional=transactional)
+        gaps = transactions.Gaps()
         # faust's automatic acknowledgement off: Delivery acknowledges
         async for event in cast("Any", stream).noack().events():
             message = event.message
@@ -145,28 +150,48 @@ def _agent(
             # faust takes seconds and truncates ``s * 1000``: half a millisecond more
             # keeps the exact millisecond the in-memory runner keeps.
             ts = (ts_ms + 0.5) / 1000 if ts_ms else None
-            try:
-                futures = [
-                    cast(
-                        "asyncio.Future[Any]",
-                        await topic(out.topic).send(key=out.key, value=out.value, timestamp=ts),
-                    )
-                    for out in processed.records
-                ]
-            except Exception as exc:  # the producer refused a record before sending it
-                log.critical(
-                    "output refused by the producer; stopping the worker (the input stays "
-                    "uncommitted and is replayed on restart)",
-                    stage=stage,
-                    error=repr(exc)[:300],
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                )
-                on_failure(exc)
-                return
             on_delivered = _latency(ts_ms / 1000) if routes and ts_ms else None
-            await delivery.track(event, futures, stage, on_delivered)
+            if not transactional:
+                futures = await send_all(message, processed.records, ts)
+                if futures is None:
+                    return
+                await delivery.track(event, futures, stage, on_delivered)
+                continue
+            # Exactly-once: the outputs join this input's transaction, and no commit
+            # comes between them and the input's acknowledgement.
+            async with app.gate:
+                gaps.fill_gap(app.consumer, message.tp, message.offset)
+                with transactions.processing(app, message.topic, message.partition):
+                    futures = await send_all(message, processed.records, ts)
+                if futures is None:
+                    return
+                await delivery.track(event, futures, stage, on_delivered)
+
+    async def send_all(
+        message: Any, records: tuple[Out, ...], ts: float | None
+    ) -> list[asyncio.Future[Any]] | None:
+        """The records handed to the producer; ``None`` when it refused one (the worker
+        is stopping)."""
+        try:
+            return [
+                cast(
+                    "asyncio.Future[Any]",
+                    await topic(out.topic).send(key=out.key, value=out.value, timestamp=ts),
+                )
+                for out in records
+            ]
+        except Exception as exc:  # the producer refused a record before sending it
+            log.critical(
+                "output refused by the producer; stopping the worker (the input stays "
+                "uncommitted and is replayed on restart)",
+                stage=stage,
+                error=repr(exc)[:300],
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+            )
+            on_failure(exc)
+            return None
 
     run.__name__ = run.__qualname__ = node.name  # what faust's logs call the agent
     app.agent(topic(node.source), name=node.name)(run)

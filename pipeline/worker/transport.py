@@ -1,13 +1,16 @@
 """The faust app and its Kafka transport, set up from the settings.
 
 faust's aiokafka driver is subclassed where faust offers no setting: the producer's
-idempotence, the consumer's broker-side fetch wait, and the consumer's read offsets (a
-start-up race in faust lost records; see :class:`_ReadOffsets`).
+idempotence, the consumer's broker-side fetch wait, the consumer's read offsets (a
+start-up race in faust lost records; see :class:`_ReadOffsets`), and, for exactly-once,
+the transaction manager and a commit that holds the app's ``gate``
+(pipeline/worker/transactions.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import faust
@@ -15,6 +18,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from pipeline.security import ssl_context
 from pipeline.settings import Settings
+from pipeline.worker.transactions import TransactionManager
 
 
 class _IdempotentProducer(faust_aiokafka.Producer):
@@ -67,16 +71,31 @@ class _Consumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> Any:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
+    async def _commit_tps(self, tps: Iterable[Any], start_new_transaction: bool) -> bool:
+        if not self.in_transaction:
+            return await super()._commit_tps(tps, start_new_transaction)
+        # Exactly-once: the offsets are chosen and committed with no agent sending
+        # meanwhile (pipeline/worker/transactions.py, point 2).
+        async with cast("App", self.app).gate:
+            return await super()._commit_tps(tps, start_new_transaction)
+
 
 class _Transport(faust_aiokafka.Transport):
     Producer = _IdempotentProducer
     Consumer = _Consumer
+    TransactionManager = TransactionManager
 
 
 class App(faust.App):
     """faust's app with the transport above."""
 
     fetch_wait_ms: float = 50.0  # set from the settings in new_app
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Exactly-once: held while an input's outputs are sent and it is acknowledged,
+        # and across a commit (pipeline/worker/transactions.py).
+        self.gate = asyncio.Lock()
 
     def _new_transport(self) -> Any:
         return _Transport(self.conf.broker_consumer, self)
@@ -129,6 +148,7 @@ def new_app(settings: Settings) -> App:
         broker_heartbeat_interval=settings.consumer_heartbeat_interval,
         store="rocksdb://",
         table_standby_replicas=0,
+        processing_guarantee=settings.processing_guarantee,
     )
     app.fetch_wait_ms = settings.consumer_fetch_wait_ms
     return app
