@@ -176,7 +176,8 @@ def test_a_controller_voter_lost_and_regained(cluster: Cluster, tmp_path: Path) 
         _finish(
             env,
             ids,
-            f"node {victim} (the quorum leader) SIGKILLed, node {elected} elected; back after {DOWN_S} s",
+            f"node {victim} (the quorum leader) SIGKILLed, node {elected} elected; "
+            f"back after {DOWN_S} s",
             time.monotonic() - back,
             "at_least_once",
         )
