@@ -45,6 +45,8 @@ class Tally:
     # same source offset), read with ``isolation``.
     topic_duplicates: dict[str, int] = field(default_factory=dict)
     isolation: str = UNCOMMITTED
+    resync_s: float | None = None  # from a node's return until it was back in every ISR
+    case: str = ""  # the test that measured it: the generated table keeps each case's latest
 
     def line(self) -> str:
         return (
@@ -55,7 +57,12 @@ class Tally:
     def write(self, path: Path = ROWS) -> None:
         """Append this tally to the rows file (the generated tables' source)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        row = {**asdict(self), "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        case = self.case or os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0]
+        row = {
+            **asdict(self),
+            "case": case,
+            "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
         with path.open("ab") as fh:
             fh.write(orjson.dumps(row) + b"\n")
 
@@ -153,6 +160,7 @@ def account(
     guarantee: str = "at-least-once",
     isolation: str = UNCOMMITTED,
     per_topic: bool = False,
+    resync_s: float | None = None,
 ) -> Tally:
     """Where every id went: processed (normalized, and so tagged), dead-lettered, or lost;
     with ``per_topic``, the extra copies on every output topic too."""
@@ -174,6 +182,7 @@ def account(
         guarantee=guarantee,
         topic_duplicates=topic_duplicates(env, isolation) if per_topic else {},
         isolation=isolation,
+        resync_s=resync_s,
     )
 
 

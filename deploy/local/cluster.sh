@@ -9,6 +9,7 @@
 #   deploy/local/cluster.sh status      # one line per node; exit 0 when all three answer
 #   deploy/local/cluster.sh leader      # the node id of the controller quorum's leader
 #   deploy/local/cluster.sh bootstrap   # the bootstrap list, 127.0.0.1:19092,...
+#   deploy/local/cluster.sh acls ARGS   # kafka-acls (AclCommand) as the admin: --add ...
 #   deploy/local/cluster.sh logs N      # follows node N's log
 #
 # Node N (1-3) listens on CLUSTER_PORT+N-1 (19092, 19093, 19094: clear of the single broker's
@@ -274,6 +275,13 @@ cmd_leader() {
   return 1
 }
 
+cmd_acls() {
+  write_admin_props
+  # shellcheck disable=SC2046 # no properties file: no option at all.
+  kafka_tool org.apache.kafka.tools.AclCommand --bootstrap-server "127.0.0.1:$(port_of 1)" \
+    $([[ -n "$secure" ]] && echo --command-config "$admin_props") "$@"
+}
+
 node_arg() {
   [[ "${1:-}" =~ ^[123]$ ]] || { echo "usage: $0 $2 1|2|3" >&2; exit 2; }
 }
@@ -285,6 +293,7 @@ case "${1:-}" in
   status) cmd_status ;;
   leader) cmd_leader ;;
   bootstrap) bootstrap ;;
+  acls) shift; cmd_acls "$@" ;;
   logs) node_arg "${2:-}" logs; exec tail -F "$(log_file_of "$2")" ;;
-  *) echo "usage: $0 start|stop [N] | kill N | status | leader | bootstrap | logs N" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop [N] | kill N | status | leader | bootstrap | acls ARGS | logs N" >&2; exit 2 ;;
 esac

@@ -73,6 +73,14 @@ def create_app(
         if bind_steps is not None
         else bind(topology, settings, stages, tables, live=live)
     )
+    # Exactly-once: what each partition's agent has processed (transactions.py).
+    positions = transactions.Positions()
+
+    @app.on_partitions_revoked.connect
+    def forget(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        (revoked,) = args
+        positions.forget(revoked)
+
     for node in topology.nodes:
         _agent(
             app=app,
@@ -81,7 +89,7 @@ def create_app(
             steps=steps[node.name],
             topic=topic,
             on_failure=on_failure,
-            exactly_once=settings.processing_guarantee == "exactly_once",
+            positions=positions if settings.processing_guarantee == "exactly_once" else None,
         )
 
     async def send_dead_letter(key: bytes | None, letter: DeadLetter) -> object:
@@ -113,19 +121,23 @@ def _agent(
     steps: tuple[Step, ...],
     topic: Callable[[str], faust.TopicT],
     on_failure: Callable[[BaseException], None],
-    exactly_once: bool,
+    positions: transactions.Positions | None,
 ) -> None:
-    """One agent: every record of the node's source through its steps."""
+    """One agent: every record of the node's source through its steps; with
+    ``positions``, in the transactions of exactly-once."""
     stage = node.stages[0]
     routes = "route" in node.stages
-    transactional = exactly_once
 
     async def run(stream: faust.StreamT[bytes]) -> None:
-        delivery = Delivery(on_failure, transactional=transactional)
-        gaps = transactions.Gaps()
+        delivery = Delivery(on_failure, transactional=positions is not None)
         # faust's automatic acknowledgement off: Delivery acknowledges
         async for event in cast("Any", stream).noack().events():
             message = event.message
+            if positions is not None and not positions.admit(
+                app.consumer, message.tp, message.offset
+            ):
+                event.ack()  # processed already, in this transaction or a committed one
+                continue
             value = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
             ts_ms = _timestamp_ms(message)
             record = Record(
@@ -151,7 +163,7 @@ def _agent(
             # keeps the exact millisecond the in-memory runner keeps.
             ts = (ts_ms + 0.5) / 1000 if ts_ms else None
             on_delivered = _latency(ts_ms / 1000) if routes and ts_ms else None
-            if not transactional:
+            if positions is None:
                 futures = await send_all(message, processed.records, ts)
                 if futures is None:
                     return
@@ -160,7 +172,6 @@ def _agent(
             # Exactly-once: the outputs join this input's transaction, and no commit
             # comes between them and the input's acknowledgement.
             async with app.gate:
-                gaps.fill_gap(app.consumer, message.tp, message.offset)
                 with transactions.processing(app, message.topic, message.partition):
                     futures = await send_all(message, processed.records, ts)
                 if futures is None:

@@ -67,6 +67,44 @@ class _Consumer(faust_aiokafka.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._read_offset = _ReadOffsets()
+        # Exactly-once: stream partitions assigned but not yet sought to their committed
+        # offsets, kept out of the fetch until then (transactions.py, point 4); None
+        # when none is held.
+        self._held: set[Any] | None = None
+
+    async def on_partitions_assigned(self, assigned: Any, generation_id: int = 0) -> None:
+        if self.in_transaction:
+            self._held = set()
+        await super().on_partitions_assigned(assigned, generation_id)
+
+    def _hold(self, tps: Any) -> set[Any]:
+        """The stream partitions of ``tps``, held back while a seek is due."""
+        if self._held is None:
+            return set()
+        streams = {tp for tp in tps if not self._is_changelog_tp(tp)}
+        self._held.update(streams)
+        return streams
+
+    def _set_active_tps(self, tps: Any) -> Any:
+        active = super()._set_active_tps(tps)
+        active.difference_update(self._hold(active))
+        return active
+
+    def resume_partitions(self, tps: Any) -> None:
+        held = self._hold(tps)
+        self._paused_partitions.difference_update(held)
+        super().resume_partitions([tp for tp in tps if tp not in held])
+
+    def pause_partitions(self, tps: Any) -> None:
+        super().pause_partitions(tps)
+        if self._held is not None:
+            self._held.difference_update(tps)
+
+    async def perform_seek(self) -> None:
+        await super().perform_seek()
+        held, self._held = self._held, None
+        if held:
+            super().resume_partitions(held)
 
     def _new_consumer_thread(self) -> Any:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)

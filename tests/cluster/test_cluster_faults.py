@@ -1,13 +1,15 @@
 """Broker faults on the three-node cluster, with a worker mid-stream: the leader of the
 input partitions SIGKILLed, a rolling restart of all three nodes, one node down longer
-than the group's session timeout, the controller quorum's leader lost and regained.
+than the group's session timeout, the controller quorum's leader lost and regained, and
+the worker itself SIGKILLed.
 
 Every input id must end up on the normalized or dead-letter topic (0 lost, asserted);
-duplicates are counted, per output topic too; recovery is the time from the fault's end
-(the kill, the last node's return) until every id is accounted for. Each test appends its
-tally to tests.faults.ROWS; `python -m tests.cluster.table` makes docs/reliability.md's
-table from them. With exactly-once the output topics are read with read_committed and
-must hold no duplicate at all.
+duplicates are counted, per output topic too. Recovery is the time from the fault (the
+kill, the first stop) until every id is accounted for; re-sync, from a node's return
+until every partition has all three replicas in sync again. Each test appends its tally
+to tests.faults.ROWS; `python -m tests.cluster.table` makes docs/reliability.md's table
+from them. With exactly-once the output topics are read with read_committed and must hold
+no duplicate at all.
 """
 
 from __future__ import annotations
@@ -35,7 +37,20 @@ def _env(cluster: Cluster, tmp_path: Path, guarantee: str) -> tuple[Env, str]:
     return env, COMMITTED if guarantee == "exactly_once" else UNCOMMITTED
 
 
-def _finish(env: Env, ids: set[str], fault: str, recovery_s: float, guarantee: str) -> None:
+def _topics(env: Env) -> list[str]:
+    s = env.settings
+    return [s.topic_raw, s.topic_normalized, s.topic_dedupe, s.topic_tagged]
+
+
+def _finish(
+    env: Env,
+    ids: set[str],
+    fault: str,
+    recovery_s: float,
+    guarantee: str,
+    *,
+    resync_s: float | None = None,
+) -> None:
     isolation = COMMITTED if guarantee == "exactly_once" else UNCOMMITTED
     tally = account(
         env,
@@ -45,6 +60,7 @@ def _finish(env: Env, ids: set[str], fault: str, recovery_s: float, guarantee: s
         guarantee=guarantee.replace("_", "-"),
         isolation=isolation,
         per_topic=True,
+        resync_s=resync_s,
     )
     report(tally, write=True)
     if guarantee == "exactly_once":
@@ -97,18 +113,19 @@ def test_sigkill_of_the_input_partitions_leader(
         recovery = time.monotonic() - killed
         assert worker.proc is not None
         assert worker.proc.poll() is None  # the same worker went on with the other two
+        cluster.start(victim)
+        resync = cluster.wait_fully_replicated(_topics(env))
         _finish(
             env,
             ids,
-            f"SIGKILL of node {victim}, leader of the input partitions",
+            f"SIGKILL of node {victim}, leader of the input partitions; restarted",
             recovery,
             guarantee,
+            resync_s=resync,
         )
-        cluster.start(victim)
-        cluster.wait_fully_replicated([env.settings.topic_raw, env.settings.topic_normalized])
         replicas, isr = _replication(env)
         assert replicas
-        assert set(replicas.values()) == {3}, replicas
+        assert set(replicas.values()) == {3}, replicas  # changelogs too
         assert isr[env.settings.topic_raw] == "2"
     finally:
         worker.stop()
@@ -121,17 +138,24 @@ def test_rolling_restart_of_all_three_nodes(
     env, isolation = _env(cluster, tmp_path, guarantee)
     worker, ids = loaded_worker(env, COUNT, isolation)
     try:
-        topics = [env.settings.topic_raw, env.settings.topic_normalized]
+        started = time.monotonic()
+        resync = 0.0
         for node in NODES:
             cluster.stop(node)
             cluster.start(node)
             # An operator waits for the node to be back in sync before the next one.
-            cluster.wait_fully_replicated(topics)
-        back = time.monotonic()
+            resync = max(resync, cluster.wait_fully_replicated(_topics(env)))
         wait_accounted(env, ids, 240, isolation)
         assert worker.proc is not None
         assert worker.proc.poll() is None
-        _finish(env, ids, "rolling restart of nodes 1, 2, 3", time.monotonic() - back, guarantee)
+        _finish(
+            env,
+            ids,
+            "rolling restart of nodes 1, 2, 3 (each back in sync before the next)",
+            time.monotonic() - started,
+            guarantee,
+            resync_s=resync,
+        )
     finally:
         worker.stop()
 
@@ -142,9 +166,10 @@ def test_one_node_down_longer_than_the_session_timeout(cluster: Cluster, tmp_pat
     try:
         victim = cluster.group_coordinator(env.settings.app_id)
         cluster.kill(victim)
+        killed = time.monotonic()
         time.sleep(DOWN_S)
         cluster.start(victim)
-        back = time.monotonic()
+        resync = cluster.wait_fully_replicated(_topics(env))
         wait_accounted(env, ids, 240, isolation)
         assert worker.proc is not None
         assert worker.proc.poll() is None
@@ -152,8 +177,9 @@ def test_one_node_down_longer_than_the_session_timeout(cluster: Cluster, tmp_pat
             env,
             ids,
             f"node {victim} (the group's coordinator) SIGKILLed, down {DOWN_S} s, restarted",
-            time.monotonic() - back,
+            time.monotonic() - killed,
             "at_least_once",
+            resync_s=resync,
         )
     finally:
         worker.stop()
@@ -165,10 +191,11 @@ def test_a_controller_voter_lost_and_regained(cluster: Cluster, tmp_path: Path) 
     try:
         victim = cluster.quorum_leader()
         cluster.kill(victim)
+        killed = time.monotonic()
         elected = cluster.wait_quorum_leader(other_than=victim)
         time.sleep(DOWN_S)
         cluster.start(victim)
-        back = time.monotonic()
+        resync = cluster.wait_fully_replicated(_topics(env))
         wait_accounted(env, ids, 240, isolation)
         assert worker.proc is not None
         assert worker.proc.poll() is None
@@ -178,8 +205,9 @@ def test_a_controller_voter_lost_and_regained(cluster: Cluster, tmp_path: Path) 
             ids,
             f"node {victim} (the quorum leader) SIGKILLed, node {elected} elected; "
             f"back after {DOWN_S} s",
-            time.monotonic() - back,
+            time.monotonic() - killed,
             "at_least_once",
+            resync_s=resync,
         )
     finally:
         worker.stop()
@@ -196,11 +224,11 @@ def test_sigkill_of_the_worker_on_the_cluster(
     assert worker.proc is not None
     worker.proc.send_signal(signal.SIGKILL)
     worker.proc.wait(10)
+    killed = time.monotonic()
     restarted = Worker(env, "w1-again")
-    started = time.monotonic()
     restarted.start()
     try:
         wait_accounted(env, ids, 240, isolation)
-        _finish(env, ids, "worker SIGKILLed, restarted", time.monotonic() - started, guarantee)
+        _finish(env, ids, "worker SIGKILLed, restarted", time.monotonic() - killed, guarantee)
     finally:
         restarted.stop()
