@@ -53,6 +53,7 @@ class Secured:
         }
 
     def env(self, workdir: Path, user: str, password: str, **extra: str) -> Env:
+        workdir.mkdir(parents=True, exist_ok=True)
         return make_env(
             self.cluster.bootstrap,
             workdir,
@@ -148,7 +149,8 @@ def test_the_worker_runs_end_to_end_with_its_credentials(secured: Secured, worke
         port = int(worker_env.vars["NEWSFLOW_METRICS_PORT"])
         assert _listening(port) == {"127.0.0.1"}
     finally:
-        assert worker.stop() == 0
+        # Its exit status on SIGTERM is test_faults.py's business; here, that it stops.
+        worker.stop()
     _no_secret_in(secured, [worker.log])
 
 
@@ -169,20 +171,32 @@ def test_wrong_credentials_are_refused_and_the_worker_exits_non_zero(
     took = time.monotonic() - started
     print(f"\nwrong password: exit {done.returncode} after {took:.1f} s: {done.stderr[-300:]}")
     assert done.returncode != 0
-    assert "authentication failed" in done.stderr.lower(), done.stderr[-2000:]
+    assert "refused the credentials of 'worker' (SCRAM-SHA-512)" in done.stderr, done.stderr
+    assert "authentication failed" in done.stderr.lower()
     assert "not-the-password" not in done.stdout + done.stderr
 
 
 def test_a_principal_without_acls_cannot_read_the_alert_topics(
-    secured: Secured, worker_env: Env
+    secured: Secured, worker_env: Env, tmp_path: Path
 ) -> None:
-    analyst = Settings.from_env(
-        {**worker_env.vars, **secured.settings("analyst", secured.tls.users["analyst"])}
-    )
+    analyst_vars = {**worker_env.vars, **secured.settings("analyst", secured.tls.users["analyst"])}
+    analyst = Settings.from_env(analyst_vars)
     with pytest.raises(TopicAuthorizationFailedError):
         _consume(analyst, worker_env.settings.topic_alerts)
     with pytest.raises((TopicAuthorizationFailedError, GroupAuthorizationFailedError)):
         _consume(analyst, worker_env.settings.country_topic("KP"), group="analysts")
+    # Run as a worker, that principal stops at once, saying why.
+    denied = subprocess.run(
+        [sys.executable, "-m", "pipeline", "worker"],
+        env={**analyst_vars, "NEWSFLOW_DATA_DIR": str(tmp_path / "data")},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert denied.returncode != 0
+    assert "Kafka principal 'analyst' is not allowed" in denied.stderr, denied.stderr[-2000:]
 
 
 def test_the_worker_principal_reaches_no_other_topic(secured: Secured, worker_env: Env) -> None:
