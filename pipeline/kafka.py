@@ -328,6 +328,25 @@ async def read_to_end(
     Raises:
         TimeoutError: the end was not reached within ``within`` seconds.
     """
+    read = await read_topics_to_end(
+        settings, [topic], within=within, isolation_level=isolation_level
+    )
+    return read[topic]
+
+
+async def read_topics_to_end(
+    settings: Settings,
+    topics: Iterable[str],
+    *,
+    within: float = 120,
+    isolation_level: str = "read_uncommitted",
+) -> dict[str, list[Record]]:
+    """:func:`read_to_end` for several topics at once, with one consumer.
+
+    Raises:
+        TimeoutError: the end was not reached within ``within`` seconds.
+    """
+    names = list(dict.fromkeys(topics))
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=None,
@@ -335,25 +354,25 @@ async def read_to_end(
         isolation_level=isolation_level,
         **aiokafka_security(settings),
     )
+    records: dict[str, list[Record]] = {name: [] for name in names}
     await consumer.start()
     try:
-        tps = await _partitions(consumer, topic)
+        tps = [tp for name in names for tp in await _partitions(consumer, name)]
         if not tps:
-            return []
+            return records
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        records: list[Record] = []
         remaining = {tp for tp in tps if ends[tp] > 0}
         deadline = time.monotonic() + within
         while remaining:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{topic}: end offsets not reached in {within:.0f} s")
+                raise TimeoutError(f"{names}: end offsets not reached in {within:.0f} s")
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
             for tp, messages in batch.items():
                 for m in messages:
                     if m.offset < ends[tp]:
-                        records.append(
+                        records[m.topic].append(
                             Record(
                                 m.topic, m.partition, m.offset, m.timestamp, m.key, m.value or b""
                             )

@@ -21,7 +21,7 @@ from pathlib import Path
 import orjson
 
 from pipeline.corpus import articles
-from pipeline.kafka import Record, publish, read_to_end
+from pipeline.kafka import Record, publish, read_to_end, read_topics_to_end
 from pipeline.settings import PROJECT_ROOT
 from tests.integration.conftest import Env, Worker
 
@@ -88,10 +88,12 @@ def read(env: Env, topic: str, isolation: str = UNCOMMITTED) -> list[Record]:
 
 
 def _ids(env: Env, isolation: str) -> tuple[set[str], set[str]]:
-    done = {
-        orjson.loads(r.value)["id"] for r in read(env, env.settings.topic_normalized, isolation)
-    }
-    failed = {r.key.decode() for r in read(env, env.settings.topic_deadletter, isolation) if r.key}
+    s = env.settings
+    read = asyncio.run(
+        read_topics_to_end(s, [s.topic_normalized, s.topic_deadletter], isolation_level=isolation)
+    )
+    done = {orjson.loads(r.value)["id"] for r in read[s.topic_normalized]}
+    failed = {r.key.decode() for r in read[s.topic_deadletter] if r.key}
     return done, failed
 
 
@@ -142,11 +144,12 @@ def _identity(topic: str, deadletter: str, record: Record) -> tuple[object, ...]
 
 def topic_duplicates(env: Env, isolation: str) -> dict[str, int]:
     """Extra copies of a record on each output topic."""
+    read = asyncio.run(
+        read_topics_to_end(env.settings, output_topics(env), isolation_level=isolation)
+    )
     out: dict[str, int] = {}
-    for topic in output_topics(env):
-        seen = Counter(
-            _identity(topic, env.settings.topic_deadletter, r) for r in read(env, topic, isolation)
-        )
+    for topic, records in read.items():
+        seen = Counter(_identity(topic, env.settings.topic_deadletter, r) for r in records)
         out[topic.split(".", 2)[-1]] = sum(c - 1 for c in seen.values())  # test.<id>.<name>
     return out
 
