@@ -4,8 +4,9 @@
   drain:   a backlog of N articles published before the worker starts; articles per
            second from "Worker ready" until the last one is on the tagged topic (read
            as a subscriber of that guarantee would: read_committed for exactly-once)
-  latency: articles published at a steady rate; publish -> tagged-topic arrival
-           (p50/p95/p99), again as such a subscriber sees it
+  latency: articles published at one steady rate for both (half the slower drain unless
+           --rate); publish -> tagged-topic arrival (p50/p95/p99), again as such a
+           subscriber sees it
 
     .venv/bin/python -m tests.bench.bench_eos [--articles N] [--rate R] [--seconds S]
                                               [--json PATH]
@@ -74,7 +75,7 @@ async def _paced(env: Env, rate: float, seconds: float, isolation: str) -> list[
     )
     await consumer.start()
     await consumer.seek_to_end()
-    records = _fresh(int(rate * seconds), "paced", seed=43)
+    records = _fresh(int(rate * seconds), f"paced-{time.time_ns()}", seed=43)
     sent: dict[bytes, float] = {}
     latencies: list[float] = []
 
@@ -115,17 +116,20 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-def run(articles_n: int, rate: float, seconds: float) -> dict[str, Any]:
+def run(articles_n: int, rate: float | None, seconds: float) -> dict[str, Any]:
+    """Drain with each guarantee, then the paced latency of each at one offered rate:
+    ``rate``, or half the slower drain (a worker at saturation only measures its queue)."""
     cluster = Cluster()
     cluster.start()
     bootstrap = cluster.bootstrap
     results: dict[str, Any] = {}
+    envs: dict[str, Env] = {}
     with TemporaryDirectory(prefix="bench-eos-") as tmp:
         try:
             for guarantee, isolation in GUARANTEES.items():
                 workdir = Path(tmp) / guarantee
                 workdir.mkdir(parents=True)
-                env = make_env(
+                env = envs[guarantee] = make_env(
                     bootstrap,
                     workdir,
                     NEWSFLOW_TOPIC_REPLICATION="3",
@@ -134,15 +138,20 @@ def run(articles_n: int, rate: float, seconds: float) -> dict[str, Any]:
                 )
                 assert env.run_cli("topics", "create").returncode == 0
                 worker, drain_s = _drain(env, articles_n, isolation)
+                worker.stop()
+                results[guarantee] = {"drain_articles_per_second": round(articles_n / drain_s, 1)}
+                print(f"{guarantee}: drain {results[guarantee]}", flush=True)
+            offered = rate or round(
+                0.5 * min(r["drain_articles_per_second"] for r in results.values()), 1
+            )
+            for guarantee, isolation in GUARANTEES.items():
+                worker = Worker(envs[guarantee], "paced")
+                worker.start()
                 try:
-                    latencies = asyncio.run(_paced(env, rate, seconds, isolation))
+                    latencies = asyncio.run(_paced(envs[guarantee], offered, seconds, isolation))
                 finally:
                     worker.stop()
-                results[guarantee] = {
-                    "drain_articles_per_second": round(articles_n / drain_s, 1),
-                    "paced_per_second": rate,
-                    **_percentiles(latencies),
-                }
+                results[guarantee].update(paced_per_second=offered, **_percentiles(latencies))
                 print(f"{guarantee}: {results[guarantee]}", flush=True)
         finally:
             asyncio.run(delete_topics_containing(bootstrap, CREATED))
@@ -163,7 +172,7 @@ def run(articles_n: int, rate: float, seconds: float) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=3000)
-    parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--rate", type=float, default=None, help="default: half the slower drain")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--json", type=Path, default=OUT / "eos.json")
     args = parser.parse_args(argv)
