@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 .PHONY: help install run test lint format unit integration kafka-start kafka-stop kafka-status \
         kafka-logs topics worker clean bench prometheus-install prometheus-check \
         prometheus-start prometheus-stop dashboard schemas reference cluster-start cluster-stop \
-        cluster-status cluster-test cluster-table
+        cluster-status cluster-test cluster-table bench-eos
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ cluster-test: install cluster-start  ## fault, security and exactly-once tests o
 
 cluster-table: install  ## docs/reliability.md's cluster table from the fault rows of the last cluster run
 	$(BIN)/python -m tests.cluster.table
+
+bench-eos: install cluster-start  ## exactly-once against at-least-once on the cluster: drain rate, latency (tests/bench/out/eos.json)
+	$(BIN)/python -m tests.bench.bench_eos --json tests/bench/out/eos.json
 
 prometheus-install:  ## install Debian's prometheus package if missing
 	deploy/prometheus/prometheus.sh install
