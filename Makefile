@@ -10,7 +10,8 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format unit integration kafka-start kafka-stop kafka-status \
         kafka-logs topics worker clean bench prometheus-install prometheus-check \
-        prometheus-start prometheus-stop dashboard schemas reference
+        prometheus-start prometheus-stop dashboard schemas reference cluster-start cluster-stop \
+        cluster-status cluster-test cluster-table bench-eos
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -27,7 +28,7 @@ install: $(STAMP)  ## create .venv and install pinned dependencies (constraints.
 run: install  ## start broker + worker, publish seeds/articles, show alerts (Ctrl-C stops the worker)
 	deploy/local/run.sh
 
-test: install kafka-start lint prometheus-check  ## lint, promtool, unit and integration tests (real broker, real Prometheus)
+test: install kafka-start cluster-start lint prometheus-check  ## lint, promtool, unit, integration and cluster tests (real brokers, real Prometheus)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install  ## ruff (lint + format check) and mypy --strict
@@ -60,6 +61,24 @@ kafka-status:  ## is the local broker up?
 kafka-logs:  ## follow the broker's log
 	deploy/local/kafka.sh logs
 
+cluster-start: install  ## start the local three-node cluster on 127.0.0.1:19092-19094 (idempotent)
+	deploy/local/cluster.sh start
+
+cluster-stop:  ## stop the local three-node cluster
+	deploy/local/cluster.sh stop
+
+cluster-status:  ## are the cluster's nodes up?
+	deploy/local/cluster.sh status
+
+cluster-test: install cluster-start  ## fault, security and exactly-once tests on the three-node cluster
+	$(BIN)/pytest tests/cluster $(PYTEST_ARGS)
+
+cluster-table: install  ## docs/reliability.md's cluster table from the fault rows of the last cluster run
+	$(BIN)/python -m tests.cluster.table
+
+bench-eos: install cluster-start  ## exactly-once against at-least-once on the cluster: drain rate, latency (tests/bench/out/eos.json)
+	$(BIN)/python -m tests.bench.bench_eos --json tests/bench/out/eos.json
+
 prometheus-install:  ## install Debian's prometheus package if missing
 	deploy/prometheus/prometheus.sh install
 
@@ -87,7 +106,7 @@ topics: install kafka-start  ## create the pipeline's topics (idempotent)
 worker: install kafka-start topics  ## run the worker in the foreground
 	$(BIN)/newsflow worker
 
-clean: kafka-stop prometheus-stop  ## stop the broker and Prometheus, delete local data (.local)
+clean: kafka-stop cluster-stop prometheus-stop  ## stop the brokers and Prometheus, delete local data (.local)
 	rm -rf .local
 
 bench: install kafka-start  ## benchmarks: codec, in-process, sizes, watchlist sizes, end to end; JSON + PNG in tests/bench/out/

@@ -66,7 +66,10 @@ def topics_create() -> None:
     from pipeline.resources import pipeline_topics
 
     settings = _settings()
-    result = asyncio.run(create_topics(settings, pipeline_topics(settings)))
+    try:
+        result = asyncio.run(create_topics(settings, pipeline_topics(settings)))
+    except FatalError as exc:
+        raise click.ClickException(str(exc)) from exc
     for name, state in result.items():
         click.echo(f"{state:8} {name} (partitions={settings.topic_partitions})")
 

@@ -8,49 +8,132 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    GroupAuthorizationFailedError,
+    KafkaConnectionError,
+    TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+    for_code,
+)
 from aiokafka.structs import TopicPartition
 
+from pipeline.errors import FatalError
 from pipeline.records import Record
 from pipeline.security import aiokafka_security
 from pipeline.settings import Settings
 
+# The broker's "this principal may not": the ACLs, not the input, have to change.
+AUTHORIZATION_ERRORS = (
+    TopicAuthorizationFailedError,
+    GroupAuthorizationFailedError,
+    ClusterAuthorizationFailedError,
+)
 
-async def create_topics(settings: Settings, names: Iterable[str]) -> dict[str, str]:
-    """Create the topics that do not exist yet; returns ``{name: "created"|"exists"}``."""
+
+class _RefusedLogins(logging.Handler):
+    """What aiokafka logs when a broker refuses the SASL credentials (its bootstrap
+    error only says that no broker could be reached)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.reasons: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "SaslAuthenticationFailed" in message or "Authentication failed" in message:
+            self.reasons.append(message.split(": ", 1)[-1])
+
+
+async def start_admin(settings: Settings) -> AIOKafkaAdminClient:
+    """An admin client connected to the brokers of ``settings``.
+
+    Raises:
+        FatalError: the brokers refused the credentials (no retry can mend that), or no
+            broker answered.
+    """
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap, **aiokafka_security(settings)
     )
-    await admin.start()
+    refused = _RefusedLogins()
+    aiokafka_log = logging.getLogger("aiokafka")
+    aiokafka_log.addHandler(refused)
     try:
-        existing = set(await admin.list_topics())
-        wanted = list(dict.fromkeys(names))
-        missing = [n for n in wanted if n not in existing]
-        result = {n: "exists" for n in wanted if n in existing}
-        if missing:
-            new = [
-                NewTopic(
-                    n,
-                    settings.partitions_of(n),
-                    settings.topic_replication,
-                    topic_configs=settings.topic_configs.get(n),
-                )
-                for n in missing
-            ]
-            # Created concurrently by another process is what we wanted too.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(new)
-            result.update(dict.fromkeys(missing, "created"))
-        await _wait_for_metadata(admin, missing)
-        return result
+        await admin.start()
+    except KafkaConnectionError as exc:
+        await admin.close()
+        if refused.reasons:
+            raise FatalError(
+                f"the Kafka brokers at {settings.kafka_bootstrap} refused the credentials of "
+                f"{settings.kafka_sasl_username!r} ({settings.kafka_sasl_mechanism}): "
+                f"{refused.reasons[0]}; check NEWSFLOW_KAFKA_SASL_USERNAME and _PASSWORD"
+            ) from exc
+        raise FatalError(f"no Kafka broker answered at {settings.kafka_bootstrap}: {exc}") from exc
+    finally:
+        aiokafka_log.removeHandler(refused)
+    return admin
+
+
+async def create_topics(settings: Settings, names: Iterable[str]) -> dict[str, str]:
+    """Create the topics that do not exist yet; returns ``{name: "created"|"exists"}``.
+
+    Raises:
+        FatalError: the brokers refused the credentials, or the principal may not
+            describe or create these topics (its ACLs).
+    """
+    admin = await start_admin(settings)
+    try:
+        return await _create_topics(admin, settings, names)
+    except AUTHORIZATION_ERRORS as exc:
+        raise FatalError(
+            f"Kafka principal {settings.kafka_sasl_username or '(anonymous)'!r} is not "
+            f"allowed to describe or create the pipeline's topics: {exc!r}; see its ACLs"
+        ) from exc
     finally:
         await admin.close()
+
+
+async def _create_topics(
+    admin: AIOKafkaAdminClient, settings: Settings, names: Iterable[str]
+) -> dict[str, str]:
+    existing = set(await admin.list_topics())
+    wanted = list(dict.fromkeys(names))
+    missing = [n for n in wanted if n not in existing]
+    result = {n: "exists" for n in wanted if n in existing}
+    if missing:
+        new = [
+            NewTopic(
+                n,
+                settings.partitions_of(n),
+                settings.topic_replication,
+                topic_configs=settings.topic_config(n) or None,
+            )
+            for n in missing
+        ]
+        # Created concurrently by another process is what we wanted too.
+        with contextlib.suppress(TopicAlreadyExistsError):
+            response = await admin.create_topics(new)
+            _raise_refusal(response.topic_errors)
+        result.update(dict.fromkeys(missing, "created"))
+    await _wait_for_metadata(admin, missing)
+    return result
+
+
+def _raise_refusal(topic_errors: Iterable[tuple[Any, ...]]) -> None:
+    """Raise the authorization error a CreateTopics response carries, if any (the
+    client returns the response; it raises nothing by itself)."""
+    for topic, code, *_ in topic_errors:
+        error = for_code(code)
+        if issubclass(error, AUTHORIZATION_ERRORS):
+            raise error(f"creating {topic}")
 
 
 async def _wait_for_metadata(
@@ -231,37 +314,65 @@ class LagProbe:
         return out
 
 
-async def read_to_end(settings: Settings, topic: str, *, within: float = 120) -> list[Record]:
+async def read_to_end(
+    settings: Settings,
+    topic: str,
+    *,
+    within: float = 120,
+    isolation_level: str = "read_uncommitted",
+) -> list[Record]:
     """Every record of ``topic`` from its beginning up to its end at the time of the call.
+    With ``isolation_level="read_committed"`` only committed records (and aborted
+    transactions' none), up to the last stable offset.
 
     Raises:
         TimeoutError: the end was not reached within ``within`` seconds.
     """
+    read = await read_topics_to_end(
+        settings, [topic], within=within, isolation_level=isolation_level
+    )
+    return read[topic]
+
+
+async def read_topics_to_end(
+    settings: Settings,
+    topics: Iterable[str],
+    *,
+    within: float = 120,
+    isolation_level: str = "read_uncommitted",
+) -> dict[str, list[Record]]:
+    """:func:`read_to_end` for several topics at once, with one consumer.
+
+    Raises:
+        TimeoutError: the end was not reached within ``within`` seconds.
+    """
+    names = list(dict.fromkeys(topics))
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=None,
         enable_auto_commit=False,
+        isolation_level=isolation_level,
         **aiokafka_security(settings),
     )
+    records: dict[str, list[Record]] = {name: [] for name in names}
     await consumer.start()
     try:
-        tps = await _partitions(consumer, topic)
+        tps = [tp for name in names for tp in await _partitions(consumer, name)]
         if not tps:
-            return []
+            return records
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        records: list[Record] = []
         remaining = {tp for tp in tps if ends[tp] > 0}
         deadline = time.monotonic() + within
         while remaining:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{topic}: end offsets not reached in {within:.0f} s")
+                raise TimeoutError(f"{names}: end offsets not reached in {within:.0f} s")
             batch = await consumer.getmany(*remaining, timeout_ms=1000)
             for tp, messages in batch.items():
                 for m in messages:
                     if m.offset < ends[tp]:
-                        records.append(
+                        records[m.topic].append(
                             Record(
                                 m.topic, m.partition, m.offset, m.timestamp, m.key, m.value or b""
                             )

@@ -57,6 +57,7 @@ LogFormat = Literal["auto", "json", "console"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+ProcessingGuarantee = Literal["at_least_once", "exactly_once"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,15 @@ class Settings:
         default=6, metadata={"doc": "partitions of topics the project creates"}
     )
     topic_replication: int = field(
-        default=1, metadata={"doc": "replication factor of those topics"}
+        default=1,
+        metadata={"doc": "replication factor of those topics (and of faust's changelogs)"},
+    )
+    topic_min_insync_replicas: int = field(
+        default=0,
+        metadata={
+            "doc": "`min.insync.replicas` of the topics the project creates (with acks=all, "
+            "a write needs that many copies); 0 leaves the broker's default"
+        },
     )
     max_message_bytes: int = field(
         default=1024 * 1024,
@@ -234,6 +243,14 @@ class Settings:
         default=1,
         metadata={"doc": "worker processes that run the NER model, off the event loop"},
     )
+    processing_guarantee: ProcessingGuarantee = field(
+        default="at_least_once",
+        metadata={
+            "doc": "`at_least_once`: a crash replays some inputs (same ids, revisions); "
+            "`exactly_once`: Kafka transactions, read outputs with `read_committed` "
+            "(docs/reliability.md says when to choose which)"
+        },
+    )
     stage_layout: StageLayout = field(
         default="fused",
         metadata={
@@ -306,6 +323,10 @@ class Settings:
                 raise FatalError(f"{variable(name)}={value!r}: {_choices_text(choices)}")
         if self.topic_partitions < 1 or self.topic_replication < 1:
             raise FatalError("topic partitions and replication must be at least 1")
+        if not 0 <= self.topic_min_insync_replicas <= self.topic_replication:
+            raise FatalError(
+                "NEWSFLOW_TOPIC_MIN_INSYNC_REPLICAS must be between 0 and the replication factor"
+            )
         if self.max_message_bytes < 1024:
             raise FatalError("NEWSFLOW_MAX_MESSAGE_BYTES must be at least 1024")
         if not 0 < self.dedupe_threshold <= 1 or self.dedupe_partitions < 1:
@@ -356,6 +377,13 @@ class Settings:
             # The input topic takes the largest record processed, and a batch's overhead.
             self.topic_raw: {"max.message.bytes": str(self.max_input_bytes + 64 * 1024)},
         }
+
+    def topic_config(self, topic: str) -> dict[str, str]:
+        """Broker-side configuration the project creates ``topic`` with."""
+        config = dict(self.topic_configs.get(topic, {}))
+        if self.topic_min_insync_replicas:
+            config["min.insync.replicas"] = str(self.topic_min_insync_replicas)
+        return config
 
     def country_topic(self, country: str) -> str:
         """The per-country alert topic: ``news.alerts.sanctions.kp``."""

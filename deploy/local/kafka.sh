@@ -23,30 +23,15 @@ log_dir="$state/logs"
 log_file="$log_dir/server.log"
 pid_file="$state/kafka.pid"
 props="$state/server.properties"
-cp_file="$local_dir/kafka-classpath.txt"
 java="${JAVA:-java}"
 timeout_s="${KAFKA_START_TIMEOUT:-90}"
 
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 
-running_pid() {
-  [[ -f "$pid_file" ]] || return 1
-  local pid
-  pid="$(cat "$pid_file")"
-  kill -0 "$pid" 2>/dev/null || return 1
-  echo "$pid"
-}
+# shellcheck source=deploy/local/lib.sh
+. "$here/lib.sh"
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
-
-classpath() {
-  if [[ ! -s "$cp_file" || "$here/pom.xml" -nt "$cp_file" ]]; then
-    log "resolving the Kafka jars with Maven (first run only)"
-    mkdir -p "$local_dir"
-    mvn -q -B -f "$here/pom.xml" dependency:build-classpath -Dmdep.outputFile="$cp_file" >&2
-  fi
-  cat "$cp_file"
-}
+running_pid() { pid_alive "$pid_file"; }
 
 write_props() {
   mkdir -p "$data" "$log_dir"
@@ -76,16 +61,16 @@ EOF
 }
 
 cmd_start() {
-  local t0 pid cp
+  local t0 pid
   t0=$(date +%s%3N)
   if pid="$(running_pid)"; then
-    if port_open; then
+    if port_open "$port"; then
       log "already running (pid $pid) on 127.0.0.1:$port"
       return 0
     fi
   fi
-  if port_open; then
-    if metadata_ok; then
+  if port_open "$port"; then
+    if metadata_ok "$port"; then
       log "a Kafka broker not started from this checkout already answers on 127.0.0.1:$port; using it"
       return 0
     fi
@@ -93,21 +78,15 @@ cmd_start() {
     return 1
   fi
   command -v "$java" >/dev/null || { log "java not found"; return 1; }
-  cp="$(classpath)"
+  classpath >/dev/null
   write_props
   if [[ ! -f "$data/meta.properties" ]]; then
     local cluster_id
-    cluster_id="$("$java" -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
+    cluster_id="$(kafka_tool kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
     log "formatting storage in $data (cluster id $cluster_id)"
-    "$java" -cp "$cp" -Dlog4j2.configurationFile="$here/log4j2.yaml" -Dkafka.logs.dir="$log_dir" \
-      kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$props" >>"$log_dir/format.log" 2>&1
+    format_storage "$props" "$log_dir" --standalone -t "$cluster_id"
   fi
-  # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS holds several JVM flags on purpose.
-  nohup "$java" ${KAFKA_HEAP_OPTS:--Xmx1g -Xms1g} -XX:+UseG1GC \
-    -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$here/log4j2.yaml" -Dkafka.logs.dir="$log_dir" \
-    -cp "$cp" kafka.Kafka "$props" >>"$log_dir/stdout.log" 2>&1 </dev/null &
-  echo $! >"$pid_file"
+  launch_node "$props" "$log_dir" "$pid_file" "${KAFKA_HEAP_OPTS:--Xmx1g -Xms1g}"
   log "started pid $(cat "$pid_file"); log: $log_file"
   wait_ready "$t0"
 }
@@ -115,8 +94,7 @@ cmd_start() {
 # Ready means: the process is alive, it has logged "Kafka Server started", and a Kafka
 # client's metadata request is answered (checked with the broker's own API-versions tool).
 wait_ready() {
-  local t0="$1" deadline cp now
-  cp="$(classpath)"
+  local t0="$1" deadline now
   deadline=$(($(date +%s) + timeout_s))
   while :; do
     if ! running_pid >/dev/null; then
@@ -124,7 +102,8 @@ wait_ready() {
       tail -n 30 "$log_dir/stdout.log" "$log_file" >&2 2>/dev/null || true
       return 1
     fi
-    if port_open && grep -q "Kafka Server started" "$log_file" 2>/dev/null && metadata_ok; then
+    if port_open "$port" && grep -q "Kafka Server started" "$log_file" 2>/dev/null \
+      && metadata_ok "$port"; then
       now=$(date +%s%3N)
       log "ready on 127.0.0.1:$port in $(((now - t0) / 1000)).$(((now - t0) % 1000 / 100)) s"
       return 0
@@ -137,49 +116,21 @@ wait_ready() {
   done
 }
 
-# A metadata round trip with a real client: the Python one when the venv has it, else the JVM tool.
-metadata_ok() {
-  local py="$root/.venv/bin/python"
-  if [[ -x "$py" ]] && "$py" -c "import aiokafka" 2>/dev/null; then
-    "$py" - "$port" <<'EOF' >/dev/null 2>&1
-import asyncio, sys
-from aiokafka.admin import AIOKafkaAdminClient
-async def main() -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=f"127.0.0.1:{sys.argv[1]}", request_timeout_ms=3000)
-    await admin.start()
-    try:
-        await admin.describe_cluster()
-    finally:
-        await admin.close()
-asyncio.run(main())
-EOF
-  else
-    "$java" -cp "$(cat "$cp_file")" -Dlog4j2.configurationFile="$here/log4j2.yaml" \
-      org.apache.kafka.tools.BrokerApiVersionsCommand --bootstrap-server "127.0.0.1:$port" >/dev/null 2>&1
-  fi
-}
-
 cmd_stop() {
-  local pid i
+  local pid
   if ! pid="$(running_pid)"; then
     log "not running"
     rm -f "$pid_file"
     return 0
   fi
   log "stopping pid $pid"
-  kill -TERM "$pid"
-  for i in $(seq 1 300); do
-    kill -0 "$pid" 2>/dev/null || { rm -f "$pid_file"; log "stopped"; return 0; }
-    sleep 0.1
-  done
-  log "still running after 30 s; sending SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pid_file"
+  stop_pid "$pid_file" || true
+  log "stopped"
 }
 
 cmd_status() {
   local pid
-  if pid="$(running_pid)" && port_open && metadata_ok; then
+  if pid="$(running_pid)" && port_open "$port" && metadata_ok "$port"; then
     echo "running (pid $pid) on 127.0.0.1:$port; log: $log_file"
     return 0
   fi

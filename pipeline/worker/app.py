@@ -25,7 +25,7 @@ from pipeline import logs, metrics, observe
 from pipeline.codec import dumps
 from pipeline.errors import FatalError
 from pipeline.models import DeadLetter
-from pipeline.records import Record
+from pipeline.records import Out, Record
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
 from pipeline.steps import Step
@@ -39,6 +39,7 @@ from pipeline.topology import (
     describe,
     process,
 )
+from pipeline.worker import transactions
 from pipeline.worker.delivery import Delivery
 from pipeline.worker.tasks import CaughtUp, follow_watchlist, measure_lag
 from pipeline.worker.transport import App, new_app, raw_topic
@@ -85,6 +86,14 @@ def create_app(
         if bind_steps is not None
         else bind(topology, settings, stages, tables, live=live)
     )
+    # Exactly-once: what each partition's agent has processed (transactions.py).
+    positions = transactions.Positions()
+
+    @app.on_partitions_revoked.connect
+    def forget(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        (revoked,) = args
+        positions.forget(revoked)
+
     for node in topology.nodes:
         _agent(
             app=app,
@@ -94,6 +103,7 @@ def create_app(
             topic=topic,
             on_failure=on_failure,
             annotate=annotate,
+            positions=positions if settings.processing_guarantee == "exactly_once" else None,
         )
 
     async def send_dead_letter(key: bytes | None, letter: DeadLetter) -> object:
@@ -126,9 +136,11 @@ def _agent(
     topic: Callable[[str], faust.TopicT],
     on_failure: Callable[[BaseException], None],
     annotate: AsyncAnnotate | None,
+    positions: transactions.Positions | None,
 ) -> None:
     """One agent: every record of the node's source through its steps (the NER model
-    awaited in its pool, for the steps that ask for it)."""
+    awaited in its pool, for the steps that ask for it); with ``positions``, in the
+    transactions of exactly-once."""
     stage = node.stages[0]
     routes = "route" in node.stages
     uses_model = bool({"tag", "flag"} & set(node.stages))
@@ -149,13 +161,35 @@ def _agent(
         # exact millisecond the in-memory runner keeps.
         ts_ms = record.timestamp_ms
         ts = (ts_ms + 0.5) / 1000 if ts_ms else None
+        on_delivered = _latency(ts_ms / 1000) if routes and ts_ms else None
+        if positions is None:
+            futures = await send_all(record, processed.records, ts)
+            if futures is None:
+                return False
+            await delivery.track(event, futures, stage, on_delivered)
+            return True
+        # Exactly-once: the outputs join this input's transaction, and no commit comes
+        # between them and the input's acknowledgement.
+        async with app.gate:
+            with transactions.processing(app, record.topic, record.partition):
+                futures = await send_all(record, processed.records, ts)
+            if futures is None:
+                return False
+            await delivery.track(event, futures, stage, on_delivered)
+        return True
+
+    async def send_all(
+        record: Record, records: tuple[Out, ...], ts: float | None
+    ) -> list[asyncio.Future[Any]] | None:
+        """The records handed to the producer; ``None`` when it refused one (the worker
+        is stopping)."""
         try:
-            futures = [
+            return [
                 cast(
                     "asyncio.Future[Any]",
                     await topic(out.topic).send(key=out.key, value=out.value, timestamp=ts),
                 )
-                for out in processed.records
+                for out in records
             ]
         except Exception as exc:  # the producer refused a record before sending it
             log.critical(
@@ -168,19 +202,27 @@ def _agent(
                 offset=record.offset,
             )
             on_failure(exc)
-            return False
-        on_delivered = _latency(ts_ms / 1000) if routes and ts_ms else None
-        await delivery.track(event, futures, stage, on_delivered)
-        return True
+            return None
 
     async def run(stream: faust.StreamT[bytes]) -> None:
-        delivery = Delivery(on_failure)
+        delivery = Delivery(on_failure, transactional=positions is not None)
         # faust's automatic acknowledgement off: Delivery acknowledges
         events = cast("Any", stream).noack().events()
-        if annotate is None or not uses_model:
+        if annotate is None or not uses_model or positions is not None:
+            # one record at a time (with exactly-once, the model is awaited in turn: a
+            # record processed ahead would not be in its input's transaction)
             async for event in events:
+                message = event.message
+                if positions is not None and not positions.admit(
+                    app.consumer, message.tp, message.offset
+                ):
+                    event.ack()  # processed already, in this transaction or a committed one
+                    continue
                 record = _record(event)
-                processed = process(steps, record, deadletter_topic=topology.deadletter)
+                processed = await _one(steps, record, topology.deadletter, annotate)
+                if processed is None:
+                    on_failure(FatalError("the NER model's process died"))
+                    return
                 if not await emit(delivery, event, record, processed):
                     return
             return
@@ -196,6 +238,30 @@ def _agent(
 
     run.__name__ = run.__qualname__ = node.name  # what faust's logs call the agent
     app.agent(topic(node.source), name=node.name)(run)
+
+
+async def _one(
+    steps: tuple[Step, ...], record: Record, deadletter: str, annotate: AsyncAnnotate | None
+) -> Processed | None:
+    """One record through the steps, the NER model awaited if a step asks for it;
+    ``None`` when the model failed (logged: the worker must stop)."""
+    if annotate is None:
+        return process(steps, record, deadletter_topic=deadletter)
+    begun = begin(steps, record, deadletter_topic=deadletter, annotate=annotate)
+    if isinstance(begun, Processed):
+        return begun
+    try:
+        return await begun
+    except FatalError as exc:
+        log.critical(
+            "the NER model failed; stopping the worker (the input stays uncommitted and "
+            "is replayed on restart)",
+            error=repr(exc)[:300],
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
+        return None
 
 
 # How many records an agent that waits for the NER model may process ahead of the

@@ -14,6 +14,11 @@ outputs were still in the producer's buffer, and a crash then lost it.)
 A send that fails after the producer's own retries cannot be mended here: the worker
 stops (``on_failure``), nothing from that input on is acknowledged, and the restart
 replays it from its uncommitted offset.
+
+With exactly-once (``transactional``) an input is acknowledged as soon as its outputs are
+handed to the producer, in the transaction of its partition: the commit of that
+transaction writes the outputs and the offset together, or neither
+(pipeline/worker/transactions.py). A failed output still stops the worker.
 """
 
 from __future__ import annotations
@@ -46,8 +51,15 @@ class _Pending:
 class Delivery:
     """Tracks the outputs of each input event of one agent."""
 
-    def __init__(self, on_failure: Callable[[BaseException], None], limit: int = LIMIT) -> None:
+    def __init__(
+        self,
+        on_failure: Callable[[BaseException], None],
+        limit: int = LIMIT,
+        *,
+        transactional: bool = False,
+    ) -> None:
         self.limit = limit
+        self.transactional = transactional
         self.on_failure = on_failure
         # Per input partition, the inputs not yet acknowledged, in the order read.
         self.queues: dict[tuple[str, int], deque[_Pending]] = {}
@@ -65,6 +77,9 @@ class Delivery:
         """Acknowledge ``event`` once every future in ``futures`` has succeeded and every
         earlier input of its partition is acknowledged; wait while too many are in flight."""
         message = event.message
+        if self.transactional:
+            self._track_in_transaction(event, futures, stage, on_delivered)
+            return
         tp = (message.topic, message.partition)
         queue = self.queues.setdefault(tp, deque())
         pending = _Pending(event, len(futures))
@@ -95,6 +110,32 @@ class Delivery:
         while self.in_flight > self.limit and not self.stopped:
             self._drained.clear()
             await self._drained.wait()
+
+    def _track_in_transaction(
+        self,
+        event: Any,
+        futures: list[asyncio.Future[Any]],
+        stage: str,
+        on_delivered: Callable[[], None] | None,
+    ) -> None:
+        if self.stopped:
+            return
+        event.ack()
+        remaining = len(futures)
+
+        def done(fut: asyncio.Future[Any]) -> None:
+            nonlocal remaining
+            error = asyncio.CancelledError() if fut.cancelled() else fut.exception()
+            if error is not None:
+                if not self.stopped:
+                    self._fail(stage, event.message, error)
+                return
+            remaining -= 1
+            if not remaining and on_delivered is not None:
+                on_delivered()
+
+        for fut in futures:
+            fut.add_done_callback(done)
 
     def _release(self, queue: deque[_Pending]) -> None:
         """Acknowledge the delivered inputs at the head of ``queue``, in order."""

@@ -1,13 +1,16 @@
 """The faust app and its Kafka transport, set up from the settings.
 
 faust's aiokafka driver is subclassed where faust offers no setting: the producer's
-idempotence, the consumer's broker-side fetch wait, and the consumer's read offsets (a
-start-up race in faust lost records; see :class:`_ReadOffsets`).
+idempotence, the consumer's broker-side fetch wait, the consumer's read offsets (a
+start-up race in faust lost records; see :class:`_ReadOffsets`), and, for exactly-once,
+the transaction manager and a commit that holds the app's ``gate``
+(pipeline/worker/transactions.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import faust
@@ -15,6 +18,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from pipeline.security import ssl_context
 from pipeline.settings import Settings
+from pipeline.worker.transactions import TransactionManager
 
 
 class _IdempotentProducer(faust_aiokafka.Producer):
@@ -63,20 +67,73 @@ class _Consumer(faust_aiokafka.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._read_offset = _ReadOffsets()
+        # Exactly-once: stream partitions assigned but not yet sought to their committed
+        # offsets, kept out of the fetch until then (transactions.py, point 4); None
+        # when none is held.
+        self._held: set[Any] | None = None
+
+    async def on_partitions_assigned(self, assigned: Any, generation_id: int = 0) -> None:
+        if self.in_transaction:
+            self._held = set()
+        await super().on_partitions_assigned(assigned, generation_id)
+
+    def _hold(self, tps: Any) -> set[Any]:
+        """The stream partitions of ``tps``, held back while a seek is due."""
+        if self._held is None:
+            return set()
+        streams = {tp for tp in tps if not self._is_changelog_tp(tp)}
+        self._held.update(streams)
+        return streams
+
+    def _set_active_tps(self, tps: Any) -> Any:
+        active = super()._set_active_tps(tps)
+        active.difference_update(self._hold(active))
+        return active
+
+    def resume_partitions(self, tps: Any) -> None:
+        held = self._hold(tps)
+        self._paused_partitions.difference_update(held)
+        super().resume_partitions([tp for tp in tps if tp not in held])
+
+    def pause_partitions(self, tps: Any) -> None:
+        super().pause_partitions(tps)
+        if self._held is not None:
+            self._held.difference_update(tps)
+
+    async def perform_seek(self) -> None:
+        await super().perform_seek()
+        held, self._held = self._held, None
+        if held:
+            super().resume_partitions(held)
 
     def _new_consumer_thread(self) -> Any:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def _commit_tps(self, tps: Iterable[Any], start_new_transaction: bool) -> bool:
+        if not self.in_transaction:
+            return await super()._commit_tps(tps, start_new_transaction)
+        # Exactly-once: the offsets are chosen and committed with no agent sending
+        # meanwhile (pipeline/worker/transactions.py, point 2).
+        async with cast("App", self.app).gate:
+            return await super()._commit_tps(tps, start_new_transaction)
 
 
 class _Transport(faust_aiokafka.Transport):
     Producer = _IdempotentProducer
     Consumer = _Consumer
+    TransactionManager = TransactionManager
 
 
 class App(faust.App):
     """faust's app with the transport above."""
 
     fetch_wait_ms: float = 50.0  # set from the settings in new_app
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Exactly-once: held while an input's outputs are sent and it is acknowledged,
+        # and across a commit (pipeline/worker/transactions.py).
+        self.gate = asyncio.Lock()
 
     def _new_transport(self) -> Any:
         return _Transport(self.conf.broker_consumer, self)
@@ -129,6 +186,7 @@ def new_app(settings: Settings) -> App:
         broker_heartbeat_interval=settings.consumer_heartbeat_interval,
         store="rocksdb://",
         table_standby_replicas=0,
+        processing_guarantee=settings.processing_guarantee,
     )
     app.fetch_wait_ms = settings.consumer_fetch_wait_ms
     return app

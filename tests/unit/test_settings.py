@@ -142,3 +142,15 @@ def test_every_setting_has_a_one_line_description() -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Settings().app_id = "other"  # type: ignore[misc]
+
+
+def test_min_insync_replicas_is_set_on_created_topics_when_given() -> None:
+    settings = Settings(topic_replication=3, topic_min_insync_replicas=2)
+    assert settings.topic_config(settings.topic_alerts) == {"min.insync.replicas": "2"}
+    assert settings.topic_config(settings.topic_watchlist)["cleanup.policy"] == "compact"
+    assert "min.insync.replicas" not in Settings().topic_config(Settings().topic_alerts)
+
+
+def test_min_insync_replicas_above_the_replication_factor_is_refused() -> None:
+    with pytest.raises(FatalError, match="MIN_INSYNC_REPLICAS"):
+        Settings(topic_replication=1, topic_min_insync_replicas=2).validate()
