@@ -45,7 +45,9 @@ LanguageSource = Literal["record", "page", "detected", "none"]
 Severity = Literal["low", "medium", "high", "critical"]
 AlertStatus = Literal["new", "update"]
 # What a published update brings (docs/rules.md, "Alert updates").
-AlertChange = Literal["event_types", "countries", "watchlist", "authorities", "severity"]
+AlertChange = Literal[
+    "event_types", "countries", "watchlist", "authorities", "severity", "correction"
+]
 # Entity labels and pipeline steps are patterns rather than Literals: the code that
 # produces them passes plain strings (gazetteer kinds, the wiring's stage names).
 EntityLabel = Annotated[

@@ -16,7 +16,9 @@ An event is who did what to whom, when (docs/rules.md, "One alert per event"):
 A near-duplicate of a recent article of an alert joins that alert whatever it says.
 An article that joins an alert is counted into it (count, latest sources: kept in the
 table) and goes to the sources topic; the alert is published again only on a material
-change: a new event type, country, watchlist party or authority, or a higher severity.
+change: a new event type, country, watchlist party or authority, a higher severity, or a
+correction (an article counted before that comes again with other content, or a story
+titled as a correction).
 
 State stays bounded: an open alert keeps its latest ``latest_sources`` sources, the ids
 of its latest ``replay_memory`` articles (a redelivered one gives its records again; an
@@ -28,6 +30,8 @@ Pure functions over JSON-ready dicts, which the worker keeps in a table.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -124,10 +128,15 @@ def merge(open_alerts: OpenAlerts, candidate: Alert, *, now: float, policy: Poli
     an open alert (at-least-once delivery), gives that article's records again.
     """
     alive = [a for a in open_alerts if now - float(a["last_seen"]) <= policy.window_seconds]
+    content = content_print(candidate)
+    corrected = None  # the alert of an article seen before with other content
     for entry in alive:
-        if candidate.article_id in entry["seen"]:
-            return _replayed(entry, candidate, now, alive)
-    entry = _event_of(alive, candidate, policy)
+        known, at = _seen_at(entry, candidate.article_id, content)
+        if at is not None:
+            return _replayed(entry, candidate, now, alive, at)
+        if known and corrected is None:
+            corrected = entry
+    entry = corrected if corrected is not None else _event_of(alive, candidate, policy)
     if entry is None:
         entry = _open(candidate, now, policy)
         alive.append(entry)
@@ -135,14 +144,17 @@ def merge(open_alerts: OpenAlerts, candidate: Alert, *, now: float, policy: Poli
     else:
         at = alive.index(entry)
         entry = alive[at] = _copy(entry)
-        changes = _count_in(entry, candidate, now, policy)
+        correction = corrected is not None or bool(_CORRECTION.match(candidate.title))
+        changes = _count_in(entry, candidate, now, policy, correction=correction)
     position = int(entry["count"])
     published = changes is not None
     entry["latest"].append(_source(candidate, entry["revision"], position))
     del entry["latest"][: -policy.latest_sources]
     # The ids of the latest articles, oldest first: the last one is at `count`.
+    prints = [*_prints(entry), content]
     entry["seen"].append(candidate.article_id)
     del entry["seen"][: -policy.replay_memory]
+    entry["prints"] = prints[-len(entry["seen"]) :]
     alert = None
     if changes is not None:
         entry["marks"].append([entry["revision"], position])
@@ -165,7 +177,39 @@ def merge(open_alerts: OpenAlerts, candidate: Alert, *, now: float, policy: Poli
 def _copy(entry: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``entry`` that can be changed without changing the caller's."""
     lists = ("latest", "seen", "snapshots")
+    entry = {**entry, "prints": _prints(entry)}
     return {**entry, **{k: list(entry[k]) for k in lists}, "marks": [*map(list, entry["marks"])]}
+
+
+# A wire's correction of an earlier story under a new id: "CORRECTED-...", "Correction: ..."
+_CORRECTION = re.compile(r"^\W*correct(ed|ion|s)?\b", re.IGNORECASE)
+
+
+def content_print(candidate: Alert) -> str:
+    """What identifies an article's content for its alert: its title and the evidence
+    quotes (a redelivery has the same; a corrected republication does not)."""
+    text = "\n".join([candidate.title, *(e.text for e in candidate.evidence)])
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _prints(entry: dict[str, Any]) -> list[str | None]:
+    """The content prints of ``entry["seen"]``, one each (None for an article counted by
+    a worker that kept none)."""
+    prints = list(entry.get("prints") or [])
+    seen = len(entry["seen"])
+    return [None] * (seen - len(prints)) + prints[-seen:] if seen else []
+
+
+def _seen_at(entry: dict[str, Any], article_id: str, content: str) -> tuple[bool, int | None]:
+    """Was ``article_id`` counted into ``entry``, and at which index of ``seen`` with
+    this same content (a redelivery), if any."""
+    known, at = False, None
+    for i, (seen, printed) in enumerate(zip(entry["seen"], _prints(entry), strict=False)):
+        if seen == article_id:
+            known = True
+            if printed is None or printed == content:
+                at = i
+    return known, at
 
 
 def _trim_marks(entry: dict[str, Any]) -> None:
@@ -222,15 +266,18 @@ def _open(candidate: Alert, now: float, policy: Policy) -> dict[str, Any]:
         "severity": severity_of(candidate.score, policy.severity_thresholds),
         "latest": [],
         "seen": [],
+        "prints": [],
         "marks": [],
         "snapshots": [],
     }
 
 
 def _count_in(
-    entry: dict[str, Any], candidate: Alert, now: float, policy: Policy
+    entry: dict[str, Any], candidate: Alert, now: float, policy: Policy, *, correction: bool
 ) -> list[AlertChange] | None:
-    """Count ``candidate`` into its alert; what changed materially, or None if nothing."""
+    """Count ``candidate`` into its alert; what changed materially, or None if nothing.
+    A ``correction`` (an article counted before, now with other content; or a story
+    titled as a correction) is a material change of its own."""
     types = set(entry["event_types"])
     countries = entry["countries"]
     parties = set(entry["parties"])
@@ -248,6 +295,8 @@ def _count_in(
         changes.append("authorities")
     if _SEVERITY_RANK[severity] > _SEVERITY_RANK[entry["severity"]]:
         changes.append("severity")
+    if correction:
+        changes.append("correction")
     entry["count"] += 1
     entry["last_seen"] = now
     entry["score"] = score
@@ -338,12 +387,13 @@ def _source_record(
     )
 
 
-def _replayed(entry: dict[str, Any], candidate: Alert, now: float, alive: OpenAlerts) -> Routed:
-    """The records an article already counted into ``entry`` gave the first time (a
-    redelivered record carries its first timestamp, so ``now`` is what it was then)."""
-    position = (
-        int(entry["count"]) - len(entry["seen"]) + 1 + entry["seen"].index(candidate.article_id)
-    )
+def _replayed(
+    entry: dict[str, Any], candidate: Alert, now: float, alive: OpenAlerts, at: int
+) -> Routed:
+    """The records an article already counted into ``entry`` (at index ``at`` of its
+    ``seen``) gave the first time (a redelivered record carries its first timestamp, so
+    ``now`` is what it was then)."""
+    position = int(entry["count"]) - len(entry["seen"]) + 1 + at
     revision, published = _revision_at(entry, position)
     alert = None
     if published:

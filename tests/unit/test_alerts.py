@@ -356,3 +356,38 @@ def test_published_alerts_keep_the_candidates_evidence_and_the_alerts_summary() 
     assert update.alert.title == "Troops too"  # the article that changed it
     assert update.alert.evidence == b.evidence
     assert (update.alert.alert_id, update.alert.status) == ("alert-a", "update")
+
+
+def test_a_corrected_article_is_a_material_change_and_its_redelivery_is_not() -> None:
+    first = _alert("a")
+    corrected = replace(
+        first,
+        evidence=(
+            Evidence("arms_transfer", "arms_transfer/rule", "A corrected sentence.", 0, 21, 0, "t"),
+        ),
+    )
+    rows = _run([first, _alert("b"), corrected])
+    assert rows[1].alert is None  # the same event, nothing new
+    assert rows[2].alert is not None
+    assert rows[2].alert.changed == ("correction",)
+    assert rows[2].alert.revision == 2
+    state = orjson.loads(orjson.dumps(rows[-1].open_alerts))
+    again = merge(state, corrected, now=120.0, policy=POLICY)  # redelivered: replayed
+    assert (again.alert, again.source) == (rows[2].alert, rows[2].source)
+    assert again.open_alerts[0]["count"] == 3
+
+
+def test_a_story_titled_as_a_correction_is_a_material_change() -> None:
+    wire = replace(_alert("w2"), title="CORRECTED-Shells reached Russia by sea")
+    rows = _run([_alert("w1"), wire])
+    assert rows[1].alert is not None
+    assert rows[1].alert.changed == ("correction",)
+
+
+def test_an_alert_entry_kept_before_content_prints_still_replays() -> None:
+    rows = _run([_alert("a"), _alert("b")])
+    state = orjson.loads(orjson.dumps(rows[-1].open_alerts))
+    for entry in state:
+        del entry["prints"]  # as an older worker kept it
+    again = merge(state, _alert("a"), now=0.0, policy=POLICY)
+    assert again.source == rows[0].source
