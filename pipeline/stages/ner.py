@@ -186,9 +186,8 @@ def merge(
             )
     out = [e for e in kept if id(e) not in dropped]
     screened: set[tuple[int, int]] = set()
+    out.extend(added)
     for m in [*added, *to_screen]:
-        if m in added:
-            out.append(m)
         if (
             screen_span is not None
             and m.label in ("PERSON", "ORGANIZATION")

@@ -219,9 +219,8 @@ def _agent(
                     event.ack()  # processed already, in this transaction or a committed one
                     continue
                 record = _record(event)
-                processed = await _one(steps, record, topology.deadletter, annotate)
+                processed = await _one(steps, record, topology.deadletter, annotate, on_failure)
                 if processed is None:
-                    on_failure(FatalError("the NER model's process died"))
                     return
                 if not await emit(delivery, event, record, processed):
                     return
@@ -241,10 +240,14 @@ def _agent(
 
 
 async def _one(
-    steps: tuple[Step, ...], record: Record, deadletter: str, annotate: AsyncAnnotate | None
+    steps: tuple[Step, ...],
+    record: Record,
+    deadletter: str,
+    annotate: AsyncAnnotate | None,
+    on_failure: Callable[[BaseException], None],
 ) -> Processed | None:
     """One record through the steps, the NER model awaited if a step asks for it;
-    ``None`` when the model failed (logged: the worker must stop)."""
+    ``None`` when the model failed (logged, the worker stopping)."""
     if annotate is None:
         return process(steps, record, deadletter_topic=deadletter)
     begun = begin(steps, record, deadletter_topic=deadletter, annotate=annotate)
@@ -253,15 +256,23 @@ async def _one(
     try:
         return await begun
     except FatalError as exc:
-        log.critical(
-            "the NER model failed; stopping the worker (the input stays uncommitted and "
-            "is replayed on restart)",
-            error=repr(exc)[:300],
-            topic=record.topic,
-            partition=record.partition,
-            offset=record.offset,
-        )
+        _model_failed(record, exc, on_failure)
         return None
+
+
+def _model_failed(
+    record: Record, exc: FatalError, on_failure: Callable[[BaseException], None]
+) -> None:
+    """The NER model's process died: logged, and the worker stops."""
+    log.critical(
+        "the NER model failed; stopping the worker (the input stays uncommitted and is "
+        "replayed on restart)",
+        error=repr(exc)[:300],
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+    )
+    on_failure(exc)
 
 
 # How many records an agent that waits for the NER model may process ahead of the
@@ -295,15 +306,7 @@ async def _ahead(
             try:
                 processed = await pending
             except FatalError as exc:
-                log.critical(
-                    "the NER model failed; stopping the worker (the input stays "
-                    "uncommitted and is replayed on restart)",
-                    error=repr(exc)[:300],
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                )
-                on_failure(exc)
+                _model_failed(record, exc, on_failure)
                 return
             if not await emit(delivery, event, record, processed):
                 return
