@@ -1,4 +1,4 @@
-"""A name gazetteer: one Aho-Corasick automaton over every alias, built once.
+"""A name gazetteer: Aho-Corasick automata over every alias, built once.
 
 Matching runs on a case-folded copy of the text in which every character that is not a
 letter or digit becomes a space, so ``Kim Jong-un``, ``KIM JONG UN`` and ``Kim Jong Un``
@@ -9,11 +9,17 @@ for acronyms, context for ambiguous names. Overlaps resolve to the longest match
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import itertools
+import os
 import unicodedata
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from enum import Enum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
+from daachorse import CharwiseDoubleArrayAhoCorasick
 from msgspec import Struct
 
 from pipeline.stages.charmap import ASCII_NON_ALNUM_TO_SPACE, CharMap
@@ -83,76 +89,135 @@ def key(surface: str) -> str:
     return " ".join(fold(surface).split())
 
 
+# Aliases per automaton: larger lists are built as several, in parallel threads. Every
+# shard is one more pass over each text, so shards are as large as start-up allows (two
+# for a million names on two cores).
+SHARD_SIZE = 800_000
+_TRIM_ABOVE = 100_000
+
+
 class Gazetteer:
     """Finds every alias in a text. Build once; :meth:`find` is safe to call concurrently.
 
-    The automaton is ahocorasick_rs's contiguous NFA (the Rust aho-corasick crate): for a
-    million names it takes about half the memory of pyahocorasick's trie and searches
-    faster; its values (the aliases of each key) are a list indexed by pattern.
+    The automata are daachorse's character-wise double-array Aho-Corasick (Rust, from
+    PyPI): built without holding the GIL, so a large list is compiled as several shards in
+    threads, each one while the next one's aliases are made in Python; a text is searched
+    by every shard. A list of up to ``shard_size`` aliases is one automaton (every list
+    but the million-name exports). Its values (the aliases of each key) are a list
+    indexed by pattern.
     """
 
-    __slots__ = ("_automaton", "_entries", "size")
+    __slots__ = ("_automata", "_pending", "size")
 
-    def __init__(self, aliases: list[Alias]) -> None:
-        # key -> its aliases; one alias (the common case) is kept as a 1-tuple, not a list,
-        # so a million names cost a tuple each, not a list and a dict each.
-        by_key: dict[str, tuple[Alias, ...]] = {}
-        for alias in aliases:
-            k = key(alias.surface)
-            if len(k) < 2:
-                continue
-            known = by_key.get(k)
-            if known is None:
-                by_key[k] = (alias,)
-                continue
-            same = next(
-                (i for i, a in enumerate(known) if a.id == alias.id and a.label == alias.label),
-                None,
-            )
-            if same is None:
-                by_key[k] = (*known, alias)
-            elif known[same].score < alias.score:  # an exact listing beats a variant
-                by_key[k] = (*known[:same], alias, *known[same + 1 :])
-        self.size = len(by_key)
-        self._entries: list[tuple[Alias, ...]] = list(by_key.values())
-        # Keys carry a space on each side and the text is searched with one added at each
-        # end: every hit is then a run of whole words, and no partial-word hit ("korea" in
-        # "koreans") has to be found and thrown away.
-        self._automaton = (
-            AhoCorasick(
-                [f" {k} " for k in by_key],
-                matchkind=MatchKind.Standard,
-                store_patterns=False,
-                implementation=Implementation.ContiguousNFA,
-            )
-            if by_key
-            else None
-        )
+    def __init__(
+        self,
+        aliases: Iterable[Alias] = (),
+        *,
+        keyed: Iterable[tuple[str, Alias]] = (),
+        shard_size: int = SHARD_SIZE,
+    ) -> None:
+        """``aliases`` are keyed here; ``keyed`` pairs come with their key already made
+        (:func:`key` of the surface, or the same string)."""
+        self._automata: list[_Shard] = []
+        self._pending: list[Future[_Shard]] = []
+        pairs = itertools.chain(((key(a.surface), a) for a in aliases), keyed)
+        shard, read = _grouped(itertools.islice(pairs, shard_size))
+        self.size = len(shard)
+        if read < shard_size:  # one automaton: built here, no thread
+            self._automata = [_compiled(shard)] if shard else []
+            return
+        pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        while shard:
+            self._pending.append(pool.submit(_compiled, shard))
+            shard, read = _grouped(itertools.islice(pairs, shard_size))
+            self.size += len(shard)
+        pool.shutdown(wait=False)  # the builds go on; :meth:`wait` collects them
+
+    def wait(self) -> Gazetteer:
+        """Wait for the automata still being built (the constructor returns as soon as the
+        last shard's build has started, so the caller can do other work meanwhile)."""
+        if self._pending:
+            self._automata = [f.result() for f in self._pending]
+            self._pending = []
+            if self.size > _TRIM_ABOVE:
+                _return_freed_memory()
+        return self
 
     def find(self, text: str, folded: str | None = None) -> list[Match]:
         """Non-overlapping matches in ``text``, longest first, in text order."""
         return longest_first(self.candidates(text, folded))
 
     def candidates(self, text: str, folded: str | None = None) -> list[Match]:
-        """Every whole-word match that passes its alias's checks, overlaps included."""
-        if self._automaton is None:
+        """Every whole-word match that passes its alias's checks, overlaps included (in no
+        particular order: :func:`longest_first` orders them)."""
+        if self._pending:
+            self.wait()
+        if not self._automata:
             return []
         folded = fold(text) if folded is None else folded
+        padded = f" {folded} "
         candidates: list[Match] = []
-        entries_of = self._entries
-        for index, start, padded_end in self._automaton.find_matches_as_indexes(
-            f" {folded} ", overlapping=True
-        ):
-            # The match spans the padding spaces: in the unpadded text the name starts
-            # where the leading space was found and ends two characters before the end.
-            end = padded_end - 2
-            surface = text[start:end]
-            for alias in entries_of[index]:
-                if _case_ok(alias, surface) and (
-                    not alias.ambiguous or _context_ok(text, start, end)
-                ):
-                    candidates.append(Match(alias, start, end))
+        for automaton, entries_of in self._automata:
+            for start, padded_end, index in automaton.find_overlapping(padded):
+                # The match spans the padding spaces: in the unpadded text the name starts
+                # where the leading space was found and ends two characters before the end.
+                end = padded_end - 2
+                surface = text[start:end]
+                found = entries_of[index]
+                for alias in (found,) if found.__class__ is Alias else found:
+                    if _case_ok(alias, surface) and (
+                        not alias.ambiguous or _context_ok(text, start, end)
+                    ):
+                        candidates.append(Match(alias, start, end))
         return candidates
+
+
+def _grouped(pairs: Iterable[tuple[str, Alias]]) -> tuple[dict[str, _Aliases], int]:
+    """key -> its aliases, and how many pairs were read. One alias (the common case) is
+    kept as itself, several as a tuple: a million names cost no container each. An exact
+    listing beats a variant of the same name of the same thing."""
+    by_key: dict[str, _Aliases] = {}
+    read = 0
+    for k, alias in pairs:
+        read += 1
+        if len(k) < 2:
+            continue
+        found = by_key.get(k)
+        if found is None:
+            by_key[k] = alias
+            continue
+        known = (found,) if isinstance(found, Alias) else found
+        same = next(
+            (i for i, a in enumerate(known) if a.id == alias.id and a.label == alias.label),
+            None,
+        )
+        if same is None:
+            by_key[k] = (*known, alias)
+        elif known[same].score < alias.score:
+            replaced = (*known[:same], alias, *known[same + 1 :])
+            by_key[k] = replaced[0] if len(replaced) == 1 else replaced
+    return by_key, read
+
+
+# The aliases of one key, and an automaton (daachorse's classes are untyped) with the
+# aliases of each of its patterns.
+_Aliases = Alias | tuple[Alias, ...]
+_Shard = tuple[Any, list[_Aliases]]
+
+
+def _compiled(by_key: dict[str, _Aliases]) -> _Shard:
+    # Keys carry a space on each side and the text is searched with one added at each
+    # end: every hit is then a run of whole words, and no partial-word hit ("korea" in
+    # "koreans") has to be found and thrown away.
+    automaton = CharwiseDoubleArrayAhoCorasick([f" {k} " for k in by_key])
+    return automaton, list(by_key.values())
+
+
+def _return_freed_memory() -> None:
+    """Give the automaton builds' freed scratch memory back to the system (glibc keeps
+    it otherwise: a million names' build leaves ~450 MB in the process's heap)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _case_ok(alias: Alias, surface: str) -> bool:
