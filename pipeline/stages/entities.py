@@ -355,6 +355,7 @@ class EntityTagger:
     """Tags one article. Build once at start-up from the loaded data; reuse for every article."""
 
     __slots__ = (
+        "_changed",
         "_entries",
         "_gazetteer",
         "_name_index",
@@ -375,6 +376,7 @@ class EntityTagger:
     ) -> None:
         entries = list(watchlist)
         self._entries = entries  # for the model's names (built at their first use)
+        self._changed: Mapping[str, WatchlistEntry | None] = {}  # laid over them
         self._name_index: NameIndex | None = None
         self._gazetteer = Gazetteer(
             aliases, keyed=watchlist_keyed(entries, transliterations or {}, common_words)
@@ -407,7 +409,8 @@ class EntityTagger:
         for deleted) laid over it: only the changed entries' names are compiled, into a
         small second automaton; this tagger's automaton is shared, and its matches for a
         changed or deleted id are dropped. Tags what a tagger built from the changed
-        watchlist tags (several things found at one span may come in another order)."""
+        watchlist tags (several things found at one span may come in another order).
+        Call it on a tagger built from a whole list; the changes replace any before."""
         layered = EntityTagger.__new__(EntityTagger)
         current = [e for e in changes.values() if e is not None]
         layered._gazetteer = self._gazetteer
@@ -415,7 +418,8 @@ class EntityTagger:
             keyed=watchlist_keyed(current, transliterations or {}, common_words)
         ).wait()
         layered._retired = frozenset(changes)
-        layered._entries = [e for e in self._entries if e.id not in changes] + current
+        layered._entries = self._entries  # the changed ones are left out where read
+        layered._changed = changes
         layered._name_index = None
         layered._name_stats = self._name_stats  # the base list's: changes are few
         layered._vessels_by_imo = {
@@ -451,7 +455,9 @@ class EntityTagger:
         watchlist: a listed name the automaton did not find there (other word order,
         a close spelling) is scored by the same screening, as found by the model."""
         if self._name_index is None:
-            self._name_index = NameIndex(self._entries)
+            changed = self._changed
+            listed = [e for e in self._entries if e.id not in changed] if changed else self._entries
+            self._name_index = NameIndex([*listed, *filter(None, changed.values())])
         index = self._name_index
         text = article.text
         starts = [s for s, _ in article.sentences]

@@ -347,3 +347,37 @@ def test_past_the_overlay_limit_the_watchlist_is_built_again_in_full(stages: Sta
     assert _ids(rebuilt.tag(article), "WATCHLIST") == ["t-1"]
     assert _ids(after.tag(article), "WATCHLIST") == []
     assert after.watchlist_size == stages.watchlist_size - 1
+
+
+def test_the_model_names_of_a_live_update_are_screened_against_the_changed_list(
+    stages: Stages,
+) -> None:
+    """The NER model's names meet the list as it is after the changes: a new entry (here
+    in a close spelling the automaton does not know), a deleted one not at all, the same
+    as after a full rebuild."""
+    from pipeline.resources import LiveWatchlist
+
+    changes = [
+        (b"t-9", {"id": "t-9", "schema": "Person", "properties": {"name": ["Oleg Vornikov"]}}),
+        (b"nf-ru-putin", None),
+    ]
+    text = "Oleg Vornikow met Vladimir Poutine in Moscow."
+    article = normalize(InputArticle(title="Meeting", body=text))
+    new = article.text.index("Oleg Vornikow")
+    gone = article.text.index("Vladimir Poutine")
+    new_span = ("PERSON", new, new + len("Oleg Vornikow"))
+    gone_span = ("PERSON", gone, gone + len("Vladimir Poutine"))
+    before = LiveWatchlist(stages).tagger.model_screener(article)
+    assert before(*new_span) is None
+    putin = before(*gone_span)
+    assert putin is not None and putin.id == "nf-ru-putin"
+    layered, full = LiveWatchlist(stages), LiveWatchlist(stages, overlay_limit=0)
+    for key, doc in changes:
+        value = orjson.dumps(doc) if doc else b""
+        layered.apply(key, value)
+        full.apply(key, value)
+    for tagger in (layered.rebuild(), full.rebuild()):
+        screen = tagger.model_screener(article)
+        found = screen(*new_span)
+        assert found is not None and found.id == "t-9"
+        assert screen(*gone_span) is None
