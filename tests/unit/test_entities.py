@@ -370,7 +370,8 @@ def test_the_model_names_of_a_live_update_are_screened_against_the_changed_list(
     before = LiveWatchlist(stages).tagger.model_screener(article)
     assert before(*new_span) is None
     putin = before(*gone_span)
-    assert putin is not None and putin.id == "nf-ru-putin"
+    assert putin is not None
+    assert putin.id == "nf-ru-putin"
     layered, full = LiveWatchlist(stages), LiveWatchlist(stages, overlay_limit=0)
     for key, doc in changes:
         value = orjson.dumps(doc) if doc else b""
@@ -379,5 +380,6 @@ def test_the_model_names_of_a_live_update_are_screened_against_the_changed_list(
     for tagger in (layered.rebuild(), full.rebuild()):
         screen = tagger.model_screener(article)
         found = screen(*new_span)
-        assert found is not None and found.id == "t-9"
+        assert found is not None
+        assert found.id == "t-9"
         assert screen(*gone_span) is None
