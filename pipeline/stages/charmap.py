@@ -17,9 +17,18 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-# ASCII text maps fastest with str.translate: every character but a letter or digit a
-# space (the gazetteer's fold and the signature's word split both start from it).
-ASCII_NON_ALNUM_TO_SPACE = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum()})
+# ASCII text maps fastest as bytes (``bytes.translate`` with a 256-byte table is five
+# times ``str.translate`` with a dict): every character but a letter or digit a space,
+# letters lower-cased (the gazetteer's fold and the signature's word split start here).
+_ASCII_FOLD = bytes(
+    (c + 32 if 65 <= c <= 90 else c) if chr(c).isalnum() and c < 128 else 32 for c in range(256)
+)
+
+
+def ascii_fold(text: str) -> str:
+    """ASCII ``text`` lower-cased, every character but a letter or digit a space."""
+    return text.encode("ascii").translate(_ASCII_FOLD).decode("ascii")
+
 
 _BMP = 0x10000
 # A table entry for a character the function does not map to exactly one character.

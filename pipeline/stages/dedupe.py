@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.stages.charmap import ASCII_NON_ALNUM_TO_SPACE, CharMap
+from pipeline.stages.charmap import CharMap, ascii_fold
 
 NUM_PERM = 64
 BANDS = 16
@@ -65,7 +65,7 @@ def signature(text: str) -> Signature | None:
     """MinHash signature of ``text``'s word 3-grams; ``None`` for fewer than 3 words."""
     low = text.lower()
     # Words: runs of letters and digits (str.isalnum, what the regex [^\W_]+ finds).
-    words = (low.translate(ASCII_NON_ALNUM_TO_SPACE) if low.isascii() else _NON_WORD(low)).split()
+    words = (ascii_fold(low) if low.isascii() else _NON_WORD(low)).split()
     if len(words) < SHINGLE:
         return None
     ids = np.fromiter(map(_word_hash.__getitem__, words), dtype=np.uint64, count=len(words))

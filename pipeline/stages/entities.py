@@ -33,6 +33,7 @@ from pipeline.models import (
 )
 from pipeline.stages import cues
 from pipeline.stages.gazetteer import Alias, Case, Gazetteer, Match, fold, key, longest_first
+from pipeline.stages.legal_forms import form_words, without_legal_form
 from pipeline.stages.ner import ModelSpan, ScreenSpan, merge, model_entities
 from pipeline.stages.screening import ArticleContext, NameStats, name_words, screen
 
@@ -51,6 +52,8 @@ _IMO = re.compile(r"\bIMO(?:\s+(?:No\.?|number|#))?[\s:]*(\d{7})\b")
 SCORE_EXACT = 1.0
 SCORE_TRANSLITERATED = 0.9
 SCORE_REORDERED = 0.85
+SCORE_BARE = 0.9  # an organisation's listed name without its legal form ("LLC", "GmbH")
+_ORGANIZATION_SCHEMAS = frozenset({"Organization", "Company", "LegalEntity", "PublicBody"})
 _MAX_VARIANTS = 24
 
 
@@ -108,18 +111,17 @@ def watchlist_entry(doc: FtMEntity | Mapping[str, Any]) -> WatchlistEntry | None
     names = props.name
     if not names:
         return None
-    aliases = props.alias
-    programs = doc.programs + props.programId
+    aliases, programs, shared = props.alias, doc.programs + props.programId, _shared
     return WatchlistEntry(
-        id=doc.id,
-        schema=_shared(doc.schema),
-        name=names[0],
-        names=tuple(dict.fromkeys(names + aliases)) if aliases or len(names) > 1 else (names[0],),
-        weak_aliases=_shared(tuple(props.weakAlias)),
-        countries=_shared(tuple(c.upper() for c in props.country)),
-        datasets=_shared(tuple(doc.datasets) or ("watchlist",)),
-        programs=_shared(tuple(dict.fromkeys(programs))),
-        imo_numbers=tuple(i.removeprefix("IMO").strip() for i in props.imoNumber),
+        doc.id,
+        shared(doc.schema),
+        names[0],
+        tuple(dict.fromkeys(names + aliases)) if aliases or len(names) > 1 else (names[0],),
+        shared(tuple(props.weakAlias)),
+        shared(tuple(map(str.upper, props.country))),
+        shared(tuple(doc.datasets) or ("watchlist",)),
+        shared(tuple(dict.fromkeys(programs))) if programs else (),
+        tuple(i.removeprefix("IMO").strip() for i in props.imoNumber) if props.imoNumber else (),
     )
 
 
@@ -249,6 +251,11 @@ def watchlist_keyed(
             if e.schema == "Person" and " " not in k:
                 families = family_names(e) if families is None else families
                 why = "family name" if k in families else "one-word alias"
+            elif e.schema in _ORGANIZATION_SCHEMAS:
+                bare = _without_legal_form(surface, k, common_words)
+                if bare is not None:
+                    yield bare[0], _listed(e, *bare[1:], dataset, full=surface)
+                    continue  # the listed name is found through this one, widened
             yield k, _listed(e, surface, Case.EXACT if exact else Case.PROPER, why, dataset)
             if e.schema == "Person" and not exact:
                 yield from _person_variants(e, surface, k, transliterations, dataset)
@@ -274,8 +281,34 @@ def family_names(e: WatchlistEntry) -> frozenset[str]:
     return frozenset(out)
 
 
-def _listed(e: WatchlistEntry, surface: str, case: Case, why: str, dataset: str) -> Alias:
-    """A name exactly as the watchlist gives it."""
+def _without_legal_form(
+    surface: str, k: str, common_words: frozenset[str]
+) -> tuple[str, str, Case, str] | None:
+    """An organisation's listed name without its legal form: (key, name, case, why), or
+    ``None`` when it has no form, or too little is left, or the form is in the middle."""
+    bare = without_legal_form(surface)
+    if bare is surface:
+        return None
+    bare_key = key(bare)
+    if bare_key == k or len(bare_key) - bare_key.count(" ") < 3:
+        return None
+    if form_words(k, bare_key) is None:
+        return None
+    exact = " " not in bare_key and bare_key in common_words and not bare.isupper()
+    return bare_key, bare, Case.EXACT if exact else Case.PROPER, "without legal form"
+
+
+def _listed(
+    e: WatchlistEntry,
+    surface: str,
+    case: Case,
+    why: str,
+    dataset: str,
+    *,
+    full: str | None = None,
+) -> Alias:
+    """A name as the watchlist gives it (``full``: the listed name, when ``surface`` is
+    it without its legal form)."""
     country = e.countries[0] if e.countries else None
     return Alias(
         surface,
@@ -287,8 +320,9 @@ def _listed(e: WatchlistEntry, surface: str, case: Case, why: str, dataset: str)
         country,
         dataset,
         e.schema,
-        SCORE_EXACT,
+        SCORE_EXACT if full is None else SCORE_BARE,
         why,
+        full,
     )
 
 

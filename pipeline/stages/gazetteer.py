@@ -19,10 +19,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from enum import Enum
 from typing import Any, NamedTuple
 
+import msgspec
 from daachorse import CharwiseDoubleArrayAhoCorasick
 from msgspec import Struct
 
-from pipeline.stages.charmap import ASCII_NON_ALNUM_TO_SPACE, CharMap
+from pipeline.stages import legal_forms
+from pipeline.stages.charmap import CharMap, ascii_fold
 
 
 class Case(Enum):
@@ -48,6 +50,10 @@ class Alias(Struct, frozen=True, gc=False):
     kind: str | None = None
     score: float = 1.0
     why: str = "exact"
+    # The listed name with its legal form, when ``surface`` is that name without it
+    # (:mod:`pipeline.stages.legal_forms`): a find is widened over the form where the
+    # text writes it, and is then the listed name exactly.
+    full: str | None = None
 
 
 class Match(NamedTuple):
@@ -66,7 +72,7 @@ def fold(text: str) -> str:
     character's fold (the same as ``"".join(map(_fold_char, text))``).
     """
     if text.isascii():
-        return text.lower().translate(ASCII_NON_ALNUM_TO_SPACE)
+        return ascii_fold(text)
     return _FOLD(text)
 
 
@@ -168,7 +174,12 @@ class Gazetteer:
                     if _case_ok(alias, surface) and (
                         not alias.ambiguous or _context_ok(text, start, end)
                     ):
-                        candidates.append(Match(alias, start, end))
+                        if alias.full is None:
+                            candidates.append(Match(alias, start, end))
+                        else:
+                            candidates += _with_legal_form(
+                                alias, alias.full, found, folded, start=start, end=end
+                            )
         return candidates
 
 
@@ -188,7 +199,11 @@ def _grouped(pairs: Iterable[tuple[str, Alias]]) -> tuple[dict[str, _Aliases], i
             continue
         known = (found,) if isinstance(found, Alias) else found
         same = next(
-            (i for i, a in enumerate(known) if a.id == alias.id and a.label == alias.label),
+            (
+                i
+                for i, a in enumerate(known)
+                if a.id == alias.id and a.label == alias.label and a.full == alias.full
+            ),
             None,
         )
         if same is None:
@@ -218,6 +233,24 @@ def _return_freed_memory() -> None:
     it otherwise: a million names' build leaves ~450 MB in the process's heap)."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
         ctypes.CDLL(None).malloc_trim(0)
+
+
+def _with_legal_form(
+    alias: Alias, full: str, found: _Aliases, folded: str, *, start: int, end: int
+) -> list[Match]:
+    """A find of a company's name without its legal form (``full``: the listed name):
+    the listed name itself where the text writes the form around it; else the bare name,
+    unless something else has this name as its own (a listed "National Iranian Oil
+    Company" over the bare name of "... Oil Company Pte Ltd", a country over "JORDAN
+    LLC")."""
+    words = legal_forms.form_words(key(full), key(alias.surface))
+    span = legal_forms.widened(folded, start, end, *words) if words else None
+    if span is not None:
+        exact = msgspec.structs.replace(alias, surface=full, score=1.0, why="exact", full=None)
+        return [Match(exact, *span)]
+    if isinstance(found, tuple) and any(a.full is None for a in found):
+        return []
+    return [Match(alias, start, end)]
 
 
 def _case_ok(alias: Alias, surface: str) -> bool:

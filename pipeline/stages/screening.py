@@ -50,6 +50,7 @@ BASE = {
     "transliteration": 0.9,
     "reordered": 0.85,
     "weak alias": 0.5,
+    "without legal form": 0.9,  # "PAO SOVCOMFLOT" listed, "Sovcomflot" found
     "imo number": 1.0,
     "family name": 1.0,  # a person's one-word listed name that is their family name
     "one-word alias": 1.0,  # a person's one-word alias that is not ("Caesar", "Editor")
@@ -59,6 +60,7 @@ BASE = {
 }
 
 SINGLE_PERSON_WORD = 0.5
+BARE_ONE_WORD = 0.7  # one word left of a listed company's name without its legal form
 GIVEN_NAME_ALONE = 0.4  # "Maria", "Nicolas": a listed person's bare given name
 FAMILY_NAME_ALONE = 0.75  # "Putin" said ...: a listed family name of its own
 COMMON_PERSON_NAME = 0.65
@@ -271,13 +273,17 @@ def _coverage(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featur
         return _person_coverage(find, words, named_in_full, stats)
     if len(words) > 1 or named_in_full:
         return []
+    out: list[Feature] = []
+    if find.why == "without legal form":
+        # "LLC DRAKE" listed: "Drake" alone is anyone's name until the context says more
+        out.append(Feature("one word without its legal form", BARE_ONE_WORD, "needs support"))
     if find.schema == "Vessel" and ctx.ship_context(find.sentence):
-        return []  # "the tanker Glory": the ship context says which Glory
+        return out  # "the tanker Glory": the ship context says which Glory
     letters = sum(c.isalpha() for c in find.listed)
     # A short name is an acronym unless the list writes it otherwise ("Suex" is listed
     # so; OFAC writes everything in capitals and says nothing).
     if letters <= ACRONYM_MAX_LETTERS and (find.listed.isupper() or find.listed.islower()):
-        out = [Feature("acronym", ACRONYM, f"{letters} letters")]
+        out.append(Feature("acronym", ACRONYM, f"{letters} letters"))
         surface = ctx.text[find.start : find.end]
         if not surface.isupper() and _ordinary(words[0]) >= WORD_ZIPF:
             # "Mars" in running text is the word (or the planet), not MARS
@@ -287,8 +293,8 @@ def _coverage(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featur
         return out
     zipf = _ordinary(words[0])
     if zipf >= ORDINARY_ZIPF:
-        return [Feature("ordinary word", ORDINARY_WORD, f"Zipf {zipf:.1f}")]
-    return []
+        out.append(Feature("ordinary word", ORDINARY_WORD, f"Zipf {zipf:.1f}"))
+    return out
 
 
 # Civilian roles that put a person's name in another field than a listed party's.

@@ -44,6 +44,10 @@ LIST = [
     _entity("p-afghan", "Person", ["Karim Dost NAZARI"], alias=("Afghan",)),
     _entity("c-velmora", "Company", ["Velmora Trading LLC"], country="ir", alias=("VELMORA",)),
     _entity("p-ryu", "Person", ["Jin-hyok RYU"], country="kp"),
+    _entity("c-zorvex", "Company", ["LIMITED LIABILITY COMPANY ZORVEX TRADING"]),
+    _entity("c-krelmax", "Company", ["OOO KRELMAX"]),
+    _entity("c-northbay", "Company", ["Northbay Oil Company"], country="ir"),
+    _entity("c-northbay-sg", "Company", ["NORTHBAY OIL COMPANY PTE LTD"], country="sg"),
 ]
 # Namesake risk needs names whose words are common in the list: five more of each.
 LIST += [_entity(f"p-li-{i}", "Person", [f"Li ZHAO{i}X"]) for i in range(6)]
@@ -114,6 +118,9 @@ def _features(entities: list[Entity]) -> set[str]:
         # a demonym that is a listed person's alias
         ("Afghan officials met their counterparts in Doha.", "p-afghan", True),
         ("Karim Dost Nazari, known as the Afghan, was designated in May.", "p-afghan", False),
+        # one word left of a listed company's name without its legal form ("OOO KRELMAX")
+        ("Krelmax shipped the parts to Minsk, the report said.", "c-krelmax", True),
+        ("The Treasury sanctioned Krelmax for shipping the parts.", "c-krelmax", False),
     ],
 )
 def test_each_kind_of_false_match_scores_below_the_threshold_and_its_true_case_above(
@@ -186,3 +193,36 @@ def test_the_alert_carries_the_explanation(stages: Stages, seed_bytes: bytes) ->
         assert hit.features
         assert hit.features[0].name == "match"
         assert hit.score >= THRESHOLD
+
+
+def test_a_company_is_found_by_its_name_without_its_legal_form(tagger: EntityTagger) -> None:
+    accepted, _ = _screen(tagger, "Zorvex Trading shipped the parts to Minsk.")
+    (found,) = accepted
+    assert (found.id, found.text) == ("c-zorvex", "Zorvex Trading")
+    assert found.features is not None
+    assert found.features[0].detail == "without legal form"
+    assert found.score == BASE["without legal form"]
+
+
+def test_the_find_is_the_listed_name_where_the_text_writes_the_form(
+    tagger: EntityTagger,
+) -> None:
+    accepted, _ = _screen(tagger, "The Limited Liability Company Zorvex Trading was listed.")
+    (found,) = accepted
+    assert found.text == "Limited Liability Company Zorvex Trading"
+    assert found.features is not None
+    assert found.features[0].detail == "exact"
+    # punctuation inside the form ("Pte. Ltd.") is no obstacle
+    accepted, _ = _screen(tagger, "Northbay Oil Company Pte. Ltd. was listed in May.")
+    assert [(e.id, e.text) for e in accepted] == [
+        ("c-northbay-sg", "Northbay Oil Company Pte. Ltd")
+    ]
+
+
+def test_a_listed_name_beats_another_partys_name_without_its_legal_form(
+    tagger: EntityTagger,
+) -> None:
+    # "Northbay Oil Company" is one party's name and another's without "PTE LTD"
+    accepted, candidates = _screen(tagger, "Northbay Oil Company raised its output.")
+    assert _ids(accepted) == {"c-northbay"}
+    assert "c-northbay-sg" not in _ids(candidates)
