@@ -21,6 +21,8 @@ Features, in the order they apply:
   Defence") only with the party's country in the same or a neighbouring sentence;
 - **conflicts**: a single word that is part of a longer capitalised name ("Caesar Act",
   "Nicolas Sarkozy") or the name of a place tagged at the same span;
+- **other script**: a name found in the Latin view of Cyrillic text
+  (:mod:`pipeline.stages.scripts`: romanised, declined words in their nominative) 0.9;
 - **corroboration** (added): sanctions language in the sentence, the party's country
   anywhere in the article.
 
@@ -71,6 +73,7 @@ GENERIC_NO_COUNTRY = 0.55
 PLACE = 0.4
 OTHER_FIELD = 0.6  # "physicist Li Wen": a namesake in another field
 OTHER_COUNTRY = 0.6  # "British researcher Li Wen" for a listed Chinese Li Wen
+OTHER_SCRIPT = 0.9  # as a transliterated spelling: "Совкомфлота" read as "Sovcomflot"
 FULL_NAME_IN_ARTICLE = 1.6  # lifts a weak alias (0.5) to 0.8 when the full name is there
 SANCTIONS_LANGUAGE = 0.1
 PARTY_COUNTRY = 0.05
@@ -221,11 +224,15 @@ def screen(
     sentence: int,
     ctx: ArticleContext,
     stats: NameStats,
+    script: str | None = None,
 ) -> Screening:
-    """Score one find of the listed name ``listed`` at ``[start, end)``."""
+    """Score one find of the listed name ``listed`` at ``[start, end)``; ``script``
+    says how it was read when it was found in another script's romanisation."""
     find = _Find(listed, why, schema, party_id, party_countries, start, end, sentence)
     base = BASE.get(why, 1.0)
     features: list[Feature] = [Feature("match", base, why)]
+    if script is not None:
+        features.append(Feature("transliteration", OTHER_SCRIPT, script))
     if why != "imo number":
         features += _coverage(find, ctx, stats)
         features += _conflicts(find, ctx, stats)
