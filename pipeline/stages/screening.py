@@ -20,7 +20,8 @@ Features, in the order they apply:
   (tanker, vessel, ship, M/T, flag, IMO, ...); a generic institutional name ("Ministry of
   Defence") only with the party's country in the same or a neighbouring sentence;
 - **conflicts**: a single word that is part of a longer capitalised name ("Caesar Act",
-  "Nicolas Sarkozy") or the name of a place tagged at the same span;
+  "Nicolas Sarkozy") or the name of a place tagged at the same span; a listed person's or
+  company's name written as a ship's ("the yacht Aksioma");
 - **other script**: a name found in the Latin view of Cyrillic text
   (:mod:`pipeline.stages.scripts`: romanised, declined words in their nominative) 0.9;
 - **corroboration** (added): sanctions language in the sentence, the party's country
@@ -71,6 +72,7 @@ LONGER_NAME = 0.5
 NO_SHIP_CONTEXT = 0.5
 GENERIC_NO_COUNTRY = 0.55
 PLACE = 0.4
+SHIP_NAME = 0.5  # a person's or company's listed name written as a ship's ("the yacht Aksioma")
 OTHER_FIELD = 0.6  # "physicist Li Wen": a namesake in another field
 OTHER_COUNTRY = 0.6  # "British researcher Li Wen" for a listed Chinese Li Wen
 OTHER_SCRIPT = 0.9  # as a transliterated spelling: "Совкомфлота" read as "Sovcomflot"
@@ -400,6 +402,11 @@ def _conflicts(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featu
         # "ships flagged in Jamaica", "sailed to Jamaica": the place, unless the name is
         # written as a ship's ("the tanker Jamaica", "Jamaica (IMO 9…)")
         out.append(Feature("a place", PLACE, "the span is also a country or place"))
+    if find.schema not in ("Vessel", None) and _ONE_SHIP_BEFORE.search(
+        text[max(0, find.start - 30) : find.start]
+    ):
+        # "the yacht Aksioma": a ship that shares a listed company's name
+        out.append(Feature("named as a ship", SHIP_NAME, "a ship noun just before the name"))
     if find.schema == "Person":
         out += _person_conflicts(find, ctx)
     if not single and _generic(words, stats.country_words):
@@ -460,6 +467,13 @@ _LOWER_JOINERS = frozenset("the in to and of from with a an by at on for as".spl
 _SHIP_NOUN_BEFORE = re.compile(
     r"(?:tankers?|vessels?|ships?|freighter|carrier|supertanker|M/?T|M/?V|MV|MT|"
     r"navire|pétrolier|Tanker|Schiff|buque|танкер|судно)[\s\"'“«]*$",
+    re.IGNORECASE,
+)
+# One ship named: a singular ship noun right before the name ("the yacht Aksioma", "яхта
+# «Аксиома»"); not "carrier" (an airline), not a plural ("tankers Sovcomflot owns").
+_ONE_SHIP_BEFORE = re.compile(
+    r"\b(?:tanker|supertanker|vessel|ship|freighter|yacht|navire|pétrolier|Schiff|Jacht|"
+    r"buque|yate|танкер|судно|яхт[аеуы]?)[\s\"'“«]*$",
     re.IGNORECASE,
 )
 _IMO_AFTER = re.compile(r"^[\s,\"'”»]*\(?\s*IMO", re.IGNORECASE)

@@ -207,6 +207,13 @@ def test_a_listed_latin_name_is_found_in_russian_text_declined_or_not(
     assert repr(surface) in feature.detail
 
 
+def test_a_ship_named_like_a_listed_company_is_only_a_candidate(tagger: EntityTagger) -> None:
+    accepted, candidates = _screen(tagger, "В порту задержана яхта «Молот».")
+    assert accepted == []
+    assert [(c.id, c.text) for c in candidates] == [("c-molot", "Молот")]
+    assert "named as a ship" in {f.name for f in candidates[0].features or ()}
+
+
 def test_an_everyday_word_in_lower_case_is_not_a_listed_name(tagger: EntityTagger) -> None:
     accepted, candidates = _screen(tagger, "Кузнец взял молот и ударил по наковальне.")
     assert accepted == []
