@@ -35,7 +35,7 @@ from pipeline.stages import cues
 from pipeline.stages.gazetteer import Alias, Case, Gazetteer, Match, fold, key, longest_first
 from pipeline.stages.ner import ModelSpan, ScreenSpan, merge, model_entities
 from pipeline.stages.screening import ArticleContext, NameStats, name_words, screen
-from pipeline.stages.scripts import SPELLINGS, has_cyrillic, latin_view
+from pipeline.stages.scripts import SPELLINGS, has_cyrillic, latin_views
 
 _SCHEMA_LABEL = {
     "Person": "PERSON",
@@ -415,8 +415,9 @@ class EntityTagger:
         via: dict[tuple[int, int, str], str] = {}
         found: list[Match] = []
         views: set[str] = set()
-        for spelling in SPELLINGS:
-            view = latin_view(text, spelling, morphology.nominative)
+        for spelling, view in zip(
+            SPELLINGS, latin_views(text, SPELLINGS, morphology.nominative), strict=True
+        ):
             if view.text in views:
                 continue
             views.add(view.text)

@@ -23,8 +23,10 @@ Pure functions: the nominative comes from the caller (:mod:`pipeline.morphology`
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 # Lower-case Cyrillic letter -> Latin (BGN/PCGN 1947 for Russian, without its
@@ -48,7 +50,7 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Spelling:
     """One way of romanising: which forms of the words, which letters for ``й``, ``к``."""
 
@@ -68,14 +70,42 @@ SPELLINGS: tuple[Spelling, ...] = tuple(
 )
 
 
+# One piece of a view: (where it starts in the view, its span in the original, and how
+# it maps: None for text passed through as it is, WHOLE for a word replaced by its
+# nominative, else the Latin letters of each original character).
+_Piece = tuple[int, int, int, "tuple[str, ...] | None"]
+WHOLE: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class LatinView:
-    """``text`` in Latin letters; ``starts[i]``/``ends[i]`` the span in the original
-    text of the view's ``i``-th character."""
+    """``text`` in Latin letters, made of pieces of the original (see :func:`latin_view`);
+    :meth:`origin` and :meth:`span` map the view's offsets back."""
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    pieces: tuple[_Piece, ...]
+    _starts: tuple[int, ...]  # each piece's start in the view, for bisect
+
+    def origin(self, i: int) -> tuple[int, int]:
+        """The original span of the view's ``i``-th character: the character itself, the
+        Cyrillic letter it romanises, or the whole word it is part of.
+
+        Raises:
+            IndexError: ``i`` is not inside the view.
+        """
+        if not 0 <= i < len(self.text):
+            raise IndexError(f"{i} is not inside a view of {len(self.text)}")
+        at, start, end, letters = self.pieces[bisect.bisect_right(self._starts, i) - 1]
+        if letters is None:
+            return start + i - at, start + i - at + 1
+        if letters is WHOLE:
+            return start, end
+        offset = i - at
+        for j, latin in enumerate(letters):
+            if offset < len(latin):
+                return start + j, start + j + 1
+            offset -= len(latin)
+        raise AssertionError("a piece shorter than its letters")  # pragma: no cover
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of the view's ``[start, end)`` (``start < end``).
@@ -85,7 +115,7 @@ class LatinView:
         """
         if not 0 <= start < end <= len(self.text):
             raise IndexError(f"[{start}, {end}) is not inside a view of {len(self.text)}")
-        return self.starts[start], self.ends[end - 1]
+        return self.origin(start)[0], self.origin(end - 1)[1]
 
 
 def has_cyrillic(text: str) -> bool:
@@ -97,6 +127,11 @@ def romanize_word(word: str, spelling: Spelling = SPELLINGS[0]) -> list[str]:
     """The Latin letters of each character of ``word`` (one string per character, empty
     for a sign): capitalised as the word is ("Щукин" -> "Shchukin", "ВТБ" -> "VTB");
     a character that is not Cyrillic is kept."""
+    return list(_letters(word, spelling))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _letters(word: str, spelling: Spelling) -> tuple[str, ...]:
     out: list[str] = []
     all_caps = word.isupper() and len(word) > 1
     lower = word.lower()
@@ -117,7 +152,7 @@ def romanize_word(word: str, spelling: Spelling = SPELLINGS[0]) -> list[str]:
         if c != low and latin:  # an upper-case letter
             latin = latin.upper() if all_caps else latin[0].upper() + latin[1:]
         out.append(latin)
-    return out
+    return tuple(out)
 
 
 def latin_view(
@@ -132,36 +167,49 @@ def latin_view(
     with the word's capitals, before it is romanised; each character of a replaced word
     maps back to the whole word.
     """
-    parts: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    return latin_views(text, (spelling,), forms)[0]
+
+
+def latin_views(
+    text: str,
+    spellings: Sequence[Spelling] = SPELLINGS,
+    forms: Callable[[str], str] | None = None,
+) -> list[LatinView]:
+    """:func:`latin_view` of ``text`` in each of ``spellings``, the words found once."""
+    parts: list[list[str]] = [[] for _ in spellings]
+    pieces: list[list[_Piece]] = [[] for _ in spellings]
+    at = [0] * len(spellings)
     pos = 0
     for m in _CYRILLIC_WORD.finditer(text):
-        for i in range(pos, m.start()):  # what lies between words passes through
-            parts.append(text[i])
-            starts.append(i)
-            ends.append(i + 1)
+        start, end = m.span()
         word = m.group(0)
-        replaced = spelling.nominative and forms is not None and word[:1].isupper()
-        if replaced and forms is not None:
-            form = forms(word)
-            form = _cased_like(form, word)
-            letters = romanize_word(form, spelling)
-            latin = "".join(letters)
-            parts.append(latin)
-            starts.extend([m.start()] * len(latin))
-            ends.extend([m.end()] * len(latin))
-        else:
-            for j, letters_of in enumerate(romanize_word(word, spelling)):
-                parts.append(letters_of)
-                starts.extend([m.start() + j] * len(letters_of))
-                ends.extend([m.start() + j + 1] * len(letters_of))
-        pos = m.end()
-    for i in range(pos, len(text)):
-        parts.append(text[i])
-        starts.append(i)
-        ends.append(i + 1)
-    return LatinView("".join(parts), tuple(starts), tuple(ends))
+        nominative = None
+        if forms is not None and word[:1].isupper():
+            nominative = _cased_like(forms(word), word)
+        for k, spelling in enumerate(spellings):
+            if start > pos:  # what lies between words passes through
+                parts[k].append(text[pos:start])
+                pieces[k].append((at[k], pos, start, None))
+                at[k] += start - pos
+            letters: tuple[str, ...]
+            if spelling.nominative and nominative is not None:
+                latin = "".join(_letters(nominative, spelling))
+                letters = WHOLE
+            else:
+                letters = _letters(word, spelling)
+                latin = "".join(letters)
+            if latin:  # a word of signs only romanises to nothing
+                parts[k].append(latin)
+                pieces[k].append((at[k], start, end, letters))
+                at[k] += len(latin)
+        pos = end
+    views = []
+    for k in range(len(spellings)):
+        if pos < len(text):
+            parts[k].append(text[pos:])
+            pieces[k].append((at[k], pos, len(text), None))
+        views.append(LatinView("".join(parts[k]), tuple(pieces[k]), tuple(p[0] for p in pieces[k])))
+    return views
 
 
 def _cased_like(form: str, word: str) -> str:

@@ -16,7 +16,13 @@ from pipeline.resources import TaggerData, load_tagger_data
 from pipeline.settings import Settings
 from pipeline.stages.entities import EntityTagger, watchlist_entry
 from pipeline.stages.screening import OTHER_SCRIPT, THRESHOLD
-from pipeline.stages.scripts import SPELLINGS, has_cyrillic, latin_view, romanize_word
+from pipeline.stages.scripts import (
+    SPELLINGS,
+    has_cyrillic,
+    latin_view,
+    latin_views,
+    romanize_word,
+)
 from tests.single import normalize_one
 
 AS_WRITTEN, NOMINATIVE = SPELLINGS[0], SPELLINGS[3]
@@ -90,6 +96,8 @@ def test_a_span_outside_the_view_is_refused() -> None:
         view.span(0, 4)
     with pytest.raises(IndexError):
         view.span(2, 2)
+    with pytest.raises(IndexError):
+        view.origin(3)
 
 
 @given(
@@ -99,25 +107,37 @@ def test_a_span_outside_the_view_is_refused() -> None:
     )
 )
 def test_every_view_character_maps_into_the_original_in_order(text: str) -> None:
-    """The referee of the offset map: spans are inside the text, never go back, and a
-    character that is not Cyrillic maps to itself."""
+    """The referee of the offset map: every character's origin is inside the text, they
+    never go back, a character that is not Cyrillic maps to itself, and a Latin letter of
+    a word romanised letter by letter to the one Cyrillic letter it comes from."""
     for spelling in SPELLINGS:
         view = latin_view(text, spelling, lambda w: w.lower())
-        assert len(view.starts) == len(view.ends) == len(view.text)
         previous = 0
         for i, c in enumerate(view.text):
-            start, end = view.starts[i], view.ends[i]
+            start, end = view.origin(i)
             assert previous <= start < end <= len(text)
             previous = start
             if not has_cyrillic(text[start:end]):
                 assert (text[start:end], end - start) == (c, 1)
+            elif not spelling.nominative or not text[start:end][:1].isupper():
+                assert end - start == 1  # letter by letter
+                assert c.isascii()
+                assert c.isalpha()
+
+
+@given(st.text(alphabet=st.sampled_from(list("абвгдейкьъАБВЕЙКЬ Ivan-.,«»1")), max_size=60))
+def test_all_views_at_once_are_each_view_made_alone(text: str) -> None:
+    """The referee of the one-pass way the tagger makes its views."""
+    assert latin_views(text, SPELLINGS, nominative) == [
+        latin_view(text, spelling, nominative) for spelling in SPELLINGS
+    ]
 
 
 @given(st.text(alphabet=st.characters(max_codepoint=0x3FF), max_size=80))
 def test_text_without_cyrillic_is_its_own_view(text: str) -> None:
     view = latin_view(text, NOMINATIVE, nominative)
     assert view.text == text
-    assert view.starts == tuple(range(len(text)))
+    assert [view.origin(i) for i in range(len(text))] == [(i, i + 1) for i in range(len(text))]
 
 
 # --- the nominative -------------------------------------------------------------------------
