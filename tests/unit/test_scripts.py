@@ -265,3 +265,19 @@ def test_latin_text_is_matched_as_before_without_the_transliteration_feature(
 def test_a_latin_name_inside_russian_text_is_found_once(tagger: EntityTagger) -> None:
     accepted, _ = _screen(tagger, "США ввели санкции против компании Volcomtrans.")
     assert [(e.id, e.match) for e in accepted] == [("c-volcomtrans", "exact")]
+
+
+def test_live_watchlist_changes_reach_russian_text(data: TaggerData, tagger: EntityTagger) -> None:
+    """A party added by a live update is found in Cyrillic; a deleted one no longer."""
+    added = watchlist_entry(_entity("c-gromtrans", "Company", ["GROMTRANS"]))
+    assert added is not None
+    layered = tagger.with_changes(
+        {"c-molot": None, "c-gromtrans": added},
+        len(LIST),
+        transliterations=data.transliterations,
+        common_words=data.common_words,
+    )
+    accepted, _ = _screen(layered, "Под санкции попали «Громтранс» и завод «Молот».")
+    assert [e.id for e in accepted] == ["c-gromtrans"]
+    accepted, _ = _screen(tagger, "Под санкции попали «Громтранс» и завод «Молот».")
+    assert [e.id for e in accepted] == ["c-molot"]
