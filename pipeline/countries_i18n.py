@@ -9,8 +9,9 @@ case: "Северная Корея" -> "Северной Кореи", "Севе�
 genitive in -s ("Russlands"). A name that is also an everyday English word ("Island", the
 German for Iceland) is marked ambiguous: it counts only where a country name stands alone.
 
-babel and pymorphy3 are needed only to generate the file (pymorphy3 is a development
-dependency); the tagger reads the TOML.
+babel and pymorphy3 are needed only to generate the file; the tagger reads the TOML
+(pymorphy3 is a runtime dependency since issue 18, for listed names declined in Russian
+text: :mod:`pipeline.morphology`).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import msgspec
 from msgspec import Struct
 from stdnum import imo as imo_number
 
+from pipeline import morphology
 from pipeline.models import (
     Entity,
     Feature,
@@ -36,6 +37,7 @@ from pipeline.stages.gazetteer import Alias, Case, Gazetteer, Match, fold, key, 
 from pipeline.stages.legal_forms import form_words, without_legal_form
 from pipeline.stages.ner import ModelSpan, ScreenSpan, merge, model_entities
 from pipeline.stages.screening import ArticleContext, NameStats, name_words, screen
+from pipeline.stages.scripts import SPELLINGS, has_cyrillic, latin_views
 
 _SCHEMA_LABEL = {
     "Person": "PERSON",
@@ -484,6 +486,35 @@ class EntityTagger:
         ]
         return longest_first(found + self._overlay.candidates(text, folded))
 
+    def _with_latin(
+        self, text: str, matches: list[Match]
+    ) -> tuple[list[Match], dict[tuple[int, int, str], str]]:
+        """Cyrillic ``text``: ``matches`` with the listed names found in its Latin views
+        (:mod:`pipeline.stages.scripts`) at their spans in ``text``, and for each of those
+        (start, end, id) how it was read."""
+        seen = {(m.start, m.end, m.alias.id) for m in matches if m.alias.label == "WATCHLIST"}
+        via: dict[tuple[int, int, str], str] = {}
+        found: list[Match] = []
+        views: set[str] = set()
+        for spelling, view in zip(
+            SPELLINGS, latin_views(text, SPELLINGS, morphology.nominative), strict=True
+        ):
+            if view.text in views:
+                continue
+            views.add(view.text)
+            for m in self._matches(view.text):
+                if m.alias.label != "WATCHLIST":
+                    continue
+                start, end = view.span(m.start, m.end)
+                if (start, end, m.alias.id) in seen:
+                    continue
+                seen.add((start, end, m.alias.id))
+                via[start, end, m.alias.id] = (
+                    f"{text[start:end]!r} read as {view.text[m.start : m.end]!r} ({spelling.name})"
+                )
+                found.append(Match(m.alias, start, end))
+        return (longest_first(matches + found) if found else matches), via
+
     def model_screener(self, article: NormalizedArticle) -> ScreenSpan:
         """Screens the model's PERSON and ORGANIZATION spans of ``article`` against the
         watchlist: a listed name the automaton did not find there (other word order,
@@ -552,6 +583,9 @@ class EntityTagger:
         text = article.text
         starts = [s for s, _ in article.sentences]
         matches = self._matches(text)
+        via: dict[tuple[int, int, str], str] = {}
+        if has_cyrillic(text):
+            matches, via = self._with_latin(text, matches)
         ctx: ArticleContext | None = None  # made at the first watchlist find
         out: list[Entity] = []
         candidates: list[Entity] = []
@@ -568,6 +602,7 @@ class EntityTagger:
                 continue
             if ctx is None:
                 ctx = _context(article, starts, matches)
+            script = via.get((m.start, m.end, a.id))
             verdict = screen(
                 listed=a.surface,
                 why=a.why,
@@ -579,6 +614,7 @@ class EntityTagger:
                 sentence=sentence,
                 ctx=ctx,
                 stats=self._name_stats,
+                script=script,
             )
             listed = Entity(
                 "WATCHLIST",
@@ -591,7 +627,7 @@ class EntityTagger:
                 a.country,
                 a.dataset,
                 verdict.score,
-                a.why,
+                a.why if script is None else f"{a.why} (Cyrillic)",
                 verdict.features,
                 source="list",
             )

@@ -20,7 +20,10 @@ Features, in the order they apply:
   (tanker, vessel, ship, M/T, flag, IMO, ...); a generic institutional name ("Ministry of
   Defence") only with the party's country in the same or a neighbouring sentence;
 - **conflicts**: a single word that is part of a longer capitalised name ("Caesar Act",
-  "Nicolas Sarkozy") or the name of a place tagged at the same span;
+  "Nicolas Sarkozy") or the name of a place tagged at the same span; a listed person's or
+  company's name written as a ship's ("the yacht Aksioma");
+- **other script**: a name found in the Latin view of Cyrillic text
+  (:mod:`pipeline.stages.scripts`: romanised, declined words in their nominative) 0.9;
 - **corroboration** (added): sanctions language in the sentence, the party's country
   anywhere in the article.
 
@@ -71,8 +74,10 @@ LONGER_NAME = 0.5
 NO_SHIP_CONTEXT = 0.5
 GENERIC_NO_COUNTRY = 0.55
 PLACE = 0.4
+SHIP_NAME = 0.5  # a person's or company's listed name written as a ship's ("the yacht Aksioma")
 OTHER_FIELD = 0.6  # "physicist Li Wen": a namesake in another field
 OTHER_COUNTRY = 0.6  # "British researcher Li Wen" for a listed Chinese Li Wen
+OTHER_SCRIPT = 0.9  # as a transliterated spelling: "Совкомфлота" read as "Sovcomflot"
 FULL_NAME_IN_ARTICLE = 1.6  # lifts a weak alias (0.5) to 0.8 when the full name is there
 SANCTIONS_LANGUAGE = 0.1
 PARTY_COUNTRY = 0.05
@@ -223,11 +228,15 @@ def screen(
     sentence: int,
     ctx: ArticleContext,
     stats: NameStats,
+    script: str | None = None,
 ) -> Screening:
-    """Score one find of the listed name ``listed`` at ``[start, end)``."""
+    """Score one find of the listed name ``listed`` at ``[start, end)``; ``script``
+    says how it was read when it was found in another script's romanisation."""
     find = _Find(listed, why, schema, party_id, party_countries, start, end, sentence)
     base = BASE.get(why, 1.0)
     features: list[Feature] = [Feature("match", base, why)]
+    if script is not None:
+        features.append(Feature("transliteration", OTHER_SCRIPT, script))
     if why != "imo number":
         features += _coverage(find, ctx, stats)
         features += _conflicts(find, ctx, stats)
@@ -399,6 +408,11 @@ def _conflicts(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featu
         # "ships flagged in Jamaica", "sailed to Jamaica": the place, unless the name is
         # written as a ship's ("the tanker Jamaica", "Jamaica (IMO 9…)")
         out.append(Feature("a place", PLACE, "the span is also a country or place"))
+    if find.schema not in ("Vessel", None) and _ONE_SHIP_BEFORE.search(
+        text[max(0, find.start - 30) : find.start]
+    ):
+        # "the yacht Aksioma": a ship that shares a listed company's name
+        out.append(Feature("named as a ship", SHIP_NAME, "a ship noun just before the name"))
     if find.schema == "Person":
         out += _person_conflicts(find, ctx)
     if not single and _generic(words, stats.country_words):
@@ -459,6 +473,13 @@ _LOWER_JOINERS = frozenset("the in to and of from with a an by at on for as".spl
 _SHIP_NOUN_BEFORE = re.compile(
     r"(?:tankers?|vessels?|ships?|freighter|carrier|supertanker|M/?T|M/?V|MV|MT|"
     r"navire|pétrolier|Tanker|Schiff|buque|танкер|судно)[\s\"'“«]*$",
+    re.IGNORECASE,
+)
+# One ship named: a singular ship noun right before the name ("the yacht Aksioma", "яхта
+# «Аксиома»"); not "carrier" (an airline), not a plural ("tankers Sovcomflot owns").
+_ONE_SHIP_BEFORE = re.compile(
+    r"\b(?:tanker|supertanker|vessel|ship|freighter|yacht|navire|pétrolier|Schiff|Jacht|"
+    r"buque|yate|танкер|судно|яхт[аеуы]?)[\s\"'“«]*$",
     re.IGNORECASE,
 )
 _IMO_AFTER = re.compile(r"^[\s,\"'”»]*\(?\s*IMO", re.IGNORECASE)

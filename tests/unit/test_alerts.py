@@ -4,12 +4,14 @@ only on a material change, every source on its own record, bounded state, replay
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import orjson
 import pytest
 
 from pipeline.models import Alert, Evidence, Flow, WatchlistHit, replace
 from pipeline.resources import Stages
+from pipeline.runner import MemoryRunner
 from pipeline.settings import Settings
 from pipeline.stages.alerts import (
     SNAPSHOTS,
@@ -391,3 +393,65 @@ def test_an_alert_entry_kept_before_content_prints_still_replays() -> None:
         del entry["prints"]  # as an older worker kept it
     again = merge(state, _alert("a"), now=0.0, policy=POLICY)
     assert again.source == rows[0].source
+
+
+# --- one alert across languages (issue 18) --------------------------------------------
+
+_EN_DESIGNATION = {
+    "id": "x-en",
+    "title": "US Treasury sanctions Russian shipping firm Sovcomflot",
+    "body": "The U.S. Treasury on Friday imposed sanctions on Sovcomflot, Russia's state "
+    "shipping company, over oil shipments above the price cap. The Office of Foreign "
+    "Assets Control said the designation freezes any assets of the company in the "
+    "United States.",
+    "language": "en",
+    "published_at": "2026-11-20T10:00:00Z",
+}
+_RU_DESIGNATION = {
+    "id": "x-ru",
+    "title": "Минфин США ввел санкции против Совкомфлота",
+    "body": "Министерство финансов США в пятницу ввело санкции против Совкомфлота, "
+    "государственной судоходной компании России, за перевозки нефти выше ценового "
+    "потолка. Активы компании в США заблокированы.",
+    "language": "ru",
+    "published_at": "2026-11-20T11:00:00Z",
+}
+_RU_OTHER_PARTY = {
+    "id": "x-ru-2",
+    "title": "Минфин США ввел санкции против Роснефти",
+    "body": "Министерство финансов США в пятницу ввело санкции против Роснефти, "
+    "крупнейшей нефтяной компании России. Активы компании в США заблокированы.",
+    "language": "ru",
+    "published_at": "2026-11-20T12:00:00Z",
+}
+
+
+def _published(settings: Settings, stages: Stages, docs: list[dict[str, str]]) -> list[Any]:
+    """The alerts published for ``docs``, fed one a minute to the in-memory runner."""
+    runner = MemoryRunner(settings, stages)
+    out: list[Any] = []
+    for i, doc in enumerate(docs):
+        trace = runner.feed(orjson.dumps(doc), timestamp_ms=1_767_225_600_000 + i * 60_000)
+        out += [orjson.loads(w.value) for w in trace.on(settings.topic_alerts)]
+    return out
+
+
+def test_a_russian_and_an_english_report_of_one_designation_are_one_alert(
+    settings: Settings, stages: Stages
+) -> None:
+    """Invented texts: once the Russian one tags the listed party (in Cyrillic, declined),
+    both have the same actor key and the Russian report is counted into the alert."""
+    first, update = _published(settings, stages, [_EN_DESIGNATION, _RU_DESIGNATION])
+    assert update["alert_id"] == first["alert_id"]
+    assert (first["status"], update["status"]) == ("new", "update")
+    sources = [(s["article_id"], s["language"]) for s in update["sources"]]
+    assert sources == [("x-en", "en"), ("x-ru", "ru")]
+    assert {w["id"] for w in update["watchlist"]} == {"nf-ru-sovcomflot"}
+
+
+def test_a_russian_report_about_another_party_opens_its_own_alert(
+    settings: Settings, stages: Stages
+) -> None:
+    first, other = _published(settings, stages, [_EN_DESIGNATION, _RU_OTHER_PARTY])
+    assert other["alert_id"] != first["alert_id"]
+    assert {w["id"] for w in other["watchlist"]} == {"nf-ru-rosneft"}

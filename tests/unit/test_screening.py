@@ -115,6 +115,9 @@ def _features(entities: list[Entity]) -> set[str]:
         ("South Korean actress Ryu Jin-hyok won the award on Sunday.", "p-ryu", True),
         ("Ryu Jin-hyok, a physicist in Seoul, published the paper.", "p-ryu", True),
         ("The Treasury designated North Korean hacker Ryu Jin-hyok on Friday.", "p-ryu", False),
+        # a ship that shares a listed company's name
+        ("The yacht Velmora docked in Monaco on Friday.", "c-velmora", True),
+        ("Velmora chartered the tanker, the Treasury said.", "c-velmora", False),
         # a demonym that is a listed person's alias
         ("Afghan officials met their counterparts in Doha.", "p-afghan", True),
         ("Karim Dost Nazari, known as the Afghan, was designated in May.", "p-afghan", False),
