@@ -193,9 +193,9 @@ def pipeline_topics(settings: Settings) -> tuple[str, ...]:
 def build_stages(settings: Settings) -> Stages:
     """Load every data file named by the settings and build the stage objects.
 
-    The cyclic garbage collector is held off meanwhile (a million names make millions of
+    The cyclic garbage collector is held off meanwhile: a million names make millions of
     objects that live as long as the process, and would trigger hundreds of collections
-    that find nothing), and what was built is frozen out of its sight afterwards.
+    that find nothing (the worker then freezes them out of its sight).
     """
     collecting = gc.isenabled()
     gc.disable()
@@ -213,7 +213,6 @@ def build_stages(settings: Settings) -> Stages:
     finally:
         if collecting:
             gc.enable()
-    gc.freeze()
     return stages
 
 
