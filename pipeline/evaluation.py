@@ -14,7 +14,9 @@ and the report gives:
   ``mentioned_countries``;
 - key-entity recall: a key entity counts as found when a tagged span, or a party of the
   article's alert, overlaps it;
-- what routing made of them: alerts published as new or as updates, and near-duplicates.
+- what routing made of them: alerts published as new or as updates, and near-duplicates;
+- per language (the normalize stage's), when the file has more than one: relevance and
+  event types of that language's articles.
 
 An article counts as flagged when it produced an alert; its event types and countries are
 those of its own evidence (the flag step's alert), not of the alert it may update.
@@ -45,6 +47,13 @@ class Counts:
         self.tp += len(predicted & gold)
         self.fp += len(predicted - gold)
         self.fn += len(gold - predicted)
+
+    def include(self, other: Counts) -> None:
+        """Add ``other``'s counts to these."""
+        self.tp += other.tp
+        self.fp += other.fp
+        self.fn += other.fn
+        self.tn += other.tn
 
     @property
     def precision(self) -> float:
@@ -90,6 +99,16 @@ class Report:
     false_positives: list[str] = field(default_factory=list)
     false_negatives: list[str] = field(default_factory=list)
     verbose_lines: list[str] = field(default_factory=list)
+    # language -> [articles, relevance, event types]
+    languages: dict[str, tuple[list[int], Counts, Counts]] = field(default_factory=dict)
+
+    def add_language(self, language: str, relevance: Counts, event_types: Counts) -> None:
+        """Count one article's outcome (its own ``relevance`` and ``event_types``
+        counts) into its language's."""
+        count, rel, events = self.languages.setdefault(language, ([0], Counts(), Counts()))
+        count[0] += 1
+        rel.include(relevance)
+        events.include(event_types)
 
     @property
     def entity_recall(self) -> float:
@@ -107,6 +126,14 @@ class Report:
             "false_positives": self.false_positives,
             "false_negatives": self.false_negatives,
             "rejected": self.rejected,
+            "languages": {
+                lang: {
+                    "articles": count[0],
+                    "relevance": rel.as_dict(with_counts=True),
+                    "event_types": events.as_dict(),
+                }
+                for lang, (count, rel, events) in sorted(self.languages.items())
+            },
         }
 
     def __str__(self) -> str:
@@ -128,6 +155,14 @@ class Report:
         lines.append(
             f"{'routed':16} " + ", ".join(f"{k} {v}" for k, v in sorted(self.routed.items()))
         )
+        if len(self.languages) > 1:
+            for lang, (count, rel, events) in sorted(self.languages.items()):
+                lines.append(
+                    f"{'language ' + lang:16} {count[0]} articles: relevance "
+                    f"P {rel.precision:.3f} R {rel.recall:.3f} "
+                    f"(tp {rel.tp}, fp {rel.fp}, fn {rel.fn}, tn {rel.tn}); "
+                    f"event types F1 {events.f1:.3f}"
+                )
         return "\n".join(lines)
 
 
@@ -188,19 +223,23 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
         if tagged.article.duplicate_of is not None:
             report.routed["duplicate"] = report.routed.get("duplicate", 0) + 1
         gold, predicted = bool(doc.get("relevant")), alert is not None
+        relevance, event_types = Counts(), Counts()
         if gold and predicted:
-            report.relevance.tp += 1
+            relevance.tp = 1
         elif predicted:
-            report.relevance.fp += 1
+            relevance.fp = 1
             report.false_positives.append(title)
         elif gold:
-            report.relevance.fn += 1
+            relevance.fn = 1
             report.false_negatives.append(title)
         else:
-            report.relevance.tn += 1
-        report.event_types.add(
+            relevance.tn = 1
+        event_types.add(
             set(alert.event_types) if alert else set(), set(doc.get("event_types") or [])
         )
+        report.add_language(tagged.article.language or "unknown", relevance, event_types)
+        report.relevance.include(relevance)
+        report.event_types.include(event_types)
         report.countries.add(
             set(alert.countries) if alert else set(), set(doc.get("countries") or [])
         )
