@@ -32,7 +32,7 @@ from pipeline.models import (
     TaggedArticle,
     WatchlistMention,
 )
-from pipeline.stages import cues
+from pipeline.stages import cues, screening
 from pipeline.stages.gazetteer import Alias, Case, Gazetteer, Match, fold, key, longest_first
 from pipeline.stages.legal_forms import form_words, without_legal_form
 from pipeline.stages.ner import ModelSpan, ScreenSpan, merge, model_entities
@@ -296,8 +296,9 @@ def _without_legal_form(
         return None
     if form_words(k, bare_key) is None:
         return None
-    exact = " " not in bare_key and bare_key in common_words and not bare.isupper()
-    return bare_key, bare, Case.EXACT if exact else Case.PROPER, "without legal form"
+    if " " not in bare_key and not screening.bare_word_may_count(bare_key, common_words):
+        return None  # "GROUP LLC" -> "Group": a find the screening could never accept
+    return bare_key, bare, Case.PROPER, "without legal form"
 
 
 def _listed(
@@ -615,6 +616,7 @@ class EntityTagger:
                 ctx=ctx,
                 stats=self._name_stats,
                 script=script,
+                party_name=a.name,
             )
             listed = Entity(
                 "WATCHLIST",

@@ -229,10 +229,14 @@ def screen(
     ctx: ArticleContext,
     stats: NameStats,
     script: str | None = None,
+    party_name: str = "",
 ) -> Screening:
     """Score one find of the listed name ``listed`` at ``[start, end)``; ``script``
-    says how it was read when it was found in another script's romanisation."""
-    find = _Find(listed, why, schema, party_id, party_countries, start, end, sentence)
+    says how it was read when it was found in another script's romanisation;
+    ``party_name`` is the party's own (first) listed name, when ``listed`` is another."""
+    find = _Find(
+        listed, why, schema, party_id, party_countries, party_name or listed, start, end, sentence
+    )
     base = BASE.get(why, 1.0)
     features: list[Feature] = [Feature("match", base, why)]
     if script is not None:
@@ -259,6 +263,7 @@ class _Find:
     schema: str | None
     party_id: str
     party_countries: tuple[str, ...]
+    party_name: str
     start: int
     end: int
     sentence: int
@@ -384,7 +389,18 @@ def _conflicts(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featu
     text, span = ctx.text, (find.start, find.end)
     if (
         single
-        and (_ordinary(words[0] if words else "") >= WORD_ZIPF or find.schema == "Person")
+        and (
+            _ordinary(words[0] if words else "") >= WORD_ZIPF
+            or find.schema == "Person"
+            # a one-word alias of a company listed under a longer name ("ZENIT" of
+            # "ZENIT 3D") inside another longer name ("Zenit St Petersburg", a club);
+            # not an acronym ("IRGC Khatam al-Anbiya", "VTB's Andrei Kostin" in Russian)
+            or (
+                find.why == "exact"
+                and len(name_words(find.party_name)) > 1
+                and not text[find.start : find.end].isupper()
+            )
+        )
         # In a headline every word is capitalised; a name in capitals followed by a word
         # in capitals ("AQUA SPIRIT") is still a longer name.
         and (
@@ -446,6 +462,17 @@ def _given(name: str) -> list[str]:
     if any(caps) and not all(caps):
         return [w.casefold() for w, c in zip(words, caps, strict=True) if not c]
     return [w.casefold() for w in words[:-1]]
+
+
+def bare_word_may_count(word: str, common_words: frozenset[str]) -> bool:
+    """Whether one word left of a company's name without its legal form could ever be
+    accepted alone: not an acronym's length and not an everyday word (each of those
+    weakens it past what corroboration can make up: 0.9 x 0.7 x 0.55 + 0.15 < 0.70)."""
+    return (
+        len(word) > ACRONYM_MAX_LETTERS
+        and word not in common_words
+        and _ordinary(word) < ORDINARY_ZIPF
+    )
 
 
 @functools.lru_cache(maxsize=65_536)

@@ -44,6 +44,7 @@ LIST = [
     _entity("p-afghan", "Person", ["Karim Dost NAZARI"], alias=("Afghan",)),
     _entity("c-velmora", "Company", ["Velmora Trading LLC"], country="ir", alias=("VELMORA",)),
     _entity("p-ryu", "Person", ["Jin-hyok RYU"], country="kp"),
+    _entity("c-korvet", "Company", ["KORVET 3D"], country="ru", alias=("KORVET",)),
     _entity("c-zorvex", "Company", ["LIMITED LIABILITY COMPANY ZORVEX TRADING"]),
     _entity("c-krelmax", "Company", ["OOO KRELMAX"]),
     _entity("c-northbay", "Company", ["Northbay Oil Company"], country="ir"),
@@ -121,6 +122,9 @@ def _features(entities: list[Entity]) -> set[str]:
         # a demonym that is a listed person's alias
         ("Afghan officials met their counterparts in Doha.", "p-afghan", True),
         ("Karim Dost Nazari, known as the Afghan, was designated in May.", "p-afghan", False),
+        # a company's one-word alias inside another longer name (a club named so)
+        ("Korvet Samara beat Spartak Moscow 2-1 on Sunday.", "c-korvet", True),
+        ("The Treasury sanctioned Korvet for supplying drone parts.", "c-korvet", False),
         # one word left of a listed company's name without its legal form ("OOO KRELMAX")
         ("Krelmax shipped the parts to Minsk, the report said.", "c-krelmax", True),
         ("The Treasury sanctioned Krelmax for shipping the parts.", "c-krelmax", False),
