@@ -31,6 +31,9 @@ SHORT_FORMS = {
     "RU": {"ru": ["РФ"]},
     "GB": {"de": ["Großbritannien"], "ru": ["Британия"]},
     "KP": {"ru": ["Северная Корея"]},
+    "CF": {"fr": ["RCA"], "es": ["RCA"], "ru": ["ЦАР"]},
+    "CN": {"ru": ["КНР"]},
+    "DE": {"ru": ["ФРГ"]},
 }
 # Demonyms (the adjective for a country's people and things) in the masculine singular,
 # for the states sanctions reporting names most; inflected below for gender, number and
