@@ -32,6 +32,12 @@ SHORT_FORMS = {
     "GB": {"de": ["Großbritannien"], "ru": ["Британия"]},
     "KP": {"ru": ["Северная Корея"]},
     "CF": {"fr": ["RCA"], "es": ["RCA"], "ru": ["ЦАР"]},
+    "CD": {
+        "fr": ["RDC", "République démocratique du Congo"],
+        "de": ["Demokratische Republik Kongo", "DR Kongo"],
+        "es": ["RDC"],
+        "ru": ["ДРК", "Демократическая Республика Конго"],
+    },
     "CN": {"ru": ["КНР"]},
     "DE": {"ru": ["ФРГ"]},
 }
