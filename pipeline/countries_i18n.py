@@ -38,7 +38,7 @@ SHORT_FORMS = {
         "es": ["RDC"],
         "ru": ["ДРК", "Демократическая Республика Конго"],
     },
-    "CN": {"ru": ["КНР"]},
+    "CN": {"ru": ["КНР"]},  # noqa: RUF001 -- Cyrillic
     "DE": {"ru": ["ФРГ"]},
 }
 # Demonyms (the adjective for a country's people and things) in the masculine singular,

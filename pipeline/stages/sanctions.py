@@ -36,6 +36,7 @@ from pipeline.models import (
 )
 from pipeline.stages.countries import Policy as CountryPolicy
 from pipeline.stages.countries import countries_of, country_roles
+from pipeline.stages.language import SAMPLE_CHARS, identify
 
 _EVENT_CODE = re.compile(EVENT_CODE_PATTERN)
 _REQUIRES = ("sanctioned", "authority")
@@ -477,6 +478,7 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         (article.language_confidence or 0.0) >= LANGUAGE_CONFIDENCE
     )
     language = article.language if article.language and confident else None
+    paragraph_language = _ParagraphLanguages(text, language)
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
     for i, candidates in per_sentence.items():
@@ -487,10 +489,11 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
             continue
         start, end = spans[i]
         sentence = text[start:end]
+        sentence_language = paragraph_language(start)
         hits = [
             (event, rule, m)
             for event in map(rules.events.__getitem__, live)
-            for rule, m in _first_match(event, sentence, language)
+            for rule, m in _first_match(event, sentence, sentence_language)
         ]
         # A sentence in another sense of "sanction" counts for nothing; asked only of a
         # sentence with a hit (most sentences with an anchor have none).
@@ -567,6 +570,63 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         duplicate_of=article.duplicate_of,
         language=article.language,
     )
+
+
+# A paragraph in another language than its article's (a Russian statement quoted on an
+# English page) selects that language's rules. Telling it costs a language model run, so
+# it is asked only of a paragraph with a sentence that can match, with at least this many
+# letters, whose letters disagree with the article's language: an accented Latin letter or
+# a letter of another script in an English article, no accented letter (or Cyrillic) in a
+# French, German or Spanish one, no Cyrillic in a Russian one.
+PARAGRAPH_LETTERS = 100
+_NON_ASCII_LETTER = re.compile(r"[\u00c0-\u024f\u0370-\u1fff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LETTERS = re.compile(r"[^\W\d_]")
+_LATIN_ACCENTED = re.compile(r"[\u00c0-\u024f]")
+
+
+class _ParagraphLanguages:
+    """The language that selects the rules for a sentence: its paragraph's, where that
+    is told apart from the article's, else the article's (``None``: every rule runs)."""
+
+    __slots__ = ("_known", "_language", "_text")
+
+    def __init__(self, text: str, language: str | None) -> None:
+        self._text = text
+        self._language = language
+        self._known: dict[int, str | None] = {}
+
+    def __call__(self, offset: int) -> str | None:
+        if self._language is None:
+            return None
+        start = self._text.rfind("\n\n", 0, offset) + 1
+        known = self._known.get(start, "")
+        if known != "":
+            return known
+        end = self._text.find("\n\n", offset)
+        paragraph = self._text[start : len(self._text) if end < 0 else end]
+        found = self._language
+        if (
+            len(paragraph) >= PARAGRAPH_LETTERS
+            and _disagrees(paragraph, self._language)
+            and len(_LETTERS.findall(paragraph, 0, 2 * SAMPLE_CHARS)) >= PARAGRAPH_LETTERS
+        ):
+            told, confidence = identify(paragraph[:SAMPLE_CHARS])
+            if confidence >= LANGUAGE_CONFIDENCE:
+                found = told
+        self._known[start] = found
+        return found
+
+
+def _disagrees(paragraph: str, language: str) -> bool:
+    """Whether ``paragraph``'s letters make another language than ``language`` likely."""
+    if language == "en":
+        return not paragraph.isascii() and _NON_ASCII_LETTER.search(paragraph) is not None
+    if language == "ru":
+        return _CYRILLIC.search(paragraph) is None
+    if language in ("fr", "de", "es"):
+        return _LATIN_ACCENTED.search(paragraph) is None or _CYRILLIC.search(paragraph) is not None
+    return False
 
 
 def _first_match(

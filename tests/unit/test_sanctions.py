@@ -306,3 +306,31 @@ def test_a_party_described_as_sanctioned_is_not_a_new_designation(stages: Stages
     body = "The company said it had made payments to sanctioned Russian banks in 2021."
     alert = flag_one(stages, "", body)
     assert alert is None or "sanctions_designation" not in alert.event_types
+
+
+_ENGLISH = (
+    "The port authority said on Tuesday that the ferry timetable would change next month, "
+    "and that the new terminal would open to passengers after a long delay caused by "
+    "the weather and by a shortage of building materials during the winter."
+)
+_RUSSIAN = (
+    "США ввели санкции против компании «Зорвекс» и ее директора за поставки "
+    "электроники российским производителям беспилотников, сообщил Минфин США."
+)
+
+
+def test_a_paragraph_in_another_language_selects_its_own_rules(stages: Stages) -> None:
+    # An English page quoting a Russian statement: the Russian rules read that paragraph.
+    alert = flag_one(stages, "Port news", f"{_ENGLISH}\n\n{_RUSSIAN}\n\n{_ENGLISH}")
+    assert alert is not None
+    assert alert.language == "en"
+    assert "sanctions_designation" in alert.event_types
+    assert any(e.rule.endswith("-ru") and "санкции" in e.text for e in alert.evidence)
+
+
+def test_an_english_paragraph_with_a_few_accented_names_stays_english(stages: Stages) -> None:
+    body = (
+        f"{_ENGLISH}\n\nThe café owner, José Núñez, said the new timetable suited his "
+        "customers, most of whom come from the villages along the coast every morning."
+    )
+    assert flag_one(stages, "Port news", body) is None
