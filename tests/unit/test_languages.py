@@ -241,3 +241,22 @@ def test_the_local_cues_leave_english_sentences_alone(stages: Stages) -> None:
     assert plain is not None
     assert also is not None
     assert also.score == plain.score
+
+
+@pytest.mark.parametrize(
+    ("body", "authority"),
+    [
+        ("Le Conseil de l'Union européenne a adopté de nouvelles mesures.", "eu-council"),
+        ("Der Weltsicherheitsrat tagte am Montag in New York.", "un-security-council"),
+        ("Das BAFA prüft die Ausfuhr der Maschinen.", "de-bafa"),
+        ("El Departamento del Tesoro publicó la lista el martes.", "us-treasury"),
+        ("Совбез ООН продлил режим на год.", "un-security-council"),
+        ("Решение приняли в Совете Безопасности ООН.", "un-security-council"),
+    ],
+)
+def test_sanctioning_authorities_are_named_in_each_language(
+    stages: Stages, body: str, authority: str
+) -> None:
+    article = normalize(InputArticle(title="", body=body))
+    found = {e.id for e in tag_article(stages.tagger, article).entities}
+    assert authority in found
