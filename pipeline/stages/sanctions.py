@@ -70,10 +70,18 @@ _KEYS = {
         "patterns",
         "relief",
         "languages",
+        "window",
         "examples",
         "counterexamples",
     },
 }
+
+
+def _window(table: Mapping[str, Any], where: str) -> str:
+    window = str(table.get("window", "adjacent"))
+    if window not in ("adjacent", "sentence"):
+        raise FatalError(f"{where}: window must be 'adjacent' or 'sentence'")
+    return window
 
 
 def _check_keys(table: Mapping[str, Any], kind: str, where: str) -> None:
@@ -114,6 +122,9 @@ class Rule:
     # sentences it must fire on, and must not (run by tests/unit/test_rule_examples.py)
     examples: tuple[str, ...] = ()
     counterexamples: tuple[str, ...] = ()
+    # `window = "sentence"` on the rule: it counts only with a sanctioned party named in
+    # its own sentence, whatever its event's window
+    same_sentence: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,12 +320,11 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     frozenset(str(lang) for lang in r.get("languages", ())),
                     tuple(str(x) for x in r.get("examples", ())),
                     tuple(str(x) for x in r.get("counterexamples", ())),
+                    _window(r, f"{code}/{r['name']}") == "sentence",
                 )
                 for r in ev["rule"]
             )
-            window = ev.get("window", "adjacent")
-            if window not in ("adjacent", "sentence"):
-                raise FatalError(f"{code}: window must be 'adjacent' or 'sentence'")
+            window = _window(ev, code)
             listed = [str(a).lower() for a in ev.get("anchors", ())]
             used = [str(p) for r in ev["rule"] for p in r["patterns"]]
             anchor_re = tuple(dict.fromkeys([*listed, *sorted(derived_anchors(used, verbs))]))
@@ -490,10 +500,11 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         start, end = spans[i]
         sentence = text[start:end]
         sentence_language = paragraph_language(start)
+        actor_here = facts[i].sanctioned_actor
         hits = [
             (event, rule, m)
             for event in map(rules.events.__getitem__, live)
-            for rule, m in _first_match(event, sentence, sentence_language)
+            for rule, m in _first_match(event, sentence, sentence_language, actor_here)
         ]
         # A sentence in another sense of "sanction" counts for nothing; asked only of a
         # sentence with a hit (most sentences with an anchor have none).
@@ -630,13 +641,16 @@ def _disagrees(paragraph: str, language: str) -> bool:
 
 
 def _first_match(
-    event: EventRule, sentence: str, language: str | None
+    event: EventRule, sentence: str, language: str | None, actor_here: bool = True
 ) -> tuple[tuple[Rule, re.Match[str]], ...]:
     """The event's first rule that matches ``sentence``, with its match (one hit per event
     type and sentence), or nothing. A rule for other languages than the article's is
-    skipped (an article of no known language runs them all)."""
+    skipped (an article of no known language runs them all), and so is a rule of the
+    sentence window in a sentence that names no sanctioned party (``actor_here``)."""
     for rule in event.rules:
         if rule.languages and language is not None and language not in rule.languages:
+            continue
+        if rule.same_sentence and not actor_here:
             continue
         m = rule.pattern.search(sentence)
         if m is not None:

@@ -260,3 +260,25 @@ def test_sanctioning_authorities_are_named_in_each_language(
     article = normalize(InputArticle(title="", body=body))
     found = {e.id for e in tag_article(stages.tagger, article).entities}
     assert authority in found
+
+
+def test_a_rule_of_the_sentence_window_needs_the_sanctioned_state_in_its_sentence(
+    stages: Stages,
+) -> None:
+    # allies' cooperation reported beside a sanctioned state's test is not its cooperation
+    beside = flag_one(
+        stages,
+        "Raketentest",
+        "Nordkorea feuerte am Montag eine ballistische Rakete ab. Südkorea baute daraufhin "
+        "seine Militärkooperation mit den USA aus. Nordkorea liefert Granaten an Russland.",
+    )
+    assert beside is not None
+    assert "military_cooperation" not in beside.event_types
+    within = flag_one(
+        stages,
+        "Bündnis",
+        "Nordkorea und Russland vertiefen ihre militärische Zusammenarbeit, sagte der "
+        "Minister am Dienstag in Pjöngjang. Nordkorea liefert Granaten an Russland.",
+    )
+    assert within is not None
+    assert "military_cooperation" in within.event_types
