@@ -86,6 +86,15 @@ class Counts:
 
 
 @dataclass
+class LanguageCounts:
+    """One language's share of a report."""
+
+    articles: int = 0
+    relevance: Counts = field(default_factory=Counts)
+    event_types: Counts = field(default_factory=Counts)
+
+
+@dataclass
 class Report:
     articles: int = 0
     relevance: Counts = field(default_factory=Counts)
@@ -99,16 +108,15 @@ class Report:
     false_positives: list[str] = field(default_factory=list)
     false_negatives: list[str] = field(default_factory=list)
     verbose_lines: list[str] = field(default_factory=list)
-    # language -> [articles, relevance, event types]
-    languages: dict[str, tuple[list[int], Counts, Counts]] = field(default_factory=dict)
+    languages: dict[str, LanguageCounts] = field(default_factory=dict)
 
     def add_language(self, language: str, relevance: Counts, event_types: Counts) -> None:
         """Count one article's outcome (its own ``relevance`` and ``event_types``
         counts) into its language's."""
-        count, rel, events = self.languages.setdefault(language, ([0], Counts(), Counts()))
-        count[0] += 1
-        rel.include(relevance)
-        events.include(event_types)
+        counts = self.languages.setdefault(language, LanguageCounts())
+        counts.articles += 1
+        counts.relevance.include(relevance)
+        counts.event_types.include(event_types)
 
     @property
     def entity_recall(self) -> float:
@@ -128,11 +136,11 @@ class Report:
             "rejected": self.rejected,
             "languages": {
                 lang: {
-                    "articles": count[0],
-                    "relevance": rel.as_dict(with_counts=True),
-                    "event_types": events.as_dict(),
+                    "articles": counts.articles,
+                    "relevance": counts.relevance.as_dict(with_counts=True),
+                    "event_types": counts.event_types.as_dict(),
                 }
-                for lang, (count, rel, events) in sorted(self.languages.items())
+                for lang, counts in sorted(self.languages.items())
             },
         }
 
@@ -156,12 +164,13 @@ class Report:
             f"{'routed':16} " + ", ".join(f"{k} {v}" for k, v in sorted(self.routed.items()))
         )
         if len(self.languages) > 1:
-            for lang, (count, rel, events) in sorted(self.languages.items()):
+            for lang, counts in sorted(self.languages.items()):
+                rel = counts.relevance
                 lines.append(
-                    f"{'language ' + lang:16} {count[0]} articles: relevance "
+                    f"{'language ' + lang:16} {counts.articles} articles: relevance "
                     f"P {rel.precision:.3f} R {rel.recall:.3f} "
                     f"(tp {rel.tp}, fp {rel.fp}, fn {rel.fn}, tn {rel.tn}); "
-                    f"event types F1 {events.f1:.3f}"
+                    f"event types F1 {counts.event_types.f1:.3f}"
                 )
         return "\n".join(lines)
 

@@ -256,7 +256,11 @@ def watchlist_keyed(
             elif e.schema in _ORGANIZATION_SCHEMAS:
                 bare = _without_legal_form(surface, k, common_words)
                 if bare is not None:
-                    yield bare[0], _listed(e, *bare[1:], dataset, full=surface)
+                    bare_key, bare_name = bare
+                    alias = _listed(
+                        e, bare_name, Case.PROPER, "without legal form", dataset, full=surface
+                    )
+                    yield bare_key, alias
                     continue  # the listed name is found through this one, widened
             yield k, _listed(e, surface, Case.EXACT if exact else Case.PROPER, why, dataset)
             if e.schema == "Person" and not exact:
@@ -285,8 +289,8 @@ def family_names(e: WatchlistEntry) -> frozenset[str]:
 
 def _without_legal_form(
     surface: str, k: str, common_words: frozenset[str]
-) -> tuple[str, str, Case, str] | None:
-    """An organisation's listed name without its legal form: (key, name, case, why), or
+) -> tuple[str, str] | None:
+    """An organisation's listed name without its legal form: (key, name), or
     ``None`` when it has no form, or too little is left, or the form is in the middle."""
     bare = without_legal_form(surface)
     if bare is surface:
@@ -298,7 +302,7 @@ def _without_legal_form(
         return None
     if " " not in bare_key and not screening.bare_word_may_count(bare_key, common_words):
         return None  # "GROUP LLC" -> "Group": a find the screening could never accept
-    return bare_key, bare, Case.PROPER, "without legal form"
+    return bare_key, bare
 
 
 def _listed(

@@ -17,7 +17,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 # py3langid walks the text byte by byte in Python (~0.25 us a byte); the title and the
 # start of the body name a news article's language as reliably as the whole of it.
 SAMPLE_CHARS = 240
-_LETTER = re.compile(r"[^\W\d_]")
+LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
 
 
 @functools.cache
@@ -39,7 +39,7 @@ def sample(title: str, body: str) -> str:
 def identify(text: str) -> tuple[str, float]:
     """``(ISO 639-1 code, probability)`` of ``text``'s language; ``("und", 0.0)`` for a
     text without letters."""
-    if not _LETTER.search(text):
+    if not LETTER.search(text):
         return "und", 0.0
     language, probability = _identifier().classify(text)
     return str(language), round(min(max(float(probability), 0.0), 1.0), 4)

@@ -36,7 +36,8 @@ from pipeline.models import (
 )
 from pipeline.stages.countries import Policy as CountryPolicy
 from pipeline.stages.countries import countries_of, country_roles
-from pipeline.stages.language import SAMPLE_CHARS, identify
+from pipeline.stages.language import LETTER, SAMPLE_CHARS, identify
+from pipeline.stages.scripts import has_cyrillic
 
 _EVENT_CODE = re.compile(EVENT_CODE_PATTERN)
 _REQUIRES = ("sanctioned", "authority")
@@ -591,8 +592,6 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
 # French, German or Spanish one, no Cyrillic in a Russian one.
 PARAGRAPH_LETTERS = 100
 _NON_ASCII_LETTER = re.compile(r"[\u00c0-\u024f\u0370-\u1fff]")
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-_LETTERS = re.compile(r"[^\W\d_]")
 _LATIN_ACCENTED = re.compile(r"[\u00c0-\u024f]")
 
 
@@ -620,7 +619,7 @@ class _ParagraphLanguages:
         if (
             len(paragraph) >= PARAGRAPH_LETTERS
             and _disagrees(paragraph, self._language)
-            and len(_LETTERS.findall(paragraph, 0, 2 * SAMPLE_CHARS)) >= PARAGRAPH_LETTERS
+            and len(LETTER.findall(paragraph, 0, 2 * SAMPLE_CHARS)) >= PARAGRAPH_LETTERS
         ):
             told, confidence = identify(paragraph[:SAMPLE_CHARS])
             if confidence >= LANGUAGE_CONFIDENCE:
@@ -634,9 +633,9 @@ def _disagrees(paragraph: str, language: str) -> bool:
     if language == "en":
         return not paragraph.isascii() and _NON_ASCII_LETTER.search(paragraph) is not None
     if language == "ru":
-        return _CYRILLIC.search(paragraph) is None
+        return not has_cyrillic(paragraph)
     if language in ("fr", "de", "es"):
-        return _LATIN_ACCENTED.search(paragraph) is None or _CYRILLIC.search(paragraph) is not None
+        return _LATIN_ACCENTED.search(paragraph) is None or has_cyrillic(paragraph)
     return False
 
 
