@@ -90,6 +90,7 @@ def quick(
         "dedupe": settings.topic_dedupe,
         "tag": settings.topic_normalized,
         "flag": settings.topic_tagged,
+        **({"annotate": settings.topic_alert_unannotated} if settings.ner_agent else {}),
         "route": settings.topic_alert_candidates,
     }
 

@@ -22,7 +22,7 @@ from typing import Any
 import click
 import orjson
 
-from pipeline import __version__
+from pipeline import __version__, logs
 from pipeline.codec import dumps, read_article_file
 from pipeline.errors import FatalError, RejectedMessage
 from pipeline.settings import Settings
@@ -31,10 +31,14 @@ ARTICLE_SUFFIXES = {".json", ".jsonl", ".ndjson", ".txt", ".html", ".htm"}
 
 
 def _settings() -> Settings:
+    """The settings, and logging set up by them (to stderr: ``process`` writes its
+    records to stdout)."""
     try:
-        return Settings.from_env()
+        settings = Settings.from_env()
     except FatalError as exc:
         raise click.ClickException(str(exc)) from exc
+    logs.configure(settings.log_level, settings.log_format)
+    return settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

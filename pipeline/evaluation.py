@@ -216,6 +216,9 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
     """Run the pipeline on every labelled line of ``path`` and score it."""
     runner = MemoryRunner(settings, build_stages(settings), count_metrics=False)
     report = Report()
+    # The step that makes the candidate alert: with the NER agent, the flag step's
+    # candidate is flagged again after the model (and may be dropped).
+    candidate_stage = "annotate" if settings.ner_agent else "flag"
     for line in path.read_bytes().splitlines():
         if not line.strip():
             continue
@@ -227,7 +230,7 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
         if tagged is None or trace.dead:
             report.rejected.append(f"{title} ({trace.dead[0].reason})")
             continue
-        alert = next((v for v in trace.values("flag") if isinstance(v, Alert)), None)
+        alert = next((v for v in trace.values(candidate_stage) if isinstance(v, Alert)), None)
         _count_routed(report, trace)
         if tagged.article.duplicate_of is not None:
             report.routed["duplicate"] = report.routed.get("duplicate", 0) + 1

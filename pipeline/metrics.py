@@ -8,7 +8,7 @@ from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_m
 
 from pipeline import __version__
 
-STAGES = ("normalize", "dedupe", "tag", "flag", "route")
+STAGES = ("normalize", "dedupe", "tag", "flag", "annotate", "route")
 
 # The *_created series double every counter for no use on a dashboard.
 disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
@@ -103,6 +103,7 @@ def initialise() -> None:
         ("dedupe", ("ok", "duplicate", "deadletter")),
         ("tag", ("ok", "deadletter")),
         ("flag", ("alert", "no_alert", "deadletter")),
+        ("annotate", ("alert", "no_alert", "deadletter")),
         ("route", ("new", "update", "counted", "deadletter")),
     ):
         STAGE_SECONDS.labels(stage)

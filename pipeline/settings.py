@@ -52,6 +52,7 @@ class Secret:
 
 StageLayout = Literal["fused", "chained"]
 NerMode = Literal["alerts", "all", "off"]
+NerPlacement = Literal["pool", "agent"]
 EventLoop = Literal["uvloop", "asyncio"]
 LogFormat = Literal["auto", "json", "console"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -87,6 +88,13 @@ class Settings:
     )
     topic_alert_candidates: str = field(
         default="news.alerts.candidates", metadata={"doc": "internal topic between flag and route"}
+    )
+    topic_alert_unannotated: str = field(
+        default="news.alerts.unannotated",
+        metadata={
+            "doc": "internal topic between flag and the NER agent "
+            "(`NEWSFLOW_NER_PLACEMENT=agent`): candidates with their tagged article"
+        },
     )
     topic_alert_sources: str = field(
         default="news.alerts.sources",
@@ -243,6 +251,22 @@ class Settings:
         default=1,
         metadata={"doc": "worker processes that run the NER model, off the event loop"},
     )
+    ner_placement: NerPlacement = field(
+        default="pool",
+        metadata={
+            "doc": "where `NEWSFLOW_NER=alerts` runs the model: `pool`, processes of the "
+            "worker that flags; `agent`, a node of its own (`annotate_alerts`) behind the "
+            "topic `NEWSFLOW_TOPIC_ALERT_UNANNOTATED`, run by workers of its own consumer "
+            "group (docs/entities.md)"
+        },
+    )
+    worker_nodes: str = field(
+        default="",
+        metadata={
+            "doc": "comma-separated topology nodes this worker runs (empty: every node); "
+            "e.g. `annotate_alerts` with its own `NEWSFLOW_APP_ID` for the NER agent"
+        },
+    )
     processing_guarantee: ProcessingGuarantee = field(
         default="at_least_once",
         metadata={
@@ -337,6 +361,9 @@ class Settings:
             raise FatalError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and _PASSWORD")
         if self.ner_processes < 1:
             raise FatalError("NEWSFLOW_NER_PROCESSES must be at least 1")
+        if self.ner_placement == "agent" and self.ner == "all":
+            # the agent reads alert candidates; `all` runs the model in the tag step
+            raise FatalError("NEWSFLOW_NER_PLACEMENT=agent needs NEWSFLOW_NER=alerts (or off)")
         if self.max_html_bytes < 1024:
             raise FatalError("NEWSFLOW_MAX_HTML_BYTES must be at least 1024")
         if self.consumer_fetch_bytes < self.max_input_bytes:
@@ -367,7 +394,18 @@ class Settings:
             self.topic_dedupe,
             self.topic_alert_candidates,
             self.topic_alert_sources,
+            *((self.topic_alert_unannotated,) if self.ner_agent else ()),
         )
+
+    @property
+    def ner_agent(self) -> bool:
+        """Does the NER model run in a node of its own (``annotate_alerts``)?"""
+        return self.ner == "alerts" and self.ner_placement == "agent"
+
+    @property
+    def nodes(self) -> frozenset[str]:
+        """The nodes named by ``NEWSFLOW_WORKER_NODES`` (empty: every node)."""
+        return frozenset(n.strip() for n in self.worker_nodes.split(",") if n.strip())
 
     @property
     def topic_configs(self) -> dict[str, dict[str, str]]:

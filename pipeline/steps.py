@@ -226,7 +226,9 @@ class Flag:
     The alert lists its parties: the people, organisations, vessels and products of its
     evidence sentences. With ``NEWSFLOW_NER=alerts`` the NER model reads the evidence
     sentences of an English candidate first: its names join the article's entities
-    (screened against the watchlist) and the article is flagged again with them."""
+    (screened against the watchlist) and the article is flagged again with them. With
+    ``defer``, the candidate's TaggedArticle goes to ``topic`` instead, for the NER agent
+    (:class:`AnnotateAlert`)."""
 
     stage = "flag"
 
@@ -237,11 +239,13 @@ class Flag:
         live: LiveWatchlist | None = None,
         *,
         model: bool = False,
+        defer: bool = False,
     ) -> None:
         self.topic = topic
         self.rules = rules
         self.live = live
         self.model = model and live is not None
+        self.defer = defer
         self.measures = frozenset(
             code for code, family in rules.families.items() if family in _MEASURES
         )
@@ -253,6 +257,11 @@ class Flag:
         alert = flag(item, self.rules)
         if alert is None:
             return Result("no_alert", item.article.id)
+        if self.defer:
+            # The NER agent flags it again with the model's names (AnnotateAlert); keyed
+            # by its actors, so one actor's candidates stay in order through that hop.
+            key = actor_key(alert, self.rules.sanctioned).encode()
+            return Result("alert", alert.article_id, (Out(self.topic, key, dumps(item)),), alert)
         if self.model and self.live is not None and english(item.article):
             article = item.article
             chosen = sorted({ev.sentence for ev in alert.evidence})[:MODEL_SENTENCES]
@@ -275,6 +284,14 @@ class Flag:
         )
         key = actor_key(alert, self.rules.sanctioned).encode()
         return Result("alert", alert.article_id, (Out(self.topic, key, dumps(alert)),), alert)
+
+
+class AnnotateAlert(Flag):
+    """The NER agent's step (``NEWSFLOW_NER_PLACEMENT=agent``): the TaggedArticle of a
+    candidate the flag step deferred -> the candidate Alert, flagged as :class:`Flag`
+    with the model does (the model reads its evidence sentences first)."""
+
+    stage = "annotate"
 
 
 # The evidence sentences of one alert the model reads (the first ones in the text):

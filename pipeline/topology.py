@@ -14,7 +14,12 @@ layout (``NEWSFLOW_STAGE_LAYOUT=fused``):
     any node, input it cannot process ------------->  news.deadletter
 
 With ``chained``, tag_and_flag is two nodes: tag_entities (normalized -> tagged) and
-flag_events (tagged -> candidates). :func:`process` runs one record through one node's
+flag_events (tagged -> candidates). With ``NEWSFLOW_NER_PLACEMENT=agent`` the candidates
+take one more hop, through the NER model's own node (run by workers of its own group):
+
+    tag_and_flag  -->  news.alerts.unannotated (actor-keyed tagged articles)
+    news.alerts.unannotated --annotate_alerts----->  news.alerts.candidates
+ :func:`process` runs one record through one node's
 steps and turns a refused or failing record into a dead letter: the only place that
 decides what becomes of bad input, whichever runner calls it.
 """
@@ -42,6 +47,7 @@ from pipeline.records import Out, Record
 from pipeline.resources import LiveWatchlist, Stages
 from pipeline.settings import Settings
 from pipeline.steps import (
+    AnnotateAlert,
     Clock,
     Dedupe,
     Flag,
@@ -96,19 +102,62 @@ class Topology:
     def node_reading(self, topic: str) -> Node | None:
         return next((n for n in self.nodes if n.source == topic), None)
 
+    def only(self, names: frozenset[str]) -> Topology:
+        """The nodes named (every node when ``names`` is empty) and the tables they keep:
+        what one worker runs (``NEWSFLOW_WORKER_NODES``).
+
+        Raises:
+            FatalError: a name is no node of this topology.
+        """
+        if not names:
+            return self
+        unknown = names - {n.name for n in self.nodes}
+        if unknown:
+            known = ", ".join(n.name for n in self.nodes)
+            raise FatalError(
+                f"NEWSFLOW_WORKER_NODES: no node {', '.join(sorted(unknown))} (nodes: {known})"
+            )
+        nodes = tuple(n for n in self.nodes if n.name in names)
+        kept = {n.table for n in nodes}
+        tables = tuple(t for t in self.tables if t.name in kept)
+        return Topology(nodes, tables, self.deadletter, self.country_topics)
+
+
+def uses_model(node: Node, settings: Settings) -> bool:
+    """Does ``node`` ask for the NER model (so its worker needs the model's processes)?"""
+    s = settings
+    return (
+        ("tag" in node.stages and s.ner == "all")
+        or ("flag" in node.stages and s.ner == "alerts" and not s.ner_agent)
+        or "annotate" in node.stages
+    )
+
 
 def describe(settings: Settings, sanctioned: frozenset[str]) -> Topology:
     """The topology for ``settings`` (layout, topic names, partitions); ``sanctioned`` are
     the jurisdictions that may get a per-country alert topic."""
     s = settings
     country_topics = tuple(s.country_topic(c) for c in s.alert_countries(sanctioned))
+    flagged = s.topic_alert_unannotated if s.ner_agent else s.topic_alert_candidates
+    annotate: tuple[Node, ...] = ()
+    if s.ner_agent:
+        annotate = (
+            Node(
+                "annotate_alerts",
+                s.topic_alert_unannotated,
+                ("annotate",),
+                (s.topic_alert_candidates,),
+                "candidate's TaggedArticle -> candidate Alert, the NER model having read "
+                "its evidence sentences (workers of its own consumer group)",
+            ),
+        )
     if s.stage_layout == "fused":
         middle: tuple[Node, ...] = (
             Node(
                 "tag_and_flag",
                 s.topic_normalized,
                 ("tag", "flag"),
-                (s.topic_tagged, s.topic_alert_candidates),
+                (s.topic_tagged, flagged),
                 "NormalizedArticle -> TaggedArticle, and the candidate Alert if any "
                 "(one hop, no re-decoding)",
             ),
@@ -126,7 +175,7 @@ def describe(settings: Settings, sanctioned: frozenset[str]) -> Topology:
                 "flag_events",
                 s.topic_tagged,
                 ("flag",),
-                (s.topic_alert_candidates,),
+                (flagged,),
                 "TaggedArticle -> candidate Alert keyed by its sanctioned actors",
             ),
         )
@@ -147,6 +196,7 @@ def describe(settings: Settings, sanctioned: frozenset[str]) -> Topology:
             table=DEDUPE_TABLE,
         ),
         *middle,
+        *annotate,
         Node(
             "route_alerts",
             s.topic_alert_candidates,
@@ -186,16 +236,23 @@ def bind(
     mapping per :class:`TableSpec`) and to the live watchlist."""
     s = settings
     live = live if live is not None else LiveWatchlist(stages)
-    steps: dict[str, Step] = {
-        "normalize": Normalize(s, s.topic_dedupe, s.fault_marker.encode()),
-        "dedupe": Dedupe(s, s.topic_normalized, tables[DEDUPE_TABLE], clock),
-        "tag": Tag(s.topic_tagged, live, model=s.ner == "all"),
-        "flag": Flag(s.topic_alert_candidates, stages.rules, live, model=s.ner == "alerts"),
-        "route": Route(
-            s, (s.topic_alerts, s.topic_alert_sources), stages.rules, tables[ALERT_TABLE], clock
+    rules = stages.rules
+    # Made only for the nodes present (a worker of some nodes keeps only their tables).
+    steps: dict[str, Callable[[], Step]] = {
+        "normalize": lambda: Normalize(s, s.topic_dedupe, s.fault_marker.encode()),
+        "dedupe": lambda: Dedupe(s, s.topic_normalized, tables[DEDUPE_TABLE], clock),
+        "tag": lambda: Tag(s.topic_tagged, live, model=s.ner == "all"),
+        "flag": lambda: (
+            Flag(s.topic_alert_unannotated, rules, live, defer=True)
+            if s.ner_agent
+            else Flag(s.topic_alert_candidates, rules, live, model=s.ner == "alerts")
+        ),
+        "annotate": lambda: AnnotateAlert(s.topic_alert_candidates, rules, live, model=True),
+        "route": lambda: Route(
+            s, (s.topic_alerts, s.topic_alert_sources), rules, tables[ALERT_TABLE], clock
         ),
     }
-    return {node.name: tuple(steps[name] for name in node.stages) for node in topology.nodes}
+    return {node.name: tuple(steps[name]() for name in node.stages) for node in topology.nodes}
 
 
 @dataclass(frozen=True, slots=True)

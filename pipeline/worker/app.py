@@ -38,6 +38,7 @@ from pipeline.topology import (
     bind,
     describe,
     process,
+    uses_model,
 )
 from pipeline.worker import transactions
 from pipeline.worker.delivery import Delivery
@@ -69,7 +70,8 @@ def create_app(
     wiring yardstick) replaces the topology's steps; ``annotate`` runs the NER model
     off the event loop (``NEWSFLOW_NER`` not ``off``)."""
     app = new_app(settings)
-    topology = describe(settings, stages.rules.sanctioned)
+    # The nodes this worker runs (NEWSFLOW_WORKER_NODES), and only their tables
+    topology = describe(settings, stages.rules.sanctioned).only(settings.nodes)
 
     @functools.cache
     def topic(name: str) -> faust.TopicT:
@@ -100,6 +102,7 @@ def create_app(
             topology=topology,
             node=node,
             steps=steps[node.name],
+            model=annotate is not None and uses_model(node, settings),
             topic=topic,
             on_failure=on_failure,
             annotate=annotate,
@@ -133,17 +136,17 @@ def _agent(
     topology: Topology,
     node: Node,
     steps: tuple[Step, ...],
+    model: bool,
     topic: Callable[[str], faust.TopicT],
     on_failure: Callable[[BaseException], None],
     annotate: AsyncAnnotate | None,
     positions: transactions.Positions | None,
 ) -> None:
     """One agent: every record of the node's source through its steps (the NER model
-    awaited in its pool, for the steps that ask for it); with ``positions``, in the
-    transactions of exactly-once."""
+    awaited in its pool, when ``model``: its steps ask for it); with ``positions``, in
+    the transactions of exactly-once."""
     stage = node.stages[0]
     routes = "route" in node.stages
-    uses_model = bool({"tag", "flag"} & set(node.stages))
 
     async def emit(delivery: Delivery, event: Any, record: Record, processed: Processed) -> bool:
         """Count, log and send what ``record`` became; False when the worker must stop."""
@@ -208,7 +211,7 @@ def _agent(
         delivery = Delivery(on_failure, transactional=positions is not None)
         # faust's automatic acknowledgement off: Delivery acknowledges
         events = cast("Any", stream).noack().events()
-        if annotate is None or not uses_model or positions is not None:
+        if annotate is None or not model or positions is not None:
             # one record at a time (with exactly-once, the model is awaited in turn: a
             # record processed ahead would not be in its input's transaction)
             async for event in events:

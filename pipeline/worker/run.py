@@ -26,6 +26,7 @@ from pipeline.ner import ModelPool
 from pipeline.resources import LiveWatchlist, Stages, build_stages, pipeline_topics
 from pipeline.settings import Settings
 from pipeline.stages import charmap, language, screening
+from pipeline.topology import describe, uses_model
 from pipeline.worker.app import BindSteps, create_app
 from pipeline.worker.tasks import catch_up_watchlist
 
@@ -104,6 +105,7 @@ def main(settings: Settings, bind_steps: BindSteps | None = None) -> NoReturn:
         bootstrap=settings.kafka_bootstrap,
         group=settings.app_id,
         layout=settings.stage_layout,
+        nodes=settings.worker_nodes or "all",
         watchlist_entries=stages.watchlist_size,
         rule_version=stages.rules.version,
         metrics=f"http://{settings.metrics_host}:{settings.metrics_port}/metrics",
@@ -127,11 +129,17 @@ def run(settings: Settings, stages: Stages, bind_steps: BindSteps | None = None)
     live = LiveWatchlist(stages)
     caught = asyncio.run(catch_up_watchlist(settings, live))
     pool = None
-    if settings.ner != "off":
+    topology = describe(settings, stages.rules.sanctioned).only(settings.nodes)
+    if any(uses_model(node, settings) for node in topology.nodes):
         # The NER model in its own processes, loaded before faust starts (docs/entities.md)
         pool = ModelPool(settings.ner_model, settings.ner_processes)
         pool.start()
-        log.info("ner model ready", mode=settings.ner, processes=settings.ner_processes)
+        log.info(
+            "ner model ready",
+            mode=settings.ner,
+            placement=settings.ner_placement,
+            processes=settings.ner_processes,
+        )
     app = create_app(
         settings,
         stages,

@@ -197,17 +197,26 @@ def _metrics(port: int) -> dict[tuple[str, str], float]:
     return counts
 
 
-def _done(counts: Counter[tuple[str, str]], count: int) -> bool:
-    """Every article through the flag stage and every alert candidate routed."""
+def _done(counts: Counter[tuple[str, str]], count: int, *, deferred: bool = False) -> bool:
+    """Every article through the flag stage and every alert candidate routed (with
+    ``deferred``, through the NER agent's annotate stage first)."""
     flagged = sum(v for (stage, _), v in counts.items() if stage == "flag")
     candidates = counts[("flag", "alert")]
     routed = sum(v for (stage, _), v in counts.items() if stage == "route")
+    if deferred:
+        annotated = sum(v for (stage, _), v in counts.items() if stage == "annotate")
+        if annotated < candidates:
+            return False
+        candidates = counts[("annotate", "alert")]
     return flagged >= count and routed >= candidates
 
 
-def _pipeline_rate(ports: list[int], count: int, timeout: float) -> tuple[float, list[float]]:
+def _pipeline_rate(
+    ports: list[int], count: int, timeout: float, *, deferred: bool = False
+) -> tuple[float, list[float]]:
     """Drain rate of the workers behind ``ports`` (from their own counters) and each
-    worker's share of the normalized articles."""
+    worker's share of the normalized articles; ``deferred``: candidates go through the
+    NER agent's workers (among ``ports``)."""
     started: float | None = None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -218,7 +227,7 @@ def _pipeline_rate(ports: list[int], count: int, timeout: float) -> tuple[float,
         now = time.monotonic()
         if started is None and any(s == "normalize" and v for (s, _), v in total.items()):
             started = now
-        if _done(total, count):
+        if _done(total, count, deferred=deferred):
             assert started is not None
             shares = [
                 sum(v for (s, _), v in c.items() if s == "normalize") / count for c in per_worker

@@ -137,6 +137,7 @@ def make_env(broker: str, workdir: Path, **extra: str) -> Env:
         "NEWSFLOW_TOPIC_WATCHLIST": f"test.{suffix}.watchlist",
         "NEWSFLOW_TOPIC_DEDUPE": f"test.{suffix}.dedupe",
         "NEWSFLOW_TOPIC_ALERT_CANDIDATES": f"test.{suffix}.candidates",
+        "NEWSFLOW_TOPIC_ALERT_UNANNOTATED": f"test.{suffix}.unannotated",
         "NEWSFLOW_TOPIC_ALERT_SOURCES": f"test.{suffix}.sources",
         "NEWSFLOW_TOPIC_PARTITIONS": "3",
         "NEWSFLOW_METRICS_PORT": str(free_port()),

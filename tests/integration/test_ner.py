@@ -1,6 +1,8 @@
 """The NER model through the real broker: with NEWSFLOW_NER=alerts (the default) the
 worker's model pool reads an alert's evidence, and an unlisted person is among the
-alert's parties; with NEWSFLOW_NER=all every tagged article carries model entities."""
+alert's parties; with NEWSFLOW_NER_PLACEMENT=agent the model's node runs in workers of
+its own group, and a candidate waits for them; with NEWSFLOW_NER=all every tagged
+article carries model entities."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from tests.integration.conftest import Env, Worker, make_env, wait_for
+from tests.integration.conftest import Env, Worker, free_port, make_env, wait_for
 
 # Invented: a company and a person that no list or gazetteer of the project names.
 _ARTICLE = {
@@ -48,6 +50,48 @@ def test_an_unlisted_person_is_among_the_parties_of_an_alert(broker: str, tmp_pa
     assert "ner model ready" in worker.log.read_text()
     # alerts mode: the tagged topic keeps the lists' entities only
     assert not [e for e in orjson.loads(tagged.value)["entities"] if e["source"] == "model"]
+
+
+def test_the_ner_agent_of_its_own_group_annotates_deferred_candidates(
+    broker: str, tmp_path: Path
+) -> None:
+    env = make_env(
+        broker,
+        tmp_path,
+        NEWSFLOW_NER="alerts",
+        NEWSFLOW_NER_PLACEMENT="agent",
+        NEWSFLOW_WORKER_NODES="normalize_articles,dedupe_articles,tag_and_flag,route_alerts",
+    )
+    agent_vars = {
+        **env.vars,
+        "NEWSFLOW_APP_ID": env.vars["NEWSFLOW_APP_ID"] + "-ner",
+        "NEWSFLOW_WORKER_NODES": "annotate_alerts",
+        "NEWSFLOW_METRICS_PORT": str(free_port()),
+        "NEWSFLOW_DATA_DIR": str(tmp_path / "data-ner"),
+    }
+    agent_env = Env(agent_vars, env.settings, tmp_path)
+    assert env.run_cli("topics", "create").returncode == 0
+    worker = Worker(env)
+    agent = Worker(agent_env, "ner-agent")
+    worker.start()
+    try:
+        _publish(env, tmp_path, {**_ARTICLE, "id": "ner-agent-1"})
+        # The candidate waits on its topic while no NER agent runs ...
+        (deferred,) = wait_for(env.settings.topic_alert_unannotated, 1, timeout=60)
+        assert orjson.loads(deferred.value)["article"]["id"] == "ner-agent-1"
+        agent.start()
+        try:
+            # ... and the agent's group annotates it: the alert lists the unlisted person.
+            (record,) = wait_for(env.settings.topic_alerts, 1, timeout=60)
+        finally:
+            assert agent.stop() == 0
+    finally:
+        assert worker.stop() == 0
+    parties = {p["name"]: p for p in orjson.loads(record.value)["parties"]}
+    assert parties["Daniel Hartley"]["source"] == "model"
+    assert parties["Kestrel Avionics"]["role"] == "designated"
+    assert "ner model ready" not in worker.log.read_text()  # no model in the flagging worker
+    assert "ner model ready" in agent.log.read_text()
 
 
 def test_ner_all_puts_model_entities_on_the_tagged_topic(broker: str, tmp_path: Path) -> None:

@@ -20,11 +20,12 @@ from hypothesis import settings as settings_
 from hypothesis import strategies as st
 from intervaltree import IntervalTree
 
+from pipeline.errors import FatalError
 from pipeline.records import Record
 from pipeline.resources import Stages
 from pipeline.runner import MemoryRunner, partition_for
 from pipeline.settings import Settings
-from pipeline.topology import bind, describe, process
+from pipeline.topology import bind, describe, process, uses_model
 from pipeline.worker.delivery import Delivery
 from tests.story import CHANGES, story
 
@@ -66,6 +67,64 @@ def test_the_topology_reads_every_topic_some_node_writes(settings: Settings) -> 
         assert sources - written == {settings.topic_raw}
         # what nobody reads: the tagged topic (fused), the alert topics
         assert written - sources >= {settings.topic_alerts, *topology.country_topics}
+
+
+def test_the_ner_agent_is_a_node_of_its_own_between_flag_and_route(settings: Settings) -> None:
+    agent = replace(settings, ner="alerts", ner_placement="agent")
+    for layout in ("fused", "chained"):
+        topology = describe(replace(agent, stage_layout=layout), frozenset({"KP"}))
+        by_name = {n.name: n for n in topology.nodes}
+        node = by_name["annotate_alerts"]
+        assert node.source == agent.topic_alert_unannotated
+        assert node.writes == (agent.topic_alert_candidates,)
+        flagging = by_name["tag_and_flag" if layout == "fused" else "flag_events"]
+        assert agent.topic_alert_unannotated in flagging.writes
+        assert agent.topic_alert_candidates not in flagging.writes
+        # only the agent's node asks for the model; the flagging worker needs no pool
+        assert [n.name for n in topology.nodes if uses_model(n, agent)] == ["annotate_alerts"]
+    assert agent.topic_alert_unannotated in agent.all_topics
+    assert settings.topic_alert_unannotated not in replace(agent, ner_placement="pool").all_topics
+    pooled = describe(settings, frozenset({"KP"}))
+    assert "annotate_alerts" not in {n.name for n in pooled.nodes}
+    assert [n.name for n in pooled.nodes if uses_model(n, settings)] == ["tag_and_flag"]
+
+
+def test_a_worker_runs_only_the_nodes_it_is_given_and_their_tables(settings: Settings) -> None:
+    agent = replace(settings, ner="alerts", ner_placement="agent")
+    topology = describe(agent, frozenset({"KP"}))
+    assert topology.only(frozenset()) is topology
+    ner_only = topology.only(frozenset({"annotate_alerts"}))
+    assert [n.name for n in ner_only.nodes] == ["annotate_alerts"]
+    assert ner_only.tables == ()  # no changelog topics for tables it does not keep
+    router = topology.only(frozenset({"route_alerts", "dedupe_articles"}))
+    assert {t.name for t in router.tables} == {"alert-index", "dedupe-index"}
+    assert ner_only.sources == (agent.topic_alert_unannotated,)  # lag measured there only
+    with pytest.raises(FatalError, match="no node annotate_everything"):
+        topology.only(frozenset({"annotate_alerts", "annotate_everything"}))
+
+
+def test_the_model_in_a_pool_or_in_its_own_agent_gives_the_same_records(
+    settings: Settings, stages: Stages
+) -> None:
+    unlisted = (
+        "The Treasury Department on Tuesday sanctioned Kestrel Avionics, whose director, "
+        "Daniel Hartley, arranged shipments of drone engines to Iran in violation of US "
+        "sanctions."
+    )
+    raws = [_article(1, SHELLS), _article(2, CALM), _article(3, unlisted), b"not json {"]
+    pooled = replace(settings, ner="alerts", ner_placement="pool")
+    agent = replace(pooled, ner_placement="agent")
+    by_pool = _topics(MemoryRunner(pooled, stages), raws)
+    by_agent = _topics(MemoryRunner(agent, stages), raws)
+    deferred = by_agent.pop(agent.topic_alert_unannotated)
+    assert by_pool == by_agent
+    assert len(deferred) == 2  # both candidates took the agent's hop
+    (alert,) = [
+        orjson.loads(v)
+        for _, v in by_agent[settings.topic_alerts]
+        if b"Kestrel" in v  # the unlisted article's alert
+    ]
+    assert "Daniel Hartley" in {p["name"] for p in alert["parties"]}
 
 
 def test_fused_and_chained_layouts_write_the_same_records(
