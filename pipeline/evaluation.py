@@ -92,6 +92,12 @@ class LanguageCounts:
     articles: int = 0
     relevance: Counts = field(default_factory=Counts)
     event_types: Counts = field(default_factory=Counts)
+    entities_found: int = 0
+    entities_total: int = 0
+
+    @property
+    def entity_recall(self) -> float:
+        return self.entities_found / self.entities_total if self.entities_total else 0.0
 
 
 @dataclass
@@ -110,13 +116,17 @@ class Report:
     verbose_lines: list[str] = field(default_factory=list)
     languages: dict[str, LanguageCounts] = field(default_factory=dict)
 
-    def add_language(self, language: str, relevance: Counts, event_types: Counts) -> None:
+    def add_language(
+        self, language: str, relevance: Counts, event_types: Counts, entities: tuple[int, int]
+    ) -> None:
         """Count one article's outcome (its own ``relevance`` and ``event_types``
-        counts) into its language's."""
+        counts, its key entities found and labelled) into its language's."""
         counts = self.languages.setdefault(language, LanguageCounts())
         counts.articles += 1
         counts.relevance.include(relevance)
         counts.event_types.include(event_types)
+        counts.entities_found += entities[0]
+        counts.entities_total += entities[1]
 
     @property
     def entity_recall(self) -> float:
@@ -139,6 +149,7 @@ class Report:
                     "articles": counts.articles,
                     "relevance": counts.relevance.as_dict(with_counts=True),
                     "event_types": counts.event_types.as_dict(),
+                    "key_entity_recall": round(counts.entity_recall, 4),
                 }
                 for lang, counts in sorted(self.languages.items())
             },
@@ -170,7 +181,8 @@ class Report:
                     f"{'language ' + lang:16} {counts.articles} articles: relevance "
                     f"P {rel.precision:.3f} R {rel.recall:.3f} "
                     f"(tp {rel.tp}, fp {rel.fp}, fn {rel.fn}, tn {rel.tn}); "
-                    f"event types F1 {counts.event_types.f1:.3f}"
+                    f"event types F1 {counts.event_types.f1:.3f}; key entities "
+                    f"{counts.entity_recall:.3f} ({counts.entities_found}/{counts.entities_total})"
                 )
         return "\n".join(lines)
 
@@ -190,18 +202,21 @@ def as_input(doc: dict[str, Any]) -> bytes:
 
 def _score_entities(
     report: Report, tagged: TaggedArticle, alert: Alert | None, key_entities: list[str]
-) -> None:
+) -> tuple[int, int]:
     """A key entity is found when a tagged entity, or one of the alert's parties (with
     NEWSFLOW_NER=alerts the model's names are there, not on the tagged article),
-    overlaps its first occurrence."""
+    overlaps its first occurrence. Returns (found, labelled) of this article."""
     text = tagged.article.text
     spans = [(e.start, e.end) for e in tagged.entities]
     spans += [(p.start, p.end) for p in alert.parties] if alert else []
+    found = 0
     for key_entity in key_entities:
-        report.entities_total += 1
         at = text.find(key_entity)
         if at >= 0 and any(s < at + len(key_entity) and at < e for s, e in spans):
-            report.entities_found += 1
+            found += 1
+    report.entities_total += len(key_entities)
+    report.entities_found += found
+    return found, len(key_entities)
 
 
 def _count_routed(report: Report, trace: Trace) -> None:
@@ -249,7 +264,8 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
         event_types.add(
             set(alert.event_types) if alert else set(), set(doc.get("event_types") or [])
         )
-        report.add_language(tagged.article.language or "unknown", relevance, event_types)
+        found = _score_entities(report, tagged, alert, doc.get("key_entities") or [])
+        report.add_language(tagged.article.language or "unknown", relevance, event_types, found)
         report.relevance.include(relevance)
         report.event_types.include(event_types)
         report.countries.add(
@@ -259,7 +275,6 @@ def evaluate_file(path: Path, settings: Settings, *, verbose: bool = False) -> R
             report.tagged_countries.add(
                 set(tagged.summary["countries"]), set(doc["mentioned_countries"])
             )
-        _score_entities(report, tagged, alert, doc.get("key_entities") or [])
         if verbose:
             detail = (
                 (

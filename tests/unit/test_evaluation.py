@@ -18,6 +18,7 @@ _ARTICLES = [
         "of the designated firms under U.S. jurisdiction is blocked.",
         "relevant": True,
         "event_types": ["sanctions_designation"],
+        "key_entities": ["Hong Kong", "Iran", "Kestrel Works"],  # the last is not in the text
     },
     {
         "id": "en-2",
@@ -33,6 +34,7 @@ _ARTICLES = [
         "national pour son pain, ont indiqué les organisateurs. Les propriétaires ont "
         "remercié leurs clients et leurs employés pour leur travail.",
         "relevant": True,  # labelled relevant on purpose: a miss for French
+        "key_entities": ["Une boulangerie familiale"],
     },
 ]
 
@@ -52,3 +54,8 @@ def test_the_report_counts_each_language_apart(tmp_path: Path) -> None:
     assert report.relevance.fn == 1
     assert report.relevance.tn == 1
     assert "language fr" in str(report)
+    # key entities per language: the English places are tagged, the bakery is not
+    assert languages["en"]["key_entity_recall"] == round(2 / 3, 4)
+    assert languages["fr"]["key_entity_recall"] == 0.0
+    assert report.entities_found == 2
+    assert report.entities_total == 4
