@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.topology import describe, uses_model
 
 DEPLOY = PROJECT_ROOT / "deploy"
 
@@ -155,5 +156,43 @@ def test_k8s_manifests_agree_with_each_other_and_the_settings() -> None:
     trigger = scaled["triggers"][0]["metadata"]
     assert trigger["consumerGroup"] == config["NEWSFLOW_APP_ID"]
     assert trigger["topic"] == Settings().topic_raw
+    assert trigger["bootstrapServers"] == config["NEWSFLOW_KAFKA_BOOTSTRAP"]
+    assert scaled["maxReplicaCount"] == int(config["NEWSFLOW_TOPIC_PARTITIONS"])
+
+
+def _container_env(deployment: dict[str, Any]) -> dict[str, str]:
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return {e["name"]: e["value"] for e in container.get("env", [])}
+
+
+def test_the_ner_agent_overlay_splits_the_nodes_between_two_groups() -> None:
+    overlay = DEPLOY / "k8s-ner-agent"
+    kustomization = _yaml(overlay / "kustomization.yaml")
+    assert kustomization["resources"][0] == "../k8s"
+    for name in [*kustomization["resources"][1:], *(p["path"] for p in kustomization["patches"])]:
+        assert (overlay / name).is_file(), name
+    config = {
+        **_yaml(DEPLOY / "k8s" / "configmap.yaml")["data"],
+        **_yaml(overlay / "placement.yaml")["data"],
+    }
+    flagging = Settings.from_env(
+        {**config, **_container_env(_yaml(overlay / "flagging-nodes.yaml"))}
+    )
+    ner_deployment = _yaml(overlay / "ner-deployment.yaml")
+    ner = Settings.from_env({**config, **_container_env(ner_deployment)})
+    topology = describe(flagging, frozenset({"KP"}))
+    # every node runs in exactly one of the two groups, the model only in the agent's
+    assert flagging.nodes | ner.nodes == {n.name for n in topology.nodes}
+    assert not flagging.nodes & ner.nodes
+    assert not [n for n in topology.only(flagging.nodes).nodes if uses_model(n, flagging)]
+    assert [n.name for n in topology.only(ner.nodes).nodes] == ["annotate_alerts"]
+    assert ner.app_id != flagging.app_id
+    template = ner_deployment["spec"]["template"]
+    assert ner_deployment["spec"]["selector"]["matchLabels"] == template["metadata"]["labels"]
+    scaled = _yaml(overlay / "ner-scaledobject.yaml")["spec"]
+    assert scaled["scaleTargetRef"]["name"] == ner_deployment["metadata"]["name"]
+    trigger = scaled["triggers"][0]["metadata"]
+    assert trigger["consumerGroup"] == ner.app_id
+    assert trigger["topic"] == ner.topic_alert_unannotated
     assert trigger["bootstrapServers"] == config["NEWSFLOW_KAFKA_BOOTSTRAP"]
     assert scaled["maxReplicaCount"] == int(config["NEWSFLOW_TOPIC_PARTITIONS"])
