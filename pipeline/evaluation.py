@@ -181,8 +181,13 @@ class Report:
                     f"{'language ' + lang:16} {counts.articles} articles: relevance "
                     f"P {rel.precision:.3f} R {rel.recall:.3f} "
                     f"(tp {rel.tp}, fp {rel.fp}, fn {rel.fn}, tn {rel.tn}); "
-                    f"event types F1 {counts.event_types.f1:.3f}; key entities "
-                    f"{counts.entity_recall:.3f} ({counts.entities_found}/{counts.entities_total})"
+                    f"event types F1 {counts.event_types.f1:.3f}"
+                    + (
+                        f"; key entities {counts.entity_recall:.3f} "
+                        f"({counts.entities_found}/{counts.entities_total})"
+                        if counts.entities_total
+                        else ""
+                    )
                 )
         return "\n".join(lines)
 

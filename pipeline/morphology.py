@@ -33,20 +33,38 @@ def _morph() -> Any:
 
 
 @functools.lru_cache(maxsize=65_536)
-def nominative(word: str) -> str:
+def nominative(word: str, after: str = "") -> str:
     """``word`` (Russian) in the nominative singular, lower case; the word itself,
-    lower-cased, when no reading of it declines."""
+    lower-cased, when no reading of it declines. ``after`` is the capitalised word just
+    before it, if any: a first name there gives a surname its gender ("Сергея Нарышкина"
+    -> "нарышкин", a man's, where the word alone reads first as a woman's nominative;
+    "Мария Захарова" stays "захарова")."""
     parses = _morph().parse(word)
     if not parses:
         return word.lower()
+    gender = _first_name_gender(after) if after else None
     # A capitalised word names one thing: a reading as a name first, then a noun in the
     # singular ("Дерипаски" is Deripaska's genitive, not a plural "дерипаск"; "Молота" is
-    # the hammer's, not a participle's), then any singular.
-    best = min(parses, key=_rank)
+    # the hammer's, not a participle's), then any singular; among equals, the reading of
+    # the first name's gender.
+    best = min(
+        parses,
+        key=lambda p: (_rank(p), gender is not None and gender not in p.tag.grammemes),
+    )
     if "nomn" in best.tag.grammemes and "sing" in best.tag.grammemes:
         return word.lower()
     inflected = best.inflect({"nomn", "sing"}) or best.inflect({"nomn"})
     return str(inflected.word) if inflected is not None else str(best.normal_form)
+
+
+@functools.lru_cache(maxsize=4_096)
+def _first_name_gender(word: str) -> str | None:
+    """ "masc" or "femn" when ``word`` reads as a first name ("Сергея", "Марии")."""
+    for parse in _morph().parse(word):
+        grammemes = parse.tag.grammemes
+        if "Name" in grammemes:
+            return next((g for g in ("masc", "femn") if g in grammemes), None)
+    return None
 
 
 def _rank(parse: Any) -> int:

@@ -158,12 +158,13 @@ def _letters(word: str, spelling: Spelling) -> tuple[str, ...]:
 def latin_view(
     text: str,
     spelling: Spelling = SPELLINGS[0],
-    forms: Callable[[str], str] | None = None,
+    forms: Callable[[str, str], str] | None = None,
 ) -> LatinView:
     """``text`` with every Cyrillic letter romanised in ``spelling``.
 
-    With ``spelling.nominative`` and ``forms`` (a word -> its nominative, lower case),
-    each Cyrillic word that starts with a capital is replaced by its nominative, written
+    With ``spelling.nominative`` and ``forms`` (a word and the capitalised word just
+    before it, or "" -> its nominative, lower case), each Cyrillic word that starts with
+    a capital is replaced by its nominative, written
     with the word's capitals, before it is romanised; each character of a replaced word
     maps back to the whole word.
     """
@@ -173,19 +174,24 @@ def latin_view(
 def latin_views(
     text: str,
     spellings: Sequence[Spelling] = SPELLINGS,
-    forms: Callable[[str], str] | None = None,
+    forms: Callable[[str, str], str] | None = None,
 ) -> list[LatinView]:
     """:func:`latin_view` of ``text`` in each of ``spellings``, the words found once."""
     parts: list[list[str]] = [[] for _ in spellings]
     pieces: list[list[_Piece]] = [[] for _ in spellings]
     at = [0] * len(spellings)
     pos = 0
+    previous = ""  # the capitalised word just before, for a surname's gender
     for m in _CYRILLIC_WORD.finditer(text):
         start, end = m.span()
         word = m.group(0)
         nominative = None
         if forms is not None and word[:1].isupper():
-            nominative = _cased_like(forms(word), word)
+            after = previous if text[pos:start].isspace() else ""
+            nominative = _cased_like(forms(word, after), word)
+            previous = word
+        else:
+            previous = ""
         for k, spelling in enumerate(spellings):
             if start > pos:  # what lies between words passes through
                 parts[k].append(text[pos:start])

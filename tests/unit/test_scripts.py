@@ -111,7 +111,7 @@ def test_every_view_character_maps_into_the_original_in_order(text: str) -> None
     never go back, a character that is not Cyrillic maps to itself, and a Latin letter of
     a word romanised letter by letter to the one Cyrillic letter it comes from."""
     for spelling in SPELLINGS:
-        view = latin_view(text, spelling, lambda w: w.lower())
+        view = latin_view(text, spelling, lambda w, _after: w.lower())
         previous = 0
         for i, c in enumerate(view.text):
             start, end = view.origin(i)
@@ -157,6 +157,23 @@ def test_text_without_cyrillic_is_its_own_view(text: str) -> None:
 )
 def test_a_declined_name_is_put_in_its_nominative(word: str, form: str) -> None:
     assert nominative(word) == form
+
+
+@pytest.mark.parametrize(
+    ("first", "surname", "form", "latin"),
+    [
+        ("Сергея", "Нарышкина", "нарышкин", "Sergey Naryshkin"),  # his, not her nominative
+        ("Мария", "Захарова", "захарова", "Mariya Zakharova"),  # hers
+        ("Марии", "Захаровой", "захарова", "Mariya Zakharova"),
+        ("Игоря", "Сечина", "сечин", "Igor Sechin"),
+    ],
+)
+def test_a_first_name_before_a_surname_gives_it_its_gender(
+    first: str, surname: str, form: str, latin: str
+) -> None:
+    assert nominative(surname, first) == form
+    view = latin_view(f"по словам {first} {surname}", NOMINATIVE, nominative)
+    assert view.text == f"po slovam {latin}"
 
 
 # --- the tagger ---------------------------------------------------------------------------
