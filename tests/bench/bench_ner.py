@@ -54,13 +54,10 @@ from tests.integration.conftest import (
     Env,
     Worker,
     delete_topics_containing,
-    free_port,
+    ner_agent_envs,
 )
 
 MODES = ("off", "alerts", "agent", "all")
-
-# The flagging worker's nodes with the NER agent placement (the agent runs the rest).
-FLAGGING_NODES = "normalize_articles,dedupe_articles,tag_and_flag,route_alerts"
 
 
 def real_stream(paths: list[Path], count: int, relevant: float, seed: int = 7) -> list[bytes]:
@@ -98,21 +95,9 @@ def _workers(workdir: Path, source: str, mode: str, name: str) -> tuple[Env, lis
     if mode != "agent":
         env = _env(workdir, source, NEWSFLOW_NER=mode)
         return env, [_start(env, name)]
-    env = _env(
-        workdir,
-        source,
-        NEWSFLOW_NER="alerts",
-        NEWSFLOW_NER_PLACEMENT="agent",
-        NEWSFLOW_WORKER_NODES=FLAGGING_NODES,
-    )
-    agent_vars = {
-        **env.vars,
-        "NEWSFLOW_APP_ID": env.vars["NEWSFLOW_APP_ID"] + "-ner",
-        "NEWSFLOW_WORKER_NODES": "annotate_alerts",
-        "NEWSFLOW_METRICS_PORT": str(free_port()),
-        "NEWSFLOW_DATA_DIR": str(workdir / "data-ner"),
-    }
-    agent = Worker(Env(agent_vars, env.settings, workdir), f"{name}-ner")
+    workdir.mkdir(parents=True, exist_ok=True)
+    env, agent_env = ner_agent_envs(BOOTSTRAP, workdir, NEWSFLOW_TOPIC_RAW=source)
+    agent = Worker(agent_env, f"{name}-ner")
     flagging = Worker(env, name)
     flagging.spawn()
     agent.spawn()

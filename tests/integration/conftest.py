@@ -159,6 +159,32 @@ def second_worker_env(env: Env, workdir: Path) -> Env:
     return Env(other, Settings.from_env(other), workdir)
 
 
+# The nodes of a flagging worker when the NER agent (NEWSFLOW_NER_PLACEMENT=agent) runs
+# the rest in its own group.
+FLAGGING_NODES = "normalize_articles,dedupe_articles,tag_and_flag,route_alerts"
+
+
+def ner_agent_envs(broker: str, workdir: Path, **extra: str) -> tuple[Env, Env]:
+    """The flagging worker's env and the NER agent's (its own group, metrics port and
+    state; the same topics), with the model in the agent's node."""
+    env = make_env(
+        broker,
+        workdir,
+        NEWSFLOW_NER="alerts",
+        NEWSFLOW_NER_PLACEMENT="agent",
+        NEWSFLOW_WORKER_NODES=FLAGGING_NODES,
+        **extra,
+    )
+    agent = {
+        **env.vars,
+        "NEWSFLOW_APP_ID": env.vars["NEWSFLOW_APP_ID"] + "-ner",
+        "NEWSFLOW_WORKER_NODES": "annotate_alerts",
+        "NEWSFLOW_METRICS_PORT": str(free_port()),
+        "NEWSFLOW_DATA_DIR": str(workdir / "data-ner"),
+    }
+    return env, Env(agent, Settings.from_env(agent), workdir)
+
+
 def assigned_partitions(metrics_port: int, topic: str) -> set[int]:
     """The partitions of ``topic`` a worker holds, from its consumer-lag gauges."""
     url = f"http://127.0.0.1:{metrics_port}/metrics"

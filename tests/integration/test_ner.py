@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from tests.integration.conftest import Env, Worker, free_port, make_env, wait_for
+from tests.integration.conftest import Env, Worker, make_env, ner_agent_envs, wait_for
 
 # Invented: a company and a person that no list or gazetteer of the project names.
 _ARTICLE = {
@@ -55,21 +55,7 @@ def test_an_unlisted_person_is_among_the_parties_of_an_alert(broker: str, tmp_pa
 def test_the_ner_agent_of_its_own_group_annotates_deferred_candidates(
     broker: str, tmp_path: Path
 ) -> None:
-    env = make_env(
-        broker,
-        tmp_path,
-        NEWSFLOW_NER="alerts",
-        NEWSFLOW_NER_PLACEMENT="agent",
-        NEWSFLOW_WORKER_NODES="normalize_articles,dedupe_articles,tag_and_flag,route_alerts",
-    )
-    agent_vars = {
-        **env.vars,
-        "NEWSFLOW_APP_ID": env.vars["NEWSFLOW_APP_ID"] + "-ner",
-        "NEWSFLOW_WORKER_NODES": "annotate_alerts",
-        "NEWSFLOW_METRICS_PORT": str(free_port()),
-        "NEWSFLOW_DATA_DIR": str(tmp_path / "data-ner"),
-    }
-    agent_env = Env(agent_vars, env.settings, tmp_path)
+    env, agent_env = ner_agent_envs(broker, tmp_path)
     assert env.run_cli("topics", "create").returncode == 0
     worker = Worker(env)
     agent = Worker(agent_env, "ner-agent")
