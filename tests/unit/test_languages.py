@@ -282,3 +282,83 @@ def test_a_rule_of_the_sentence_window_needs_the_sanctioned_state_in_its_sentenc
     )
     assert within is not None
     assert "military_cooperation" in within.event_types
+
+
+@pytest.mark.parametrize(
+    ("plain", "qualified"),
+    [
+        # a negation just before the trigger
+        (
+            "La France a imposé de nouvelles sanctions à l'Iran.",
+            "La France n'a pas imposé de nouvelles sanctions à l'Iran.",
+        ),
+        (
+            "Die EU hat neue Sanktionen gegen Russland verhängt.",
+            "Die EU hat keine neuen Sanktionen gegen Russland verhängt.",
+        ),
+        (
+            "Estados Unidos impuso sanciones a tres empresas de Irán.",
+            "Estados Unidos no impuso sanciones a tres empresas de Irán.",
+        ),
+        (
+            "США ввели санкции против трех компаний из России.",
+            "США так и не ввели санкции против трех компаний из России.",
+        ),
+        # a backdrop: a past measure, a clause of reaction or concession
+        (
+            "L'Union européenne a imposé un embargo sur les armes à la Russie.",
+            "Le commerce a continué en dépit de l'embargo imposé à la Russie.",
+        ),
+        (
+            "Die EU hat Sanktionen gegen Russland verhängt.",
+            "Zuvor hatte die EU bereits Sanktionen gegen Russland verhängt.",
+        ),
+        (
+            "Bruselas impuso un embargo de armas a Venezuela.",
+            "Bruselas ya impuso un embargo de armas a Venezuela.",
+        ),
+        (
+            "Запад ввел санкции против России.",
+            "После того как Запад ввел санкции против России, ЦБ поднял ставку.",
+        ),
+    ],
+)
+def test_a_negated_or_backdrop_trigger_weighs_less_in_each_language(
+    stages: Stages, plain: str, qualified: str
+) -> None:
+    sure = flag_one(stages, "", plain + " " + plain)
+    assert sure is not None
+    weaker = flag_one(stages, "", qualified + " " + qualified)
+    assert weaker is None or weaker.score < sure.score
+
+
+def test_a_cue_in_another_clause_leaves_the_trigger_alone(stages: Stages) -> None:
+    # "malgré les critiques," ends before the new measure; so does "nachdem ..., "
+    plain = flag_one(
+        stages, "", "L'Union européenne a adopté de nouvelles sanctions contre la Russie."
+    )
+    fronted = flag_one(
+        stages,
+        "",
+        "Malgré les critiques, l'Union européenne a adopté de nouvelles sanctions "
+        "contre la Russie.",
+    )
+    assert plain is not None
+    assert fronted is not None
+    assert fronted.score == plain.score
+
+
+def test_the_local_cues_are_read_only_in_their_own_language(stages: Stages) -> None:
+    rules = stages.rules
+    sentence = "Estados Unidos no impuso sanciones a tres empresas de Irán."
+    at = sentence.index("impuso")
+    end = sentence.index(" a tres")
+    assert rules.negated.qualify(sentence, at, end, "es")
+    # English has no cues of its own; a sentence of unknown language reads none either
+    assert not rules.negated.qualify(sentence, at, end, "en")
+    assert not rules.negated.qualify(sentence, at, end, None)
+    plain = flag_one(stages, "", "The US did not impose sanctions on three companies in Iran.")
+    also = flag_one(stages, "", "The US imposed sanctions on three companies in Iran.")
+    assert plain is not None
+    assert also is not None
+    assert plain.score == also.score  # English negation is not read (English is unchanged)
