@@ -146,6 +146,53 @@ def test_country_names_in_four_languages_and_their_inflected_forms(
             "Совбез ООН продлил эмбарго на поставки оружия в Ливию ещё на год.",
             "trade_embargo",
         ),
+        # delistings and relief, enforcement, payments, UN bodies (rules 2026.12.01-16)
+        (
+            "Levée des sanctions",
+            "L'Union européenne a levé les sanctions contre trois banques de Syrie.",
+            "sanctions_designation",
+        ),
+        (
+            "Sanktionen aufgehoben",
+            "Die EU hebt die Sanktionen gegen zwei Banken aus Syrien auf.",
+            "sanctions_designation",
+        ),
+        (
+            "США исключили из санкционного списка две компании из России",
+            "Минфин США исключил из санкционного списка две компании из России.",
+            "sanctions_designation",
+        ),
+        (
+            "Mit Sanktionen belegt",
+            "Die USA belegen zwei Reedereien aus Russland mit Sanktionen.",
+            "sanctions_designation",
+        ),
+        (
+            "Haft wegen Schmuggels",
+            "Ein Mann wurde wegen Schmuggels von Mikroelektronik nach Russland verurteilt.",
+            "sanctions_evasion",
+        ),
+        (
+            "Exportación ilegal",
+            "Un ciudadano ruso fue detenido por la exportación ilegal de tecnología a Rusia.",
+            "sanctions_evasion",
+        ),
+        (
+            "Житель США поставлял в Россию микроэлектронику",
+            "Он поставлял в Россию микроэлектронику и полупроводники из США.",
+            "export_control",
+        ),
+        (
+            "Estados Unidos restringe las remesas a Cuba",
+            "Las nuevas reglas del Tesoro de Estados Unidos impedirán las remesas a Cuba.",
+            "financial_sanctions",
+        ),
+        (
+            "L'ONU surveillera l'embargo sur les armes visant la Corée du Nord",
+            "Le Conseil de sécurité a demandé à la mission de surveiller l'embargo sur "
+            "les armes visant la Corée du Nord.",
+            "un_sanctions_action",
+        ),
     ],
 )
 def test_each_kind_of_event_is_flagged_in_its_language(
