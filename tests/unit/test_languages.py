@@ -146,6 +146,32 @@ def test_country_names_in_four_languages_and_their_inflected_forms(
             "Совбез ООН продлил эмбарго на поставки оружия в Ливию ещё на год.",
             "trade_embargo",
         ),
+        # compounds, word orders and UN sanctions back in force (rules 2026.12.01-17)
+        (
+            "Pyongyang envoie des soldats en Russie",
+            "La Corée du Nord envoie des milliers de soldats en Russie, selon Séoul.",
+            "troop_deployment",
+        ),
+        (
+            "В Курской области воюют солдаты КНДР",
+            "Около 11 тысяч военных КНДР были направлены в Россию.",
+            "troop_deployment",
+        ),
+        (
+            "Nordkorea testet Interkontinentalrakete",
+            "Nordkorea hat erneut eine Interkontinentalrakete getestet.",
+            "proliferation",
+        ),
+        (
+            "UN verlängert Waffenembargo gegen Libyen",
+            "Der UN-Sicherheitsrat hat das Waffenembargo gegen Libyen verlängert.",
+            "un_sanctions_action",
+        ),
+        (
+            "UN-Sanktionen gegen Iran wieder in Kraft",
+            "Die UN-Sanktionen gegen Iran sind wieder in Kraft getreten.",
+            "un_sanctions_action",
+        ),
         # delistings and relief, enforcement, payments, UN bodies (rules 2026.12.01-16)
         (
             "Levée des sanctions",
@@ -213,6 +239,25 @@ def test_each_kind_of_event_is_flagged_in_its_language(
         ("Bürgergeld", "Das Jobcenter verhängt Sanktionen gegen Arbeitslose, auch aus Russland."),
         ("LaLiga", "El jugador fue sancionado con dos partidos tras la tarjeta roja ante Rusia."),
         ("Штрафы", "Застройщикам продлили мораторий на штрафные санкции в России."),
+        # regulators, discipline, club courts, tax offices (rules 2026.12.01-17)
+        (
+            "AMF",
+            "La commission des sanctions de l'AMF a sanctionné une société. Elle gérait des "
+            "fonds russes.",
+        ),
+        ("Faute grave", "Le fonctionnaire a été sanctionné pour faute grave. Il a vécu en Russie."),
+        (
+            "Sportgericht",
+            "Das Sportgericht hat den Verein sanktioniert, Fans aus Russland randalierten.",
+        ),
+        ("CNMV", "La CNMV ha sancionado a una entidad. La entidad operaba con Rusia."),
+        ("Hacienda", "Hacienda impone sanciones a los contribuyentes con bienes en Venezuela."),
+        ("ЦБ", "Банк России наложил санкции на два банка за нарушение нормативов."),
+        (
+            "Экономика",
+            "Несмотря на санкции, экономика России выросла. Введенные Западом санкции не "
+            "остановили рост.",
+        ),
         # backdrop: existing sanctions mentioned, no new measure
         (
             "Autowerk",
@@ -377,6 +422,18 @@ def test_a_negated_or_backdrop_trigger_weighs_less_in_each_language(
     assert sure is not None
     weaker = flag_one(stages, "", qualified + " " + qualified)
     assert weaker is None or weaker.score < sure.score
+
+
+def test_a_rejected_accusation_weighs_less_in_german(stages: Stages) -> None:
+    plain = flag_one(stages, "", "Der Iran baut Atomwaffen. Der Iran baut Atomwaffen.")
+    rejected = flag_one(
+        stages,
+        "",
+        "Teheran weist die Vorwürfe zurück, wonach der Iran Atomwaffen baut. Teheran weist die "
+        "Vorwürfe zurück, wonach der Iran Atomwaffen baut.",
+    )
+    assert plain is not None
+    assert rejected is None or rejected.score < plain.score
 
 
 def test_a_cue_in_another_clause_leaves_the_trigger_alone(stages: Stages) -> None:
