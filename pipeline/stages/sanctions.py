@@ -503,17 +503,45 @@ _BACKDROP_BEFORE_ENDINGS = (
 )
 
 
-def _backdrop(text: str, e: Entity) -> bool:
+# The same in French, German, Spanish and Russian: the adversary or the war, not a party to
+# the deal ("face à la menace russe", "pour se défendre contre la Russie", "wegen des
+# russischen Angriffskriegs", "ante la amenaza rusa", "на фоне угрозы со стороны России").  # noqa: RUF003
+# Asked only of text with a letter outside ASCII (these languages' articles have one).
+_BACKDROP_AFTER_I18N = re.compile(
+    r"\s+(?:Angriffskrieg|Invasion|Aggression|Überfall|Bedrohung|Kriegs?\b|Krieges\b)"
+)
+_BACKDROP_BEFORE_I18N = re.compile(
+    r"(?:menace|invasion|agression|guerre|offensive|amenaza|invasión|agresión|guerra|ofensiva"
+    r"|Bedrohung|Invasion|Aggression|Krieg|Angriffskrieg)"
+    r" (?:(?:de|par|menée par|contra|por|durch) )?(?:la |le |l'|les |el |los |der |des |die )?$"
+    r"|face à (?:la |le |l'|les )?$|frente a (?:la |el |los )?$"
+    # defending against it, not "sanctions against Iran for its drone deliveries"
+    r"|(?:défendre|défense|protéger|combattre|sich|Verteidigung|defenderse|defensa|protegerse"
+    r"|luchar) (?:contre|gegen|contra|de) (?:la |le |l'|les |el |los |die |das |den |dem )?$"
+    r"|(?:угроз\w*|агресси\w*|вторжени\w*|войн\w*|нападени\w*) (?:со стороны )?$"  # noqa: RUF001
+    r"|(?:защит\w*|оборон\w*) (?:от|против) $|на фоне (?:\w+ ){0,2}?(?:с )?$"  # noqa: RUF001
+)
+
+
+def _backdrop(text: str, e: Entity, *, wide: bool = False) -> bool:
+    """Whether the country ``e`` is named only as the backdrop; ``wide``: the text has a
+    letter outside ASCII, so the French, German, Spanish and Russian phrasings are asked
+    too."""
     if _BACKDROP_AFTER.match(text, e.end):
         return True
     before = text[max(0, e.start - 40) : e.start]
-    return before.endswith(_BACKDROP_BEFORE_ENDINGS) and bool(_BACKDROP_BEFORE.search(before))
+    if before.endswith(_BACKDROP_BEFORE_ENDINGS) and _BACKDROP_BEFORE.search(before):
+        return True
+    if not wide:
+        return False
+    return bool(_BACKDROP_AFTER_I18N.match(text, e.end) or _BACKDROP_BEFORE_I18N.search(before))
 
 
 def _facts(
     entities: tuple[Entity, ...], n: int, rules: RuleSet, text: str = ""
 ) -> list[_SentenceFacts]:
     facts = [_SentenceFacts(set(), False, False, False) for _ in range(n)]
+    wide = not text.isascii()
     for e in entities:
         if e.sentence >= n:
             continue
@@ -521,7 +549,11 @@ def _facts(
         if is_country(e):
             f.countries.add(e.id)
             f.sanctioned |= e.id in rules.sanctioned
-            if e.id in rules.sanctioned and not f.sanctioned_actor and not _backdrop(text, e):
+            if (
+                e.id in rules.sanctioned
+                and not f.sanctioned_actor
+                and not _backdrop(text, e, wide=wide)
+            ):
                 f.sanctioned_actor = True
             f.authority |= e.id in rules.designators
         elif e.label == "WATCHLIST":

@@ -466,3 +466,53 @@ def test_the_local_cues_are_read_only_in_their_own_language(stages: Stages) -> N
     assert plain is not None
     assert also is not None
     assert plain.score == also.score  # English negation is not read (English is unchanged)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "La Pologne achète des chars",
+            "La Pologne a acheté des chars à la Corée du Sud face à la menace russe. "
+            "L'Ukraine a reçu des missiles pour se défendre contre la Russie.",
+        ),
+        (
+            "Polen kauft Panzer",
+            "Polen hat wegen des russischen Angriffskriegs Panzer aus Südkorea erhalten. "
+            "Die Ukraine erhielt Raketen, um sich gegen Russland zu verteidigen.",
+        ),
+        (
+            "Polonia compra tanques",
+            "Polonia compró armamento a Corea del Sur ante la amenaza rusa. Ucrania recibió "
+            "misiles tras la invasión rusa.",
+        ),
+        (
+            "Польша закупила танки",
+            "Польша закупила вооружение у Южной Кореи на фоне угрозы со стороны России. "
+            "Украина получила ракеты для защиты от России.",
+        ),
+    ],
+)
+def test_arms_bought_against_a_sanctioned_adversary_are_no_transfer_to_it(
+    stages: Stages, title: str, body: str
+) -> None:
+    """The sanctioned state is the threat or the war, not a party to the deal."""
+    alert = flag_one(stages, title, body)
+    assert alert is None or "arms_transfer" not in alert.event_types
+
+
+def test_arms_received_by_a_sanctioned_state_are_a_transfer(stages: Stages) -> None:
+    sanctioned_for_it = flag_one(
+        stages,
+        "Санкции против Ирана из-за поставок дронов России",
+        "ЕС ввел санкции против Ирана из-за поставок дронов России.",
+    )
+    assert sanctioned_for_it is not None
+    assert "arms_transfer" in sanctioned_for_it.event_types
+    alert = flag_one(
+        stages,
+        "La Russie a reçu des drones iraniens",
+        "La Russie a reçu des centaines de drones iraniens.",
+    )
+    assert alert is not None
+    assert "arms_transfer" in alert.event_types
