@@ -146,6 +146,18 @@ def test_country_names_in_four_languages_and_their_inflected_forms(
             "Совбез ООН продлил эмбарго на поставки оружия в Ливию ещё на год.",
             "trade_embargo",
         ),
+        # travel bans, embargoes entering into force (rules 2026.12.01-19)
+        (
+            "Interdiction de voyager",
+            "Le Conseil de l'Union européenne a imposé une interdiction de voyager et un gel des "
+            "avoirs à dix responsables russes.",
+            "sanctions_designation",
+        ),
+        (
+            "Эмбарго ЕС на российскую нефть вступило в силу",
+            "Эмбарго ЕС на российскую нефть вступило в силу в понедельник.",
+            "trade_embargo",
+        ),
         # compounds, word orders and UN sanctions back in force (rules 2026.12.01-17)
         (
             "Pyongyang envoie des soldats en Russie",
