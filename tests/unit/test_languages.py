@@ -146,6 +146,18 @@ def test_country_names_in_four_languages_and_their_inflected_forms(
             "Совбез ООН продлил эмбарго на поставки оружия в Ливию ещё на год.",
             "trade_embargo",
         ),
+        # ship-to-ship transfers, measures that include an embargo (rules 2026.12.01-20)
+        (
+            "Transferts de navire à navire",
+            "Des pétroliers iraniens ont transféré du pétrole de navire à navire au large de "
+            "la Malaisie.",
+            "sanctions_evasion",
+        ),
+        (
+            "La UE aprueba sanciones contra Venezuela",
+            "Las medidas incluyen un embargo de armas contra el gobierno de Venezuela.",
+            "trade_embargo",
+        ),
         # travel bans, embargoes entering into force (rules 2026.12.01-19)
         (
             "Interdiction de voyager",
