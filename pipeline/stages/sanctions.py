@@ -428,6 +428,9 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             )
         ctx = rules["context"]
         sev = rules["severity"]
+        for kind in ("negated", "backdrop"):
+            if ctx.get(kind) and kind not in rules["modifiers"]:
+                raise FatalError(f"[context.{kind}] needs its factor in [modifiers] ({kind} = ...)")
         sanctioned = frozenset(t.upper() for r in regimes["regime"] for t in r["targets"])
         designators = frozenset(c.upper() for c in regimes["designators"]["countries"])
         measures = {e.code for e in events if e.family in ("measure", "enforcement")}

@@ -102,3 +102,13 @@ def test_every_local_cue_weighs_down_its_examples_and_not_its_counterexamples(
             if not verdicts or any(verdicts):
                 wrong.append(f"{kind}.{language} wrongly weighs down (or no trigger): {x}")
     assert wrong == []
+
+
+def test_local_cues_without_their_modifier_stop_start_up(settings: Settings) -> None:
+    with settings.rules.open("rb") as fh:
+        doc = tomllib.load(fh)
+    with settings.regimes.open("rb") as fh:
+        regimes = tomllib.load(fh)
+    del doc["modifiers"]["backdrop"]
+    with pytest.raises(FatalError, match="backdrop"):
+        build_ruleset(doc, regimes)
