@@ -16,7 +16,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ahocorasick
@@ -55,7 +55,17 @@ _KEYS = {
         "event",
         "verbs",
     },
-    "[context]": {"negative", "hedged", "prospective", "denied", "relief", "quantity"},
+    "[context]": {
+        "negative",
+        "hedged",
+        "prospective",
+        "denied",
+        "relief",
+        "quantity",
+        "negated",
+        "backdrop",
+    },
+    "a local cue": {"patterns", "phrases", "examples", "counterexamples"},
     "[[event]]": {
         "code",
         "family",
@@ -111,6 +121,62 @@ _FLOW_VERB = re.compile(
 
 # A detected language at least this sure selects the rules of its language.
 LANGUAGE_CONFIDENCE = 0.5
+
+# How far before a trigger a local cue of its language may start (in characters): a
+# negation ("n'a pas imposé") qualifies the verb next to it, a backdrop clause ("after
+# the West imposed sanctions", "in response to its nuclear test") may open further back.
+NEGATION_REACH = 40
+BACKDROP_REACH = 80
+# Between a cue and its trigger, any of these ends the cue's clause: "after the invasion,
+# the EU imposed sanctions" is a new measure (a full stop too: the sentence splitter may
+# have left two sentences as one).
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]]|[.!?]\s|\s[-\u2013\u2014]\s")
+
+
+@dataclass(frozen=True, slots=True)
+class LocalCues:
+    """Cues of one kind (``negated``, ``backdrop``) per language: each weighs down a trigger
+    it stands just before, in its own clause, not the whole sentence. A language without
+    cues of the kind (English) has none, and so has a sentence of unknown language: one
+    language's cue words are another's ordinary words (Spanish "no", "ya")."""
+
+    # language -> cues that open a clause or qualify the verb next to them ("bereits",
+    # "после того как"): they count up to ``reach`` characters before the trigger
+    by_language: Mapping[str, re.Pattern[str]]
+    reach: int
+    # whether a cue inside the trigger counts too (a negation does: "Sanktionen wurden
+    # nicht verhängt"; a backdrop does not: "hob die seit 2010 bestehenden Sanktionen auf")
+    inside: bool
+    # language -> a preposition with the start of its phrase ("als Reaktion auf den
+    # jüngsten"): it counts only for a trigger that starts within the phrase or right after
+    # it, since no comma ends a German or Russian fronted phrase ("Trotz der Kritik
+    # verhängt die EU Sanktionen" is a new measure)
+    phrases: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    # language -> (sentences whose trigger a cue weighs down, sentences it leaves alone)
+    examples: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+
+    def qualify(self, sentence: str, start: int, end: int, language: str | None) -> bool:
+        """Whether a cue of ``language`` qualifies the trigger ``sentence[start:end]``: it
+        starts at most ``reach`` characters before the trigger with no clause break
+        between its end and the trigger (or, if ``inside``, it lies within the trigger),
+        or the trigger starts within a cue phrase or right after it."""
+        if language is None:
+            return False
+        pattern = self.by_language.get(language)
+        if pattern is not None:
+            for cue in pattern.finditer(sentence, max(0, start - self.reach), end):
+                if cue.start() >= start:
+                    if self.inside:
+                        return True
+                    break
+                if cue.end() >= start or not _CLAUSE_BREAK.search(sentence, cue.end(), start):
+                    return True
+        phrase = self.phrases.get(language)
+        if phrase is not None:
+            for cue in phrase.finditer(sentence, max(0, start - self.reach), start):
+                if start <= cue.end() + 1:
+                    return True
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +270,8 @@ class RuleSet:
     prospective: re.Pattern[str]
     denied: re.Pattern[str]
     quantity: re.Pattern[str]
+    negated: LocalCues  # a negation just before a trigger ("n'a pas imposé")
+    backdrop: LocalCues  # a past or background mention ("already", "in response to")
     events: tuple[EventRule, ...]
     event_types: tuple[str, ...]  # the event codes, in the order the rules file gives them
     families: Mapping[str, str]  # event code -> the kind of action it reports
@@ -226,6 +294,24 @@ def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
         return re.compile(r"(?=\w)\b(?:" + body + r")\b", re.I)
     except re.error as exc:
         raise FatalError(f"bad pattern in {where}: {exc}") from exc
+
+
+def _local_cues(table: Mapping[str, Any], kind: str, reach: int, *, inside: bool) -> LocalCues:
+    """``[context.<kind>.<language>]`` tables, compiled per language."""
+    by_language: dict[str, re.Pattern[str]] = {}
+    phrases: dict[str, re.Pattern[str]] = {}
+    examples: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for language, cues in table.items():
+        where = f"context.{kind}.{language}"
+        _check_keys(cues, "a local cue", where)
+        by_language[str(language)] = _alternation([str(p) for p in cues["patterns"]], where)
+        if cues.get("phrases"):
+            phrases[str(language)] = _alternation([str(p) for p in cues["phrases"]], where)
+        examples[str(language)] = (
+            tuple(str(x) for x in cues.get("examples", ())),
+            tuple(str(x) for x in cues.get("counterexamples", ())),
+        )
+    return LocalCues(by_language, reach, inside, phrases, examples)
 
 
 _MACRO = re.compile(r"\{([a-z][a-z_]*)\}")
@@ -342,6 +428,9 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             )
         ctx = rules["context"]
         sev = rules["severity"]
+        for kind in ("negated", "backdrop"):
+            if ctx.get(kind) and kind not in rules["modifiers"]:
+                raise FatalError(f"[context.{kind}] needs its factor in [modifiers] ({kind} = ...)")
         sanctioned = frozenset(t.upper() for r in regimes["regime"] for t in r["targets"])
         designators = frozenset(c.upper() for c in regimes["designators"]["countries"])
         measures = {e.code for e in events if e.family in ("measure", "enforcement")}
@@ -361,6 +450,8 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             prospective=_alternation(ctx["prospective"], "context.prospective"),
             denied=_alternation(ctx["denied"], "context.denied"),
             quantity=_alternation(ctx["quantity"], "context.quantity"),
+            negated=_local_cues(ctx.get("negated", {}), "negated", NEGATION_REACH, inside=True),
+            backdrop=_local_cues(ctx.get("backdrop", {}), "backdrop", BACKDROP_REACH, inside=False),
             events=tuple(events),
             event_types=tuple(dict.fromkeys(e.code for e in events)),
             families={e.code: e.family for e in events},
@@ -415,17 +506,45 @@ _BACKDROP_BEFORE_ENDINGS = (
 )
 
 
-def _backdrop(text: str, e: Entity) -> bool:
+# The same in French, German, Spanish and Russian: the adversary or the war, not a party to
+# the deal ("face à la menace russe", "pour se défendre contre la Russie", "wegen des
+# russischen Angriffskriegs", "ante la amenaza rusa", "на фоне угрозы со стороны России").  # noqa: RUF003
+# Asked only of text with a letter outside ASCII (these languages' articles have one).
+_BACKDROP_AFTER_I18N = re.compile(
+    r"\s+(?:Angriffskrieg|Invasion|Aggression|Überfall|Bedrohung|Kriegs?\b|Krieges\b)"
+)
+_BACKDROP_BEFORE_I18N = re.compile(
+    r"(?:menace|invasion|agression|guerre|offensive|amenaza|invasión|agresión|guerra|ofensiva"
+    r"|Bedrohung|Invasion|Aggression|Krieg|Angriffskrieg)"
+    r" (?:(?:de|par|menée par|contra|por|durch) )?(?:la |le |l'|les |el |los |der |des |die )?$"
+    r"|face à (?:la |le |l'|les )?$|frente a (?:la |el |los )?$"
+    # defending against it, not "sanctions against Iran for its drone deliveries"
+    r"|(?:défendre|défense|protéger|combattre|sich|Verteidigung|defenderse|defensa|protegerse"
+    r"|luchar) (?:contre|gegen|contra|de) (?:la |le |l'|les |el |los |die |das |den |dem )?$"
+    r"|(?:угроз\w*|агресси\w*|вторжени\w*|войн\w*|нападени\w*) (?:со стороны )?$"  # noqa: RUF001
+    r"|(?:защит\w*|оборон\w*) (?:от|против) $|на фоне (?:\w+ ){0,2}?(?:с )?$"  # noqa: RUF001
+)
+
+
+def _backdrop(text: str, e: Entity, *, wide: bool = False) -> bool:
+    """Whether the country ``e`` is named only as the backdrop; ``wide``: the text has a
+    letter outside ASCII, so the French, German, Spanish and Russian phrasings are asked
+    too."""
     if _BACKDROP_AFTER.match(text, e.end):
         return True
     before = text[max(0, e.start - 40) : e.start]
-    return before.endswith(_BACKDROP_BEFORE_ENDINGS) and bool(_BACKDROP_BEFORE.search(before))
+    if before.endswith(_BACKDROP_BEFORE_ENDINGS) and _BACKDROP_BEFORE.search(before):
+        return True
+    if not wide:
+        return False
+    return bool(_BACKDROP_AFTER_I18N.match(text, e.end) or _BACKDROP_BEFORE_I18N.search(before))
 
 
 def _facts(
     entities: tuple[Entity, ...], n: int, rules: RuleSet, text: str = ""
 ) -> list[_SentenceFacts]:
     facts = [_SentenceFacts(set(), False, False, False) for _ in range(n)]
+    wide = not text.isascii()
     for e in entities:
         if e.sentence >= n:
             continue
@@ -433,7 +552,11 @@ def _facts(
         if is_country(e):
             f.countries.add(e.id)
             f.sanctioned |= e.id in rules.sanctioned
-            if e.id in rules.sanctioned and not f.sanctioned_actor and not _backdrop(text, e):
+            if (
+                e.id in rules.sanctioned
+                and not f.sanctioned_actor
+                and not _backdrop(text, e, wide=wide)
+            ):
                 f.sanctioned_actor = True
             f.authority |= e.id in rules.designators
         elif e.label == "WATCHLIST":
@@ -512,7 +635,9 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         if not hits or rules.negative.search(sentence):
             continue
         for event, rule, m in hits:
-            modifier = _modifier(sentence, m.start(), rules, headline=has_title and i == 0)
+            modifier = _modifier(
+                sentence, m, rules, headline=has_title and i == 0, language=sentence_language
+            )
             w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
             weights.setdefault(event.code, []).append(min(w, 0.95))
             evidence.append(
@@ -724,18 +849,27 @@ def _sentence(article: Any, i: int) -> str:
     return str(article.text[start:end])
 
 
-def _modifier(sentence: str, trigger_at: int, rules: RuleSet, *, headline: bool) -> float:
-    """Headline, denial, prospect and hedge weights for one hit. A prospect ("would",
-    "calls for") counts only just before the trigger: it qualifies that verb, not the
-    whole sentence ("it would stop buying after the US imposed sanctions")."""
-    m = rules.modifiers["headline"] if headline else 1.0
+def _modifier(
+    sentence: str, m: re.Match[str], rules: RuleSet, *, headline: bool, language: str | None
+) -> float:
+    """Headline, denial, backdrop, prospect and hedge weights for one hit. A prospect
+    ("would", "calls for") counts only just before the trigger: it qualifies that verb, not
+    the whole sentence ("it would stop buying after the US imposed sanctions"); so do the
+    local cues of the sentence's language, a negation ("n'a pas imposé") and a backdrop
+    ("bereits verhängte", "в ответ на")."""
+    trigger_at = m.start()
+    factor = rules.modifiers["headline"] if headline else 1.0
     if rules.denied.search(sentence):
-        m *= rules.modifiers["denied"]
+        factor *= rules.modifiers["denied"]
+    elif rules.negated.qualify(sentence, trigger_at, m.end(), language):
+        factor *= rules.modifiers["negated"]
+    elif rules.backdrop.qualify(sentence, trigger_at, m.end(), language):
+        factor *= rules.modifiers["backdrop"]
     elif rules.prospective.search(sentence, max(0, trigger_at - 40), trigger_at + 1):
-        m *= rules.modifiers["prospective"]
+        factor *= rules.modifiers["prospective"]
     elif rules.hedged.search(sentence):
-        m *= rules.modifiers["hedged"]
-    return m
+        factor *= rules.modifiers["hedged"]
+    return factor
 
 
 def _noisy_or(values: list[float]) -> float:

@@ -146,6 +146,103 @@ def test_country_names_in_four_languages_and_their_inflected_forms(
             "Совбез ООН продлил эмбарго на поставки оружия в Ливию ещё на год.",
             "trade_embargo",
         ),
+        # ship-to-ship transfers, measures that include an embargo (rules 2026.12.01-20)
+        (
+            "Transferts de navire à navire",
+            "Des pétroliers iraniens ont transféré du pétrole de navire à navire au large de "
+            "la Malaisie.",
+            "sanctions_evasion",
+        ),
+        (
+            "La UE aprueba sanciones contra Venezuela",
+            "Las medidas incluyen un embargo de armas contra el gobierno de Venezuela.",
+            "trade_embargo",
+        ),
+        # travel bans, embargoes entering into force (rules 2026.12.01-19)
+        (
+            "Interdiction de voyager",
+            "Le Conseil de l'Union européenne a imposé une interdiction de voyager et un gel des "
+            "avoirs à dix responsables russes.",
+            "sanctions_designation",
+        ),
+        (
+            "Эмбарго ЕС на российскую нефть вступило в силу",
+            "Эмбарго ЕС на российскую нефть вступило в силу в понедельник.",
+            "trade_embargo",
+        ),
+        # compounds, word orders and UN sanctions back in force (rules 2026.12.01-17)
+        (
+            "Pyongyang envoie des soldats en Russie",
+            "La Corée du Nord envoie des milliers de soldats en Russie, selon Séoul.",
+            "troop_deployment",
+        ),
+        (
+            "В Курской области воюют солдаты КНДР",
+            "Около 11 тысяч военных КНДР были направлены в Россию.",
+            "troop_deployment",
+        ),
+        (
+            "Nordkorea testet Interkontinentalrakete",
+            "Nordkorea hat erneut eine Interkontinentalrakete getestet.",
+            "proliferation",
+        ),
+        (
+            "UN verlängert Waffenembargo gegen Libyen",
+            "Der UN-Sicherheitsrat hat das Waffenembargo gegen Libyen verlängert.",
+            "un_sanctions_action",
+        ),
+        (
+            "UN-Sanktionen gegen Iran wieder in Kraft",
+            "Die UN-Sanktionen gegen Iran sind wieder in Kraft getreten.",
+            "un_sanctions_action",
+        ),
+        # delistings and relief, enforcement, payments, UN bodies (rules 2026.12.01-16)
+        (
+            "Levée des sanctions",
+            "L'Union européenne a levé les sanctions contre trois banques de Syrie.",
+            "sanctions_designation",
+        ),
+        (
+            "Sanktionen aufgehoben",
+            "Die EU hebt die Sanktionen gegen zwei Banken aus Syrien auf.",
+            "sanctions_designation",
+        ),
+        (
+            "США исключили из санкционного списка две компании из России",
+            "Минфин США исключил из санкционного списка две компании из России.",
+            "sanctions_designation",
+        ),
+        (
+            "Mit Sanktionen belegt",
+            "Die USA belegen zwei Reedereien aus Russland mit Sanktionen.",
+            "sanctions_designation",
+        ),
+        (
+            "Haft wegen Schmuggels",
+            "Ein Mann wurde wegen Schmuggels von Mikroelektronik nach Russland verurteilt.",
+            "sanctions_evasion",
+        ),
+        (
+            "Exportación ilegal",
+            "Un ciudadano ruso fue detenido por la exportación ilegal de tecnología a Rusia.",
+            "sanctions_evasion",
+        ),
+        (
+            "Житель США поставлял в Россию микроэлектронику",
+            "Он поставлял в Россию микроэлектронику и полупроводники из США.",
+            "export_control",
+        ),
+        (
+            "Estados Unidos restringe las remesas a Cuba",
+            "Las nuevas reglas del Tesoro de Estados Unidos impedirán las remesas a Cuba.",
+            "financial_sanctions",
+        ),
+        (
+            "L'ONU surveillera l'embargo sur les armes visant la Corée du Nord",
+            "Le Conseil de sécurité a demandé à la mission de surveiller l'embargo sur "
+            "les armes visant la Corée du Nord.",
+            "un_sanctions_action",
+        ),
     ],
 )
 def test_each_kind_of_event_is_flagged_in_its_language(
@@ -166,6 +263,25 @@ def test_each_kind_of_event_is_flagged_in_its_language(
         ("Bürgergeld", "Das Jobcenter verhängt Sanktionen gegen Arbeitslose, auch aus Russland."),
         ("LaLiga", "El jugador fue sancionado con dos partidos tras la tarjeta roja ante Rusia."),
         ("Штрафы", "Застройщикам продлили мораторий на штрафные санкции в России."),
+        # regulators, discipline, club courts, tax offices (rules 2026.12.01-17)
+        (
+            "AMF",
+            "La commission des sanctions de l'AMF a sanctionné une société. Elle gérait des "
+            "fonds russes.",
+        ),
+        ("Faute grave", "Le fonctionnaire a été sanctionné pour faute grave. Il a vécu en Russie."),
+        (
+            "Sportgericht",
+            "Das Sportgericht hat den Verein sanktioniert, Fans aus Russland randalierten.",
+        ),
+        ("CNMV", "La CNMV ha sancionado a una entidad. La entidad operaba con Rusia."),
+        ("Hacienda", "Hacienda impone sanciones a los contribuyentes con bienes en Venezuela."),
+        ("ЦБ", "Банк России наложил санкции на два банка за нарушение нормативов."),
+        (
+            "Экономика",
+            "Несмотря на санкции, экономика России выросла. Введенные Западом санкции не "
+            "остановили рост.",
+        ),
         # backdrop: existing sanctions mentioned, no new measure
         (
             "Autowerk",
@@ -282,3 +398,145 @@ def test_a_rule_of_the_sentence_window_needs_the_sanctioned_state_in_its_sentenc
     )
     assert within is not None
     assert "military_cooperation" in within.event_types
+
+
+@pytest.mark.parametrize(
+    ("plain", "qualified"),
+    [
+        # a negation just before the trigger
+        (
+            "La France a imposé de nouvelles sanctions à l'Iran.",
+            "La France n'a pas imposé de nouvelles sanctions à l'Iran.",
+        ),
+        (
+            "Die EU hat neue Sanktionen gegen Russland verhängt.",
+            "Die EU hat keine neuen Sanktionen gegen Russland verhängt.",
+        ),
+        (
+            "Estados Unidos impuso sanciones a tres empresas de Irán.",
+            "Estados Unidos no impuso sanciones a tres empresas de Irán.",
+        ),
+        (
+            "США ввели санкции против трех компаний из России.",
+            "США так и не ввели санкции против трех компаний из России.",
+        ),
+        # a backdrop: a past measure, a clause of reaction or concession
+        (
+            "L'Union européenne a imposé un embargo sur les armes à la Russie.",
+            "Le commerce a continué en dépit de l'embargo imposé à la Russie.",
+        ),
+        (
+            "Die EU hat Sanktionen gegen Russland verhängt.",
+            "Zuvor hatte die EU bereits Sanktionen gegen Russland verhängt.",
+        ),
+        (
+            "Bruselas impuso un embargo de armas a Venezuela.",
+            "Bruselas ya impuso un embargo de armas a Venezuela.",
+        ),
+        (
+            "Запад ввел санкции против России.",
+            "После того как Запад ввел санкции против России, ЦБ поднял ставку.",
+        ),
+    ],
+)
+def test_a_negated_or_backdrop_trigger_weighs_less_in_each_language(
+    stages: Stages, plain: str, qualified: str
+) -> None:
+    sure = flag_one(stages, "", plain + " " + plain)
+    assert sure is not None
+    weaker = flag_one(stages, "", qualified + " " + qualified)
+    assert weaker is None or weaker.score < sure.score
+
+
+def test_a_rejected_accusation_weighs_less_in_german(stages: Stages) -> None:
+    plain = flag_one(stages, "", "Der Iran baut Atomwaffen. Der Iran baut Atomwaffen.")
+    rejected = flag_one(
+        stages,
+        "",
+        "Teheran weist die Vorwürfe zurück, wonach der Iran Atomwaffen baut. Teheran weist die "
+        "Vorwürfe zurück, wonach der Iran Atomwaffen baut.",
+    )
+    assert plain is not None
+    assert rejected is None or rejected.score < plain.score
+
+
+def test_a_cue_in_another_clause_leaves_the_trigger_alone(stages: Stages) -> None:
+    # "malgré les critiques," ends before the new measure; so does "nachdem ..., "
+    plain = flag_one(
+        stages, "", "L'Union européenne a adopté de nouvelles sanctions contre la Russie."
+    )
+    fronted = flag_one(
+        stages,
+        "",
+        "Malgré les critiques, l'Union européenne a adopté de nouvelles sanctions "
+        "contre la Russie.",
+    )
+    assert plain is not None
+    assert fronted is not None
+    assert fronted.score == plain.score
+
+
+def test_the_local_cues_are_read_only_in_their_own_language(stages: Stages) -> None:
+    rules = stages.rules
+    sentence = "Estados Unidos no impuso sanciones a tres empresas de Irán."
+    at = sentence.index("impuso")
+    end = sentence.index(" a tres")
+    assert rules.negated.qualify(sentence, at, end, "es")
+    # English has no cues of its own; a sentence of unknown language reads none either
+    assert not rules.negated.qualify(sentence, at, end, "en")
+    assert not rules.negated.qualify(sentence, at, end, None)
+    plain = flag_one(stages, "", "The US did not impose sanctions on three companies in Iran.")
+    also = flag_one(stages, "", "The US imposed sanctions on three companies in Iran.")
+    assert plain is not None
+    assert also is not None
+    assert plain.score == also.score  # English negation is not read (English is unchanged)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "La Pologne achète des chars",
+            "La Pologne a acheté des chars à la Corée du Sud face à la menace russe. "
+            "L'Ukraine a reçu des missiles pour se défendre contre la Russie.",
+        ),
+        (
+            "Polen kauft Panzer",
+            "Polen hat wegen des russischen Angriffskriegs Panzer aus Südkorea erhalten. "
+            "Die Ukraine erhielt Raketen, um sich gegen Russland zu verteidigen.",
+        ),
+        (
+            "Polonia compra tanques",
+            "Polonia compró armamento a Corea del Sur ante la amenaza rusa. Ucrania recibió "
+            "misiles tras la invasión rusa.",
+        ),
+        (
+            "Польша закупила танки",
+            "Польша закупила вооружение у Южной Кореи на фоне угрозы со стороны России. "
+            "Украина получила ракеты для защиты от России.",
+        ),
+    ],
+)
+def test_arms_bought_against_a_sanctioned_adversary_are_no_transfer_to_it(
+    stages: Stages, title: str, body: str
+) -> None:
+    """The sanctioned state is the threat or the war, not a party to the deal."""
+    alert = flag_one(stages, title, body)
+    assert alert is None or "arms_transfer" not in alert.event_types
+
+
+def test_arms_received_by_a_sanctioned_state_are_a_transfer(stages: Stages) -> None:
+    sanctioned_for_it = flag_one(
+        stages,
+        "Санкции против Ирана из-за поставок дронов России",
+        "ЕС ввел санкции против Ирана из-за поставок дронов России.",
+    )
+    assert sanctioned_for_it is not None
+    assert "arms_transfer" in sanctioned_for_it.event_types
+    alert = flag_one(
+        stages,
+        "La Russie a reçu des drones iraniens",
+        "La Russie a reçu des centaines de drones iraniens.",
+    )
+    assert alert is not None
+    assert "arms_transfer" in alert.event_types

@@ -66,3 +66,49 @@ def test_an_unknown_key_in_the_rules_file_stops_start_up(
     target[key] = []
     with pytest.raises(FatalError, match=key):
         build_ruleset(doc, regimes)
+
+
+def _cue_verdicts(ruleset: RuleSet, kind: str, language: str, sentence: str) -> list[bool]:
+    """For every trigger of the language's rules (or of every language's) in ``sentence``:
+    whether the local cues of ``kind`` weigh it down."""
+    cues = getattr(ruleset, kind)
+    return [
+        cues.qualify(sentence, m.start(), m.end(), language)
+        for event in ruleset.events
+        for rule in event.rules
+        if not rule.languages or language in rule.languages
+        for m in [rule.pattern.search(sentence)]
+        if m is not None
+    ]
+
+
+@pytest.mark.parametrize("kind", ["negated", "backdrop"])
+def test_every_local_cue_weighs_down_its_examples_and_not_its_counterexamples(
+    stages: Stages, kind: str
+) -> None:
+    """Each example has a trigger the cue qualifies; each counterexample has triggers and
+    the cue qualifies none of them (the cue word is elsewhere, or in another clause)."""
+    cues = getattr(stages.rules, kind)
+    assert set(cues.by_language) == {"fr", "de", "es", "ru"}
+    wrong = []
+    for language, (examples, counterexamples) in cues.examples.items():
+        assert examples, f"{kind}.{language} has no example"
+        assert counterexamples, f"{kind}.{language} has no counterexample"
+        for x in examples:
+            if not any(_cue_verdicts(stages.rules, kind, language, x)):
+                wrong.append(f"{kind}.{language} misses: {x}")
+        for x in counterexamples:
+            verdicts = _cue_verdicts(stages.rules, kind, language, x)
+            if not verdicts or any(verdicts):
+                wrong.append(f"{kind}.{language} wrongly weighs down (or no trigger): {x}")
+    assert wrong == []
+
+
+def test_local_cues_without_their_modifier_stop_start_up(settings: Settings) -> None:
+    with settings.rules.open("rb") as fh:
+        doc = tomllib.load(fh)
+    with settings.regimes.open("rb") as fh:
+        regimes = tomllib.load(fh)
+    del doc["modifiers"]["backdrop"]
+    with pytest.raises(FatalError, match="backdrop"):
+        build_ruleset(doc, regimes)
