@@ -19,6 +19,8 @@ model cannot. One entity list comes out, each entity with its ``source``:
 - everything else the model finds is added, labelled PERSON, ORGANIZATION, LOCATION,
   NORP (nationalities and groups: kept apart from countries), PRODUCT, EVENT or LAW;
   numbers, dates and money are not entities here;
+- in a sports result's layout a city is its club: "Northport 2 Eastfield 1"
+  (:mod:`pipeline.stages.teams`);
 - a person named in full ("Anna Berg") is their bare surname later on ("Berg said"):
   an untagged capitalised mention becomes that PERSON, and so does a model entity of
   another label at exactly that span (a list's entity stays).
@@ -34,6 +36,7 @@ from typing import NamedTuple
 
 from pipeline.models import Alert, Entity, Party, PartyRole, is_country
 from pipeline.stages.gazetteer import key
+from pipeline.stages.teams import teams
 
 # The model's labels (OntoNotes) -> ours. Not listed (DATE, MONEY, CARDINAL...): dropped.
 MODEL_LABELS = {
@@ -197,6 +200,7 @@ def merge(
             hit = screen_span(m.label, m.start, m.end)
             if hit is not None:
                 out.append(hit)
+    out = teams(text, out, sentence_of or (lambda _: 0))
     out = _surnames(text, out, sentence_of)
     out.sort(key=lambda e: (e.start, e.end, e.label))
     return tuple(out)

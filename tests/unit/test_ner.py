@@ -304,6 +304,75 @@ def test_a_surname_after_the_full_name_is_the_same_person() -> None:
     assert ("ORGANIZATION", "Berg Holdings", "model") in _labels(merged)
 
 
+def test_the_sides_of_a_score_line_are_teams_a_country_stays_its_country() -> None:
+    text = "Results on Sunday:\nNorthport 2 Eastfield 1\nFreedonia 3 Westbay 0 ( halftime 1-0 )"
+    listed = [
+        _entity("LOCATION", text, "Northport", id="xx-northport", country="XX"),
+        _entity("COUNTRY", text, "Freedonia", id="FD", country="FD"),
+    ]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Westbay")))
+    assert _labels(merged) == [
+        ("ORGANIZATION", "Northport", "cue"),
+        ("ORGANIZATION", "Eastfield", "cue"),
+        ("COUNTRY", "Freedonia", "gazetteer"),
+        ("ORGANIZATION", "Westbay", "cue"),
+    ]
+    assert merged[0].country is None
+
+
+def test_a_model_span_across_a_score_goes_and_its_sides_are_teams() -> None:
+    text = "Northport 3 Eastfield 1"
+    merged = merge(text, [], _found(text, _span(text, "PERSON", "Northport 3 Eastfield")))
+    assert _labels(merged) == [
+        ("ORGANIZATION", "Northport", "cue"),
+        ("ORGANIZATION", "Eastfield", "cue"),
+    ]
+
+
+def test_a_standings_row_names_a_team_a_leaderboards_person_stays() -> None:
+    text = "Standings:\nNorthport 12 7 3 2 .583\nAnna Berg 68 70 71 209\nKent Ridge 9.06 9.31 8.42"
+    listed = [
+        _entity("LOCATION", text, "Northport", id="xx-northport"),
+        _entity("LOCATION", text, "Kent Ridge", id="xx-kent-ridge"),
+    ]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Anna Berg")))
+    assert _labels(merged) == [
+        ("ORGANIZATION", "Northport", "cue"),
+        ("PERSON", "Anna Berg", "model"),
+        ("LOCATION", "Kent Ridge", "gazetteer"),  # prices, not a standings row
+    ]
+
+
+def test_a_fixture_names_its_sides_at_names_the_visitors_and_the_venue() -> None:
+    text = "NORTHPORT AT EASTFIELD\nWestbay v Southend\nMay 4 v Lakeside ( two days )"
+    listed = [
+        _entity("LOCATION", text, "NORTHPORT", id="xx-northport"),
+        _entity("LOCATION", text, "EASTFIELD", id="xx-eastfield"),
+        _entity("LOCATION", text, "Lakeside", id="xx-lakeside"),
+    ]
+    merged = merge(text, listed, [])
+    assert _labels(merged) == [
+        ("ORGANIZATION", "NORTHPORT", "cue"),
+        ("LOCATION", "EASTFIELD", "gazetteer"),
+        ("ORGANIZATION", "Westbay", "cue"),
+        ("ORGANIZATION", "Southend", "cue"),
+        ("ORGANIZATION", "Lakeside", "cue"),
+    ]
+
+
+def test_a_court_cases_person_a_headline_and_a_place_in_prose_are_not_teams() -> None:
+    text = (
+        "Blaze Halts Work at Eastfield Oil Refinery\n"
+        "The ruling in Doe v Roe was upheld. Fans in Northport 2 stayed home."
+    )
+    listed = [_entity("LOCATION", text, "Northport", id="xx-northport")]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Roe")))
+    assert _labels(merged) == [
+        ("PERSON", "Roe", "model"),
+        ("LOCATION", "Northport", "gazetteer"),
+    ]
+
+
 def test_a_model_span_is_cut_at_a_line_break_and_before_a_score_keeping_abbreviations() -> None:
     text = "Northport Rovers 2\nSouthend\nU.S. Steel Corp. said"
     assert text[slice(*trim(text, 0, len("Northport Rovers 2")))] == "Northport Rovers"
