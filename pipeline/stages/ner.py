@@ -21,9 +21,12 @@ model cannot. One entity list comes out, each entity with its ``source``:
   numbers, dates and money are not entities here;
 - in a sports result's layout a city is its club: "Northport 2 Eastfield 1"
   (:mod:`pipeline.stages.teams`);
-- a person named in full ("Anna Berg") is their bare surname later on ("Berg said"):
-  an untagged capitalised mention becomes that PERSON, and so does a model entity of
-  another label at exactly that span (a list's entity stays).
+- an initial and a surname ("A. Dale") is a person, unless a list or the gazetteer
+  knows the words ("N. Korea") or the model calls them a people or a place;
+- a person named in full ("Anna Berg", "A. Dale") is their bare surname anywhere in
+  the article ("Berg said", a headline's "BERG QUITS"): an untagged capitalised
+  mention becomes that PERSON, and so does a model entity of another label at exactly
+  that span (a list's entity stays).
 
 No I/O: the model's spans come in as plain offsets.
 """
@@ -201,21 +204,74 @@ def merge(
             if hit is not None:
                 out.append(hit)
     out = teams(text, out, sentence_of or (lambda _: 0))
+    out = _initials(text, out, sentence_of)
     out = _surnames(text, out, sentence_of)
     out.sort(key=lambda e: (e.start, e.end, e.label))
     return tuple(out)
 
 
 _WORD = re.compile(r"\w+")
+# An initial and a surname: "A. Dale", "T.O'Gorman"; not inside "U.S. Steel" or "J.P.".
+_INITIAL_NAME = re.compile(
+    r"(?<![\w.])[A-Z]\. ?(?P<surname>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]'[A-Z][a-z]+)\b(?!\.\w)"
+)
+# What the model may call "N. Korean", "S. Africa": a people or a place, not a person.
+_PLACE_LIKE = frozenset({"NORP", "LOCATION"})
+# Words a capital after "Plan A." may be: the next sentence, not a surname.
+_NOT_SURNAMES = frozenset(
+    "The This That These Those There Then They Their He She His Her It Its We Our You "
+    "In On At As Of For From By To With And But Or Not No If When While After Before "
+    "A An All One Some Mr Mrs Ms Dr".split()
+)
+
+
+def _initials(
+    text: str, entities: list[Entity], sentence_of: Callable[[int], int] | None
+) -> list[Entity]:
+    """An initial and a capitalised surname ("A. Dale") is a PERSON where no list, cue
+    or gazetteer entity overlaps it ("N. Korea" is the country) and the model does not
+    call it a people or a place ("N. Korean"): added where nothing is tagged, over a
+    model organisation at the same words, and over a model span of the initial alone."""
+    out = list(entities)
+    for m in _INITIAL_NAME.finditer(text):
+        if m.group("surname") in _NOT_SURNAMES:
+            continue
+        start, end = m.span()
+        over = [e for e in out if e.start < end and start < e.end]
+        if any(
+            e.source != "model"
+            or e.label == "PERSON"
+            or e.start < start
+            or e.end > end
+            or (e.label in _PLACE_LIKE and e.end > m.start("surname"))
+            for e in over
+        ):
+            continue
+        gone = {id(e) for e in over}
+        out = [e for e in out if id(e) not in gone]
+        surface = m.group()
+        out.append(
+            Entity(
+                "PERSON",
+                _ID_PREFIX["PERSON"] + key(surface).replace(" ", "-"),
+                surface,
+                start,
+                end,
+                sentence_of(start) if sentence_of else (over[0].sentence if over else 0),
+                surface,
+                source="cue",
+            )
+        )
+    return out
 
 
 def _surnames(
     text: str, entities: list[Entity], sentence_of: Callable[[int], int] | None
 ) -> list[Entity]:
-    """A person named in full once ("Anna Berg") is the bare surname after it ("Berg
-    said"): a later capitalised mention that nothing else tagged becomes that PERSON,
-    and a model entity at exactly that span becomes a PERSON. A list's entity is never
-    replaced."""
+    """A person named in full once ("Anna Berg") is the bare surname anywhere in the
+    text, before the full name too ("Berg said", a headline's "BERG QUITS"): a
+    capitalised mention that nothing else tagged becomes that PERSON, and a model
+    entity at exactly that span becomes a PERSON. A list's entity is never replaced."""
     surnames: dict[str, Entity] = {}
     for e in entities:
         words = e.text.split()
@@ -223,6 +279,7 @@ def _surnames(
             last = words[-1].strip(".,")
             if len(last) > 2:
                 surnames.setdefault(last, e)
+                surnames.setdefault(last.upper(), e)
     if not surnames:
         return entities
     by_span = {(e.start, e.end): e for e in entities}
@@ -231,7 +288,7 @@ def _surnames(
     replaced: set[int] = set()
     for word in _WORD.finditer(text):
         full = surnames.get(word.group())
-        if full is None or word.start() < full.end:
+        if full is None:
             continue
         span = (word.start(), word.end())
         there = by_span.get(span)

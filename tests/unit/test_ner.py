@@ -304,6 +304,32 @@ def test_a_surname_after_the_full_name_is_the_same_person() -> None:
     assert ("ORGANIZATION", "Berg Holdings", "model") in _labels(merged)
 
 
+def test_a_surname_before_the_full_name_and_in_capitals_is_the_same_person() -> None:
+    text = "BERG QUITS AS CHAIR\nBerg told staff. Anna Berg, 52, leaves in May."
+    merged = merge(text, [], _found(text, _span(text, "PERSON", "Anna Berg")))
+    people = [e.text for e in merged if e.label == "PERSON"]
+    assert people == ["BERG", "Berg", "Anna Berg"]
+    assert {e.id for e in merged} == {"person-anna-berg"}
+
+
+def test_an_initial_and_a_surname_is_a_person() -> None:
+    text = "Hove: A. Dale 69, T.O'Gorman 12 and H. Morris 40 batted."
+    morris = _span(text, "ORG", "H. Morris")
+    merged = merge(text, [], _found(text, morris))
+    assert _labels(merged) == [
+        ("PERSON", "A. Dale", "cue"),
+        ("PERSON", "T.O'Gorman", "cue"),
+        ("PERSON", "H. Morris", "cue"),
+    ]
+
+
+def test_an_initial_before_a_place_a_people_or_a_new_sentence_is_not_a_person() -> None:
+    text = "N. Korea and S. Freedonian envoys met at U.S. Steel. It was plan A. The end."
+    listed = [_entity("COUNTRY", text, "N. Korea", id="KP", country="KP")]
+    merged = merge(text, listed, _found(text, _span(text, "NORP", "S. Freedonian")))
+    assert [e.label for e in merged] == ["COUNTRY", "NORP"]
+
+
 def test_the_sides_of_a_score_line_are_teams_a_country_stays_its_country() -> None:
     text = "Results on Sunday:\nNorthport 2 Eastfield 1\nFreedonia 3 Westbay 0 ( halftime 1-0 )"
     listed = [
