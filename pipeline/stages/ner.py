@@ -8,7 +8,8 @@ organisations that no list names; the lists know ids, countries and watchlist li
 model cannot. One entity list comes out, each entity with its ``source``:
 
 - where a list or gazetteer entity and a model span cover the same words, or one holds
-  the other, the list's entity stays and the model's goes (its id and links win);
+  the other, the list's entity stays and the model's goes (its id and links win); a
+  gazetteer's dotted abbreviation keeps its period as the model's spans do ("U.S.");
 - where the model says a longer span is an organisation or a person and the gazetteer
   found a *place* inside it, the model's label wins: "Manchester United" is a club, not
   the city, "Georgia Smith" a person, not the country. A *country* inside an
@@ -37,7 +38,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
-from pipeline.models import Alert, Entity, Party, PartyRole, is_country
+from pipeline.models import Alert, Entity, Party, PartyRole, is_country, replace
 from pipeline.stages.gazetteer import key
 from pipeline.stages.teams import teams
 
@@ -158,7 +159,7 @@ def merge(
     """One entity list from the lists' entities and the model's (see the module's rules),
     in text order. A model PERSON or ORGANIZATION the lists did not know is screened
     with ``screen_span``; a match adds its WATCHLIST entity over the same span."""
-    kept = list(listed)
+    kept = [_with_period(text, e) for e in listed]
     dropped: set[int] = set()  # ids of list entities a model span took over
     added: list[Entity] = []
     to_screen: list[Entity] = []
@@ -318,6 +319,18 @@ def _surnames(
 
 def _person(e: Entity, full: Entity) -> Entity:
     return Entity("PERSON", full.id, e.text, e.start, e.end, e.sentence, full.name, source=e.source)
+
+
+# A gazetteer's abbreviation ends at its last letter ("U.S"), its period follows.
+_DOTTED = re.compile(r"(?:\w\.)+\w")
+
+
+def _with_period(text: str, e: Entity) -> Entity:
+    """A gazetteer entity written as a dotted abbreviation with its final period ("U.S"
+    -> "U.S."), as the model's spans keep it (rule 5); the same entity otherwise."""
+    if e.source != "gazetteer" or text[e.end : e.end + 1] != "." or not _DOTTED.fullmatch(e.text):
+        return e
+    return replace(e, text=text[e.start : e.end + 1], end=e.end + 1)
 
 
 def _inside(inner: Entity, outer: Entity) -> bool:

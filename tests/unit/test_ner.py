@@ -330,6 +330,21 @@ def test_an_initial_before_a_place_a_people_or_a_new_sentence_is_not_a_person() 
     assert [e.label for e in merged] == ["COUNTRY", "NORP"]
 
 
+def test_a_gazetteer_abbreviation_keeps_its_period_as_a_model_span_does() -> None:
+    text = "Officials of the U.S. and the U.N. met in the U.K"
+    listed = [
+        _entity("COUNTRY", text, "U.S", id="US", country="US"),
+        _entity("ORGANIZATION", text, "U.N", id="un"),
+        _entity("COUNTRY", text, "U.K", id="GB", country="GB"),
+    ]
+    merged = merge(text, listed, [])
+    assert [(e.text, e.end - e.start, e.country) for e in merged] == [
+        ("U.S.", 4, "US"),
+        ("U.N.", 4, None),
+        ("U.K", 3, "GB"),
+    ]
+
+
 def test_the_sides_of_a_score_line_are_teams_a_country_stays_its_country() -> None:
     text = "Results on Sunday:\nNorthport 2 Eastfield 1\nFreedonia 3 Westbay 0 ( halftime 1-0 )"
     listed = [
