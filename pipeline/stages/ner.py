@@ -17,6 +17,9 @@ model cannot. One entity list comes out, each entity with its ``source``:
 - a model span that overlaps a list entity only in part is dropped (the list's span is
   the better one: its name is known); where the model agrees with a cue's person or
   organisation, the cue's entity stays and its name is screened like a model name;
+- a model span is cut after a spaced dash ("Freedonia - Anna Berg"), a person's loses
+  leading figures ("64 Anna Berg") and takes the rare capitalised words of the name
+  the model left out beside it ("Osvaldo [Berg]");
 - everything else the model finds is added, labelled PERSON, ORGANIZATION, LOCATION,
   NORP (nationalities and groups: kept apart from countries), PRODUCT, EVENT or LAW;
   numbers, dates and money are not entities here;
@@ -39,7 +42,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from pipeline.models import Alert, Entity, Party, PartyRole, is_country, replace
+from pipeline.stages.cues import NOT_NAME, ORG_SUFFIXES, TITLE_WORDS
 from pipeline.stages.gazetteer import key
+from pipeline.stages.screening import ordinary
 from pipeline.stages.teams import teams
 
 # The model's labels (OntoNotes) -> ours. Not listed (DATE, MONEY, CARDINAL...): dropped.
@@ -68,7 +73,11 @@ _PLACES = frozenset({"LOCATION"})
 _PARTY_LABELS = frozenset({"PERSON", "ORGANIZATION", "VESSEL", "PRODUCT"})
 _TRIM_START = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _TRIM_END = re.compile(r"(?:['\u2019]s?|[\s.,;:!?\"'\u2019\u201d)\]-])+$")
-_TRAILING_NUMBERS = re.compile(r"(?:\s+[\d.,:/-]+)+\s*$")
+_TRAILING_NUMBERS = re.compile(r"(?:\s+[\d.,:/+-]+)+\s*$")
+# A spaced dash is not inside a name: "Freedonia - Anna Berg" (a line-up), "TENNIS - ..."
+_SPACED_DASH = re.compile(r"\s-{1,2}\s")
+# A person's name does not start with a figure or a dash ("64 Anna Berg", "-- Anna Berg").
+_LEADING_FIGURES = re.compile(r"(?:[\d.,:/+-]+\s+)+")
 # An abbreviation keeps its period: "U.S.", "U.K.", "Corp.", "Ltd.", "Inc.", "Co.", "Jr."
 _ABBREVIATION = re.compile(
     r"(?:\b\w\.\w\.|\b(?:Corp|Ltd|Inc|Co|Bros|Jr|Sr|Plc|Intl|Dept)\.)$", re.IGNORECASE
@@ -104,16 +113,19 @@ ScreenSpan = Callable[[str, int, int], Entity | None]
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
     """The span without a leading article, without what follows a line break (a name
-    does not cross lines), without trailing numbers ("Rovers 2", a score) and without a
-    trailing possessive or punctuation, except the period of an abbreviation ("U.S.",
-    "Corp.")."""
+    does not cross lines), without what comes before a spaced dash ("Freedonia - Anna
+    Berg"), without trailing numbers ("Rovers 2", a score) and without a trailing
+    possessive or punctuation, except the period of an abbreviation ("U.S.", "Corp.")."""
+    newline = text.find("\n", start, end)
+    if newline > start:
+        end = newline
+    dashes = list(_SPACED_DASH.finditer(text, start, end))
+    if dashes and dashes[-1].end() < end:
+        start = dashes[-1].end()
     surface = text[start:end]
     lead = _TRIM_START.match(surface)
     if lead and lead.end() < len(surface):
         start += lead.end()
-    newline = text.find("\n", start, end)
-    if newline > start:
-        end = newline
     numbers = _TRAILING_NUMBERS.search(text, start, end)
     if numbers and numbers.start() > start:
         end = numbers.start()
@@ -137,6 +149,10 @@ def model_entities(
         if label is None:
             continue
         start, end = trim(text, span.start, span.end)
+        if label == "PERSON":
+            figures = _LEADING_FIGURES.match(text, start, end)
+            if figures and figures.end() < end:
+                start = figures.end()
         surface = text[start:end]
         if not any(c.isalpha() for c in surface):
             continue
@@ -160,6 +176,7 @@ def merge(
     in text order. A model PERSON or ORGANIZATION the lists did not know is screened
     with ``screen_span``; a match adds its WATCHLIST entity over the same span."""
     kept = [_with_period(text, e) for e in listed]
+    found = _grown(text, found, kept)
     dropped: set[int] = set()  # ids of list entities a model span took over
     added: list[Entity] = []
     to_screen: list[Entity] = []
@@ -319,6 +336,87 @@ def _surnames(
 
 def _person(e: Entity, full: Entity) -> Entity:
     return Entity("PERSON", full.id, e.text, e.start, e.end, e.sentence, full.name, source=e.source)
+
+
+# A word of a name beside a model's person: "Emilio" in "Emilio [Valle]".
+_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*")
+_NOT_NAME_WORDS = TITLE_WORDS | ORG_SUFFIXES | NOT_NAME
+# Zipf frequency at which a word is ordinary English ("Meanwhile", "Yesterday" start
+# sentences before a surname); a given name like "Emilio" (3.2) or "Osvaldo" (0) is
+# below it.
+_ORDINARY = 4.0
+# A sentence's first word is capitalised anyway: there it must be rarer ("Striker", 3.9,
+# starts "Striker Jordan Whitley scored"); a rank ("4. Emilio Valle") is no sentence end.
+_RARE = 3.0
+_SENTENCE_END = re.compile(r"(?:^|\n|(?<!\d)[.!?]\s+|[\"\u201c]\s*)$")
+
+
+def _grown(text: str, found: Sequence[Entity], listed: Sequence[Entity]) -> list[Entity]:
+    """Each model PERSON with the name's other words the model left out beside it
+    ("Emilio [Valle]" -> "Emilio Valle", "[Shawn] Estes" -> "Shawn Estes"): a
+    capitalised word on either side, one space away, that no entity holds and that is
+    not a title, an organisation's word or an ordinary English word; up to two words a
+    side."""
+    spans = sorted((e.start, e.end) for e in [*listed, *found])
+    out: list[Entity] = []
+    for e in found:
+        if e.label != "PERSON":
+            out.append(e)
+            continue
+        start, end = e.start, e.end
+        for _ in range(2):
+            word = _word_before(text, start)
+            if word is None or not _name_word(text, *word, spans):
+                break
+            start = word[0]
+        for _ in range(2):
+            word = _word_after(text, end)
+            if word is None or not _name_word(text, *word, spans):
+                break
+            end = word[1]
+        if (start, end) == (e.start, e.end):
+            out.append(e)
+            continue
+        surface = text[start:end]
+        out.append(
+            replace(
+                e,
+                id=_ID_PREFIX["PERSON"] + key(surface).replace(" ", "-"),
+                text=surface,
+                name=surface,
+                start=start,
+                end=end,
+            )
+        )
+    return out
+
+
+def _word_before(text: str, start: int) -> tuple[int, int] | None:
+    if start < 2 or text[start - 1] != " ":
+        return None
+    at = start - 1
+    while at > 0 and not text[at - 1].isspace():
+        at -= 1
+    return at, start - 1
+
+
+def _word_after(text: str, end: int) -> tuple[int, int] | None:
+    if text[end : end + 1] != " ":
+        return None
+    at = end + 1
+    while at < len(text) and not text[at].isspace():
+        at += 1
+    return end + 1, at
+
+
+def _name_word(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    word = text[start:end]
+    if not _NAME_WORD.fullmatch(word) or word.lower() in _NOT_NAME_WORDS:
+        return False
+    if any(s < end and start < e for s, e in spans):
+        return False
+    limit = _RARE if _SENTENCE_END.search(text, max(0, start - 8), start) else _ORDINARY
+    return ordinary(word.lower()) < limit
 
 
 # A gazetteer's abbreviation ends at its last letter ("U.S"), its period follows.

@@ -345,6 +345,36 @@ def test_a_gazetteer_abbreviation_keeps_its_period_as_a_model_span_does() -> Non
     ]
 
 
+def test_a_model_span_is_cut_after_a_spaced_dash_and_a_person_after_leading_figures() -> None:
+    text = "Freedonia - Anna Berg ( 31st )\n64 Jonas Petersen\n-- Marta Kowalczyk +48 22 653"
+    spans = (
+        _span(text, "PERSON", "Freedonia - Anna Berg"),
+        _span(text, "PERSON", "64 Jonas Petersen"),
+        _span(text, "PERSON", "-- Marta Kowalczyk +48"),
+    )
+    assert [e.text for e in _found(text, *spans)] == [
+        "Anna Berg",
+        "Jonas Petersen",
+        "Marta Kowalczyk",
+    ]
+
+
+def test_a_model_person_takes_the_rare_capitalised_words_it_left_out_beside_it() -> None:
+    text = "4. Osvaldo Berg ( Freedonia ) 13.52. Yesterday Petersen met President Kowalczyk."
+    spans = (
+        _span(text, "PERSON", "Berg"),
+        _span(text, "PERSON", "Petersen"),
+        _span(text, "PERSON", "Kowalczyk"),
+    )
+    listed = [_entity("COUNTRY", text, "Freedonia", id="FD", country="FD")]
+    merged = merge(text, listed, _found(text, *spans))
+    assert [e.text for e in merged if e.label == "PERSON"] == [
+        "Osvaldo Berg",
+        "Petersen",  # "Yesterday" is an ordinary word
+        "Kowalczyk",  # "President" is a title
+    ]
+
+
 def test_the_sides_of_a_score_line_are_teams_a_country_stays_its_country() -> None:
     text = "Results on Sunday:\nNorthport 2 Eastfield 1\nFreedonia 3 Westbay 0 ( halftime 1-0 )"
     listed = [
