@@ -42,9 +42,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from pipeline.models import Alert, Entity, Party, PartyRole, is_country, replace
-from pipeline.stages.cues import NOT_NAME, ORG_SUFFIXES, TITLE_WORDS
 from pipeline.stages.gazetteer import key
-from pipeline.stages.screening import ordinary
+from pipeline.stages.people import grown, initials, surnames
 from pipeline.stages.teams import teams
 
 # The model's labels (OntoNotes) -> ours. Not listed (DATE, MONEY, CARDINAL...): dropped.
@@ -176,7 +175,7 @@ def merge(
     in text order. A model PERSON or ORGANIZATION the lists did not know is screened
     with ``screen_span``; a match adds its WATCHLIST entity over the same span."""
     kept = [_with_period(text, e) for e in listed]
-    found = _grown(text, found, kept)
+    found = grown(text, found, kept)
     dropped: set[int] = set()  # ids of list entities a model span took over
     added: list[Entity] = []
     to_screen: list[Entity] = []
@@ -222,201 +221,10 @@ def merge(
             if hit is not None:
                 out.append(hit)
     out = teams(text, out, sentence_of or (lambda _: 0))
-    out = _initials(text, out, sentence_of)
-    out = _surnames(text, out, sentence_of)
+    out = initials(text, out, sentence_of)
+    out = surnames(text, out, sentence_of)
     out.sort(key=lambda e: (e.start, e.end, e.label))
     return tuple(out)
-
-
-_WORD = re.compile(r"\w+")
-# An initial and a surname: "A. Dale", "T.O'Gorman"; not inside "U.S. Steel" or "J.P.".
-_INITIAL_NAME = re.compile(
-    r"(?<![\w.])[A-Z]\. ?(?P<surname>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]'[A-Z][a-z]+)\b(?!\.\w)"
-)
-# What the model may call "N. Korean", "S. Africa": a people or a place, not a person.
-_PLACE_LIKE = frozenset({"NORP", "LOCATION"})
-# Words a capital after "Plan A." may be: the next sentence, not a surname.
-_NOT_SURNAMES = frozenset(
-    "The This That These Those There Then They Their He She His Her It Its We Our You "
-    "In On At As Of For From By To With And But Or Not No If When While After Before "
-    "A An All One Some Mr Mrs Ms Dr".split()
-)
-
-
-def _initials(
-    text: str, entities: list[Entity], sentence_of: Callable[[int], int] | None
-) -> list[Entity]:
-    """An initial and a capitalised surname ("A. Dale") is a PERSON where no list, cue
-    or gazetteer entity overlaps it ("N. Korea" is the country) and the model does not
-    call it a people or a place ("N. Korean"): added where nothing is tagged, over a
-    model organisation at the same words, and over a model span of the initial alone."""
-    out = list(entities)
-    for m in _INITIAL_NAME.finditer(text):
-        if m.group("surname") in _NOT_SURNAMES:
-            continue
-        start, end = m.span()
-        over = [e for e in out if e.start < end and start < e.end]
-        if any(
-            e.source != "model"
-            or e.label == "PERSON"
-            or e.start < start
-            or e.end > end
-            or (e.label in _PLACE_LIKE and e.end > m.start("surname"))
-            for e in over
-        ):
-            continue
-        gone = {id(e) for e in over}
-        out = [e for e in out if id(e) not in gone]
-        surface = m.group()
-        out.append(
-            Entity(
-                "PERSON",
-                _ID_PREFIX["PERSON"] + key(surface).replace(" ", "-"),
-                surface,
-                start,
-                end,
-                sentence_of(start) if sentence_of else (over[0].sentence if over else 0),
-                surface,
-                source="cue",
-            )
-        )
-    return out
-
-
-def _surnames(
-    text: str, entities: list[Entity], sentence_of: Callable[[int], int] | None
-) -> list[Entity]:
-    """A person named in full once ("Anna Berg") is the bare surname anywhere in the
-    text, before the full name too ("Berg said", a headline's "BERG QUITS"): a
-    capitalised mention that nothing else tagged becomes that PERSON, and a model
-    entity at exactly that span becomes a PERSON. A list's entity is never replaced."""
-    surnames: dict[str, Entity] = {}
-    for e in entities:
-        words = e.text.split()
-        if e.label == "PERSON" and len(words) >= 2 and words[-1][:1].isupper():
-            last = words[-1].strip(".,")
-            if len(last) > 2:
-                surnames.setdefault(last, e)
-                surnames.setdefault(last.upper(), e)
-    if not surnames:
-        return entities
-    by_span = {(e.start, e.end): e for e in entities}
-    taken = sorted((e.start, e.end) for e in entities)
-    out = list(entities)
-    replaced: set[int] = set()
-    for word in _WORD.finditer(text):
-        full = surnames.get(word.group())
-        if full is None:
-            continue
-        span = (word.start(), word.end())
-        there = by_span.get(span)
-        if there is not None:
-            if there.source == "model" and there.label != "PERSON":
-                replaced.add(id(there))
-                out.append(_person(there, full))
-            continue
-        if any(s < span[1] and span[0] < e for s, e in taken):
-            continue
-        sentence = sentence_of(span[0]) if sentence_of else full.sentence
-        out.append(
-            Entity(
-                "PERSON",
-                full.id,
-                word.group(),
-                span[0],
-                span[1],
-                sentence,
-                full.name,
-                full.country,
-                source=full.source,
-            )
-        )
-    return [e for e in out if id(e) not in replaced]
-
-
-def _person(e: Entity, full: Entity) -> Entity:
-    return Entity("PERSON", full.id, e.text, e.start, e.end, e.sentence, full.name, source=e.source)
-
-
-# A word of a name beside a model's person: "Emilio" in "Emilio [Valle]".
-_NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*")
-_NOT_NAME_WORDS = TITLE_WORDS | ORG_SUFFIXES | NOT_NAME
-# Zipf frequency at which a word is ordinary English ("Meanwhile", "Yesterday" start
-# sentences before a surname); a given name like "Emilio" (3.2) or "Osvaldo" (0) is
-# below it.
-_ORDINARY = 4.0
-# A sentence's first word is capitalised anyway: there it must be rarer ("Striker", 3.9,
-# starts "Striker Jordan Whitley scored"); a rank ("4. Emilio Valle") is no sentence end.
-_RARE = 3.0
-_SENTENCE_END = re.compile(r"(?:^|\n|(?<!\d)[.!?]\s+|[\"\u201c]\s*)$")
-
-
-def _grown(text: str, found: Sequence[Entity], listed: Sequence[Entity]) -> list[Entity]:
-    """Each model PERSON with the name's other words the model left out beside it
-    ("Emilio [Valle]" -> "Emilio Valle", "[Shawn] Estes" -> "Shawn Estes"): a
-    capitalised word on either side, one space away, that no entity holds and that is
-    not a title, an organisation's word or an ordinary English word; up to two words a
-    side."""
-    spans = sorted((e.start, e.end) for e in [*listed, *found])
-    out: list[Entity] = []
-    for e in found:
-        if e.label != "PERSON":
-            out.append(e)
-            continue
-        start, end = e.start, e.end
-        for _ in range(2):
-            word = _word_before(text, start)
-            if word is None or not _name_word(text, *word, spans):
-                break
-            start = word[0]
-        for _ in range(2):
-            word = _word_after(text, end)
-            if word is None or not _name_word(text, *word, spans):
-                break
-            end = word[1]
-        if (start, end) == (e.start, e.end):
-            out.append(e)
-            continue
-        surface = text[start:end]
-        out.append(
-            replace(
-                e,
-                id=_ID_PREFIX["PERSON"] + key(surface).replace(" ", "-"),
-                text=surface,
-                name=surface,
-                start=start,
-                end=end,
-            )
-        )
-    return out
-
-
-def _word_before(text: str, start: int) -> tuple[int, int] | None:
-    if start < 2 or text[start - 1] != " ":
-        return None
-    at = start - 1
-    while at > 0 and not text[at - 1].isspace():
-        at -= 1
-    return at, start - 1
-
-
-def _word_after(text: str, end: int) -> tuple[int, int] | None:
-    if text[end : end + 1] != " ":
-        return None
-    at = end + 1
-    while at < len(text) and not text[at].isspace():
-        at += 1
-    return end + 1, at
-
-
-def _name_word(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
-    word = text[start:end]
-    if not _NAME_WORD.fullmatch(word) or word.lower() in _NOT_NAME_WORDS:
-        return False
-    if any(s < end and start < e for s, e in spans):
-        return False
-    limit = _RARE if _SENTENCE_END.search(text, max(0, start - 8), start) else _ORDINARY
-    return ordinary(word.lower()) < limit
 
 
 # A gazetteer's abbreviation ends at its last letter ("U.S"), its period follows.
