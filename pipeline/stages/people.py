@@ -2,17 +2,20 @@
 
     (text, model entities, list entities) -> model persons with their whole names   grown()
     (text, entities) -> with "A. Dale" a person                                      initials()
+    (text, entities) -> with the names of a list of people people                    list_people()
     (text, entities) -> with a full name's bare surname a person                     surnames()
 
 The model misses a person's first name ("Osvaldo [Berg]"), an initial and a surname
-("A. Dale") and a bare surname ("Berg said", a headline's "BERG QUITS") more often than
-a full name; the merge (:mod:`pipeline.stages.ner`) calls these after its own rules.
+("A. Dale"), the names of a line-up and a bare surname ("Berg said", a headline's "BERG
+QUITS") more often than a full name in a sentence; the merge
+(:mod:`pipeline.stages.ner`) calls these after its own rules.
 Pure: offsets in, entities out.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
 
 from pipeline.models import Entity, replace
@@ -210,3 +213,123 @@ def _name_word(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
         return False
     limit = _RARE if _SENTENCE_END.search(text, max(0, start - 8), start) else _ORDINARY
     return ordinary(word.lower()) < limit
+
+
+# --- a list of people ---------------------------------------------------------------------
+
+# A list's items: what commas, semicolons, colons, brackets and "and" separate.
+_ITEM = re.compile(r"[^,;:()\n]+")
+_AND = re.compile(r" and ")
+# What stands around a name in a line-up or a results list: "15 - ", "4. ", "87th", "70".
+_ITEM_LEAD = re.compile(r"(?:\s*(?:\d+\s*[-.=]?|-+)\s+)*")
+_ITEM_TAIL = re.compile(r"(?:\s+\d+\w*)+\s*$")
+_PARTICLE = r"(?:van|von|de|der|den|del|da|di|du|dos|al|el|bin|ibn|la|le)"
+_LISTED_NAME = re.compile(rf"[A-Z][\w'\u2019-]*(?: (?:{_PARTICLE} )*[A-Z][\w'\u2019-]*){{0,3}}")
+_LIST_ITEMS = 3
+_RETYPE_PERSONS = 3
+_RETYPE_RATIO = 3
+_LIST_RETYPED = frozenset({"ORGANIZATION", "LOCATION", "NORP", "PRODUCT", "EVENT", "LAW"})
+
+
+def list_people(
+    text: str, entities: list[Entity], sentence_of: Callable[[int], int] | None
+) -> list[Entity]:
+    """In a list of names on one line where at least two items are persons and they
+    outnumber the items of other labels ("Anna Berg, Jonas Petersen, Marta Kowalczyk"),
+    every item that is a name is a person: nothing tagged it, or the model gave it
+    another label. An item a list, cue or gazetteer entity holds stays what it is."""
+    out = list(entities)
+    by_span = {(e.start, e.end): e for e in entities}
+    ordered = sorted(entities, key=lambda e: e.start)
+    starts = [e.start for e in ordered]
+    for line in re.finditer(r"[^\n]+", text):
+        items = [item for item in _items(text, line.start(), line.end()) if item]
+        if len(items) < _LIST_ITEMS:
+            continue
+        here = ordered[bisect_left(starts, line.start()) : bisect_left(starts, line.end())]
+        labels = [_label(i, by_span, here) for i in items]
+        persons = labels.count("PERSON")
+        others = sum(1 for label in labels if label not in (None, "PERSON"))
+        if persons < 2 or persons <= others:
+            continue
+        # the model's other label gives way only in a list that is people through and
+        # through: "Gazprom Neft, Ivan Petrov and Oleg Sokolov" keeps its company
+        retype = persons >= _RETYPE_PERSONS and persons >= _RETYPE_RATIO * others
+        for (start, end), label in zip(items, labels, strict=True):
+            if label == "PERSON" and (start, end) in by_span:
+                continue
+            there = by_span.get((start, end))
+            inside = [e for e in here if e.start < end and start < e.end]
+            if label == "PERSON":  # a model person inside the item: the item is the name
+                for e in inside:
+                    out.remove(e)
+            elif there is None:
+                if inside:
+                    continue
+            elif not retype or there.source != "model" or there.label not in _LIST_RETYPED:
+                continue
+            else:
+                out.remove(there)
+            surface = text[start:end]
+            out.append(
+                Entity(
+                    "PERSON",
+                    _PERSON_ID + key(surface).replace(" ", "-"),
+                    surface,
+                    start,
+                    end,
+                    sentence_of(start) if sentence_of else (there.sentence if there else 0),
+                    surface,
+                    source="cue" if there is None else there.source,
+                )
+            )
+    return out
+
+
+def _label(
+    item: tuple[int, int], by_span: dict[tuple[int, int], Entity], entities: list[Entity]
+) -> str | None:
+    """The label of the entity at ``item``; PERSON where model persons are all that lie
+    inside it ("Walter [Little]"); None where nothing does."""
+    there = by_span.get(item)
+    if there is not None:
+        return there.label
+    start, end = item
+    inside = [e for e in entities if e.start < end and start < e.end]
+    if inside and all(
+        e.label == "PERSON" and e.source == "model" and start <= e.start and e.end <= end
+        for e in inside
+    ):
+        return "PERSON"
+    return "OTHER" if inside else None
+
+
+def _items(text: str, start: int, end: int) -> list[tuple[int, int] | None]:
+    """The list items of text[start:end], each the span of a name, or None for an item
+    that is not one."""
+    out: list[tuple[int, int] | None] = []
+    for chunk in _ITEM.finditer(text, start, end):
+        if text[chunk.end() : chunk.end() + 1] == ":":  # the list's heading: "Scorers:"
+            out.append(None)
+            continue
+        at = chunk.start()
+        for part in _AND.split(chunk.group()):
+            out.append(_item(text, at, at + len(part)))
+            at += len(part) + len(" and ")
+    return out
+
+
+def _item(text: str, start: int, end: int) -> tuple[int, int] | None:
+    lead = _ITEM_LEAD.match(text, start, end)
+    if lead:
+        start = lead.end()
+    tail = _ITEM_TAIL.search(text, start, end)
+    if tail:
+        end = tail.start()
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end and _LISTED_NAME.fullmatch(text, start, end):
+        return start, end
+    return None

@@ -375,6 +375,44 @@ def test_a_model_person_takes_the_rare_capitalised_words_it_left_out_beside_it()
     ]
 
 
+def test_the_names_of_a_list_of_people_are_people() -> None:
+    text = "Freedonia : 1 - Anna Berg , 2 - Jonas Petersen ( 46th ) , 3 - Walter Lind ; Osk Ide"
+    spans = (
+        _span(text, "PERSON", "Anna Berg"),
+        _span(text, "PERSON", "Jonas Petersen"),
+        _span(text, "PERSON", "Lind"),
+    )
+    merged = merge(text, [], _found(text, *spans))
+    assert [(e.label, e.text) for e in merged] == [  # "Freedonia :" is the heading
+        ("PERSON", "Anna Berg"),
+        ("PERSON", "Jonas Petersen"),
+        ("PERSON", "Walter Lind"),  # the model's "Lind" inside the item
+        ("PERSON", "Osk Ide"),  # nothing had tagged it
+    ]
+
+
+def test_a_list_keeps_its_company_unless_it_is_people_through_and_through() -> None:
+    mixed = "Named: Gazprom Vega, Ivan Petrov and Oleg Sokolov."
+    spans = (
+        _span(mixed, "ORG", "Gazprom Vega"),
+        _span(mixed, "PERSON", "Ivan Petrov"),
+        _span(mixed, "PERSON", "Oleg Sokolov"),
+    )
+    assert [e.label for e in merge(mixed, [], _found(mixed, *spans))] == [
+        "ORGANIZATION",
+        "PERSON",
+        "PERSON",
+    ]
+    people = "Anna Berg , Jonas Petersen , Mihai Tarara , Marta Kowalczyk"
+    spans = (
+        _span(people, "PERSON", "Anna Berg"),
+        _span(people, "PERSON", "Jonas Petersen"),
+        _span(people, "ORG", "Mihai Tarara"),
+        _span(people, "PERSON", "Marta Kowalczyk"),
+    )
+    assert [e.label for e in merge(people, [], _found(people, *spans))] == ["PERSON"] * 4
+
+
 def test_the_sides_of_a_score_line_are_teams_a_country_stays_its_country() -> None:
     text = "Results on Sunday:\nNorthport 2 Eastfield 1\nFreedonia 3 Westbay 0 ( halftime 1-0 )"
     listed = [
