@@ -219,13 +219,16 @@ def _name_word(text: str, start: int, end: int, spans: Sequence[tuple[int, int]]
 
 # A list's items: what commas, semicolons, colons, brackets and "and" separate.
 _ITEM = re.compile(r"[^,;:()\n]+")
-_AND = re.compile(r" and ")
+# ... and what joins two of a kind: "and", "beat" ("Anna Berg ( Freedonia ) beat Osk Ide").
+_JOINT = re.compile(r" (?:and|beat|bt) ")
 # What stands around a name in a line-up or a results list: "15 - ", "4. ", "87th", "70".
 _ITEM_LEAD = re.compile(r"(?:\s*(?:\d+\s*[-.=]?|-+)\s+)*")
+_SPACED_DASH = re.compile(r"\s-{1,2}\s")
 _ITEM_TAIL = re.compile(r"(?:\s+\d+\w*)+\s*$")
 _PARTICLE = r"(?:van|von|de|der|den|del|da|di|du|dos|al|el|bin|ibn|la|le)"
 _LISTED_NAME = re.compile(rf"[A-Z][\w'\u2019-]*(?: (?:{_PARTICLE} )*[A-Z][\w'\u2019-]*){{0,3}}")
 _LIST_ITEMS = 3
+_NEUTRAL = ("COUNTRY", "NORP")
 _RETYPE_PERSONS = 3
 _RETYPE_RATIO = 3
 _LIST_RETYPED = frozenset({"ORGANIZATION", "LOCATION", "NORP", "PRODUCT", "EVENT", "LAW"})
@@ -234,8 +237,10 @@ _LIST_RETYPED = frozenset({"ORGANIZATION", "LOCATION", "NORP", "PRODUCT", "EVENT
 def list_people(
     text: str, entities: list[Entity], sentence_of: Callable[[int], int] | None
 ) -> list[Entity]:
-    """In a list of names on one line where at least two items are persons and they
-    outnumber the items of other labels ("Anna Berg, Jonas Petersen, Marta Kowalczyk"),
+    """In a list of names on one line (items between commas, semicolons, colons,
+    brackets, "and", "beat") where at least two items are persons and they outnumber
+    the items of other labels, a country or a people not counted ("Anna Berg, Jonas
+    Petersen ( Freedonia ), Marta Kowalczyk"),
     every item that is a name is a person: nothing tagged it, or the model gave it
     another label. An item a list, cue or gazetteer entity holds stays what it is."""
     out = list(entities)
@@ -249,7 +254,8 @@ def list_people(
         here = ordered[bisect_left(starts, line.start()) : bisect_left(starts, line.end())]
         labels = [_label(i, by_span, here) for i in items]
         persons = labels.count("PERSON")
-        others = sum(1 for label in labels if label not in (None, "PERSON"))
+        # a person's country or people beside the name is no other kind of item
+        others = sum(1 for label in labels if label not in (None, "PERSON", *_NEUTRAL))
         if persons < 2 or persons <= others:
             continue
         # the model's other label gives way only in a list that is people through and
@@ -313,13 +319,16 @@ def _items(text: str, start: int, end: int) -> list[tuple[int, int] | None]:
             out.append(None)
             continue
         at = chunk.start()
-        for part in _AND.split(chunk.group()):
-            out.append(_item(text, at, at + len(part)))
-            at += len(part) + len(" and ")
+        for joint in _JOINT.finditer(chunk.group() + " and "):
+            out.append(_item(text, at, chunk.start() + joint.start()))
+            at = chunk.start() + joint.end()
     return out
 
 
 def _item(text: str, start: int, end: int) -> tuple[int, int] | None:
+    dashes = list(_SPACED_DASH.finditer(text, start, end))
+    if dashes:  # "Freedonia - 1 - Anna Berg": a side's name, then a number
+        start = dashes[-1].end()
     lead = _ITEM_LEAD.match(text, start, end)
     if lead:
         start = lead.end()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import orjson
 import pytest
+from msgspec import structs
 
 from pipeline import ner
 from pipeline.models import Entity, InputArticle
@@ -388,6 +390,30 @@ def test_the_names_of_a_list_of_people_are_people() -> None:
         ("PERSON", "Jonas Petersen"),
         ("PERSON", "Walter Lind"),  # the model's "Lind" inside the item
         ("PERSON", "Osk Ide"),  # nothing had tagged it
+    ]
+
+
+def test_a_results_line_is_a_list_beat_joins_two_of_a_kind_a_country_is_neutral() -> None:
+    text = (
+        "Freedonia - 1 - Anna Berg ( Freedonia ) beat Osk Ide ( Westland ) 6-4 6-2 , "
+        "Jonas Petersen ( Westland ) beat Marta Kowalczyk ( Freedonia ) 6-3 6-1"
+    )
+    listed = [
+        _entity("COUNTRY", text, "Freedonia", id="FD", country="FD"),
+        _entity("COUNTRY", text, "Westland", id="WL", country="WL"),
+    ]
+    listed += [
+        structs.replace(e, start=start, end=start + len(e.text))
+        for e in listed
+        for start in [m.start() for m in re.finditer(e.text, text)][1:]
+    ]
+    spans = (_span(text, "PERSON", "Jonas Petersen"), _span(text, "PERSON", "Marta Kowalczyk"))
+    merged = merge(text, listed, _found(text, *spans))
+    assert [e.text for e in merged if e.label == "PERSON"] == [
+        "Anna Berg",
+        "Osk Ide",
+        "Jonas Petersen",
+        "Marta Kowalczyk",
     ]
 
 
