@@ -27,7 +27,8 @@ model cannot. One entity list comes out, each entity with its ``source``:
   (:mod:`pipeline.stages.teams`);
 - an initial and a surname ("A. Dale") is a person, unless a list or the gazetteer
   knows the words ("N. Korea") or the model calls them a people or a place;
-- the names of a list of people ("Anna Berg, Jonas Petersen, Osk Ide") are people;
+- the names of a list of people ("Anna Berg, Jonas Petersen, Osk Ide") are people, and
+  so is a ranked results line's competitor ("4. Anna Berg ( Freedonia ) 11.20");
 - a person named in full ("Anna Berg", "A. Dale") is their bare surname anywhere in
   the article ("Berg said", a headline's "BERG QUITS"): an untagged capitalised
   mention becomes that PERSON, and so does a model entity of another label at exactly
@@ -44,7 +45,7 @@ from typing import NamedTuple
 
 from pipeline.models import Alert, Entity, Party, PartyRole, is_country, replace
 from pipeline.stages.gazetteer import key
-from pipeline.stages.people import grown, initials, list_people, surnames
+from pipeline.stages.people import competitors, grown, initials, list_people, surnames
 from pipeline.stages.teams import teams
 
 # The model's labels (OntoNotes) -> ours. Not listed (DATE, MONEY, CARDINAL...): dropped.
@@ -223,6 +224,7 @@ def merge(
                 out.append(hit)
     out = teams(text, out, sentence_of or (lambda _: 0))
     out = initials(text, out, sentence_of)
+    out = competitors(text, out, sentence_of)
     out = list_people(text, out, sentence_of)
     out = surnames(text, out, sentence_of)
     out.sort(key=lambda e: (e.start, e.end, e.label))

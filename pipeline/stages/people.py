@@ -2,6 +2,7 @@
 
     (text, model entities, list entities) -> model persons with their whole names   grown()
     (text, entities) -> with "A. Dale" a person                                      initials()
+    (text, entities) -> with a ranked results line's competitor a person             competitors()
     (text, entities) -> with the names of a list of people people                    list_people()
     (text, entities) -> with a full name's bare surname a person                     surnames()
 
@@ -342,3 +343,55 @@ def _item(text: str, start: int, end: int) -> tuple[int, int] | None:
     if start < end and _LISTED_NAME.fullmatch(text, start, end):
         return start, end
     return None
+
+
+# --- a results list's competitors ---------------------------------------------------------
+
+# "4. Anna Berg ( Freedonia ) 11.20", "2 - Jonas Petersen ( Westland ) 6-4 6-2": a rank, a
+# name of two words or more, the competitor's country in brackets, then a figure.
+_NAME_PART = r"[A-Z][\w'\u2019-]*"
+_COMPETITOR = re.compile(
+    rf"^(?:=?\d+[.=]?|\d+ -) (?P<name>{_NAME_PART}(?: (?:{_PARTICLE} )*{_NAME_PART}){{1,3}}) "
+    r"\( (?P<country>[^()\n]+?) \)(?= ?(?:[,\d]|$))",
+    re.MULTILINE,
+)
+
+
+def competitors(
+    text: str, entities: list[Entity], sentence_of: Callable[[int], int] | None
+) -> list[Entity]:
+    """A ranked line of a results list, "4. Anna Berg ( Freedonia ) 11.20", names a
+    person: its name (two words or more, no organisation's word) becomes a PERSON where
+    nothing tagged it or the model gave it another label, if the brackets hold a
+    country."""
+    out = list(entities)
+    by_span = {(e.start, e.end): e for e in entities}
+    for m in _COMPETITOR.finditer(text):
+        country = by_span.get(m.span("country"))
+        if country is None or country.label != "COUNTRY":
+            continue
+        start, end = m.span("name")
+        if any(w.lower() in ORG_SUFFIXES for w in m.group("name").split()):
+            continue
+        inside = [e for e in out if e.start < end and start < e.end]
+        if any(
+            e.source != "model" or (e.label == "PERSON" and (e.start, e.end) == (start, end))
+            for e in inside
+        ):
+            continue
+        for e in inside:
+            out.remove(e)
+        surface = m.group("name")
+        out.append(
+            Entity(
+                "PERSON",
+                _PERSON_ID + key(surface).replace(" ", "-"),
+                surface,
+                start,
+                end,
+                sentence_of(start) if sentence_of else (inside[0].sentence if inside else 0),
+                surface,
+                source="cue",
+            )
+        )
+    return out

@@ -417,6 +417,24 @@ def test_a_results_line_is_a_list_beat_joins_two_of_a_kind_a_country_is_neutral(
     ]
 
 
+def test_a_ranked_results_line_names_a_competitor_with_the_country_in_brackets() -> None:
+    text = (
+        "Women's 100 metres:\n4. Anna Berg ( Freedonia ) 11.20\n"
+        "Top exporters:\n1. Vega Trading Group ( Freedonia ) 23.5\n2. Osk Ide ( Ruritan ) 9"
+    )
+    listed = [_entity("COUNTRY", text, "Freedonia", id="FD", country="FD")]
+    listed.append(
+        structs.replace(listed[0], start=text.rindex("Freedonia"), end=text.rindex("Freedonia") + 9)
+    )
+    spans = (_span(text, "ORG", "Anna Berg"), _span(text, "ORG", "Vega Trading Group"))
+    merged = merge(text, listed, _found(text, *spans))
+    assert [(e.label, e.text) for e in merged if e.label != "COUNTRY"] == [
+        ("PERSON", "Anna Berg"),
+        ("ORGANIZATION", "Vega Trading Group"),  # an organisation's word
+        # "Ruritan" is no country the gazetteer knows: "Osk Ide" is left untagged
+    ]
+
+
 def test_a_list_keeps_its_company_unless_it_is_people_through_and_through() -> None:
     mixed = "Named: Gazprom Vega, Ivan Petrov and Oleg Sokolov."
     spans = (
