@@ -12,7 +12,8 @@ A line says it names teams when it is, as a whole:
 - a fixture: ``Northport v Eastfield`` (both sides), ``Northport at Eastfield`` (the
   first: the second is the venue), where one of them is tagged as a place;
 
-and inside any line a side of ``v`` or ``vs`` is a team (``May 4 v Northport``).
+and a side after ``v`` or ``vs`` that ends a line is a team (``May 4 v Northport``, not
+``Northport v Eastfield: the front line``).
 
 In such a place a city (LOCATION) becomes an ORGANIZATION, a name nothing tagged is
 added as one, and a model span that runs across a score ("Northport 2 Eastfield") goes.
@@ -45,7 +46,8 @@ _STANDINGS = re.compile(rf"^(?P<a>{_SIDE})(?: {_FIGURE}){{3,}} ?$")
 # "A v B": both sides; "A at B": A plays at B's ground (B is the venue, a place).
 _FIXTURE = re.compile(rf"^(?P<a>{_SIDE}) (?:v|V|vs\.?|VS\.?) (?P<b>{_SIDE}){_NOTE} ?$")
 _AT = re.compile(rf"^(?P<a>{_SIDE}) (?:at|AT) (?P<b>{_SIDE}){_NOTE} ?$")
-_VERSUS = re.compile(rf"(?:^|(?<=\s))(?:v|vs\.?) (?P<b>{_SIDE})")
+# "May 4 v Northport ( two days )": a fixture list's line ends with the side (or a note).
+_VERSUS = re.compile(rf"(?:^|(?<=\s))(?:v|vs\.?) (?P<b>{_SIDE}){_NOTE} ?$")
 _LINE = re.compile(r"[^\n]+")
 _PLACES = frozenset({"LOCATION", "COUNTRY"})
 

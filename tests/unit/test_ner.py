@@ -516,11 +516,16 @@ def test_a_fixture_names_its_sides_at_names_the_visitors_and_the_venue() -> None
 def test_a_court_cases_person_a_headline_and_a_place_in_prose_are_not_teams() -> None:
     text = (
         "Blaze Halts Work at Eastfield Oil Refinery\n"
+        "Westbay v Lakeside: the front line moved.\n"
         "The ruling in Doe v Roe was upheld. Fans in Northport 2 stayed home."
     )
-    listed = [_entity("LOCATION", text, "Northport", id="xx-northport")]
+    listed = [
+        _entity("LOCATION", text, "Lakeside", id="xx-lakeside"),
+        _entity("LOCATION", text, "Northport", id="xx-northport"),
+    ]
     merged = merge(text, listed, _found(text, _span(text, "PERSON", "Roe")))
     assert _labels(merged) == [
+        ("LOCATION", "Lakeside", "gazetteer"),
         ("PERSON", "Roe", "model"),
         ("LOCATION", "Northport", "gazetteer"),
     ]
