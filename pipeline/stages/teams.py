@@ -1,6 +1,7 @@
-"""Teams in sports results: a place that stands for its club where the layout says so.
+"""Teams in sports results: a place that stands for its club where the text says so.
 
-    (text, entities) -> the entities, a city in a result's layout made its team   teams()
+    (text, entities) -> the entities, a city in a result's layout (or before its club's
+                        people: "Northport captain") made its team                teams()
 
 Wire services send sports results as lines of their own, and in them a city's name is
 its club ("Northport 2 Eastfield 1"); the gazetteer and the model read it as the place.
@@ -20,8 +21,9 @@ added as one, and a model span that runs across a score ("Northport 2 Eastfield"
 A country stays what it is (a national side is its country here, as the article's
 countries need), and so does a list's entity; a person the model found stays a person
 except in a score line (a golf leaderboard is laid out as a standings row, a court case
-is "Doe v Roe"). The same name elsewhere in the article is left as it is tagged: the
-prose around a result ("fans in Northport") names the city as often as the club.
+is "Doe v Roe"). In prose a city that its club's people follow ("Northport captain
+Anna Berg", "Northport fans") is the club; the same name elsewhere in the article is
+left as it is tagged ("fans in Northport" name the city as often as the club).
 
 Pure: offsets in, entities out.
 """
@@ -61,7 +63,38 @@ def teams(text: str, entities: Sequence[Entity], sentence_of: Callable[[int], in
         out = (
             _side(text, start, end, out, keeps_person=keeps_person, sentence_of=sentence_of) or out
         )
-    return out
+    return [_team(e) if _has_players(text, e) else e for e in out]
+
+
+# A club's people and following after its name: "Northport captain Anna Berg",
+# "Northport team mate", "Northport fans".
+_PLAYERS = re.compile(
+    r" (?:captain|skipper|striker|midfielder|defender|goalkeeper|winger|"
+    r"all-rounder|batsman|bowler|pitcher|quarterback|team-?mates?|team mates?|fans|"
+    r"supporters)\b"
+)
+
+
+def _has_players(text: str, e: Entity) -> bool:
+    """A city (a LOCATION, not a country) that its club's people follow."""
+    return (
+        e.label == "LOCATION"
+        and e.source in ("gazetteer", "model")
+        and _PLAYERS.match(text, e.end) is not None
+    )
+
+
+def _team(e: Entity) -> Entity:
+    return Entity(
+        "ORGANIZATION",
+        "org-" + key(e.text).replace(" ", "-"),
+        e.text,
+        e.start,
+        e.end,
+        e.sentence,
+        e.text,
+        source="cue",
+    )
 
 
 def _sides(text: str, places: Set[tuple[int, int]]) -> Iterator[tuple[int, int, bool]]:

@@ -513,6 +513,22 @@ def test_a_fixture_names_its_sides_at_names_the_visitors_and_the_venue() -> None
     ]
 
 
+def test_a_city_its_clubs_people_follow_is_the_club() -> None:
+    text = "Northport captain Anna Berg scored; Eastfield fans left; Westbay mayor spoke."
+    listed = [
+        _entity("LOCATION", text, "Northport", id="xx-northport"),
+        _entity("LOCATION", text, "Eastfield", id="xx-eastfield"),
+        _entity("LOCATION", text, "Westbay", id="xx-westbay"),
+    ]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Anna Berg")))
+    assert [(e.label, e.text) for e in merged] == [
+        ("ORGANIZATION", "Northport"),
+        ("PERSON", "Anna Berg"),
+        ("ORGANIZATION", "Eastfield"),
+        ("LOCATION", "Westbay"),
+    ]
+
+
 def test_a_court_cases_person_a_headline_and_a_place_in_prose_are_not_teams() -> None:
     text = (
         "Blaze Halts Work at Eastfield Oil Refinery\n"
