@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pipeline.models import Entity, replace
 from pipeline.stages.cues import NOT_NAME, ORG_SUFFIXES, TITLE_WORDS
 from pipeline.stages.gazetteer import key
+from pipeline.stages.legal_forms import without_legal_form
 from pipeline.stages.screening import ordinary
 
 _PERSON_ID = "person-"
@@ -87,14 +88,7 @@ def surnames(
     text, before the full name too ("Berg said", a headline's "BERG QUITS"): a
     capitalised mention that nothing else tagged becomes that PERSON, and a model
     entity at exactly that span becomes a PERSON. A list's entity is never replaced."""
-    surnames: dict[str, Entity] = {}
-    for e in entities:
-        words = e.text.split()
-        if e.label == "PERSON" and len(words) >= 2 and words[-1][:1].isupper():
-            last = words[-1].strip(".,")
-            if len(last) > 2:
-                surnames.setdefault(last, e)
-                surnames.setdefault(last.upper(), e)
+    surnames, family_first = _name_words(entities)
     if not surnames:
         return entities
     by_span = {(e.start, e.end): e for e in entities}
@@ -103,10 +97,12 @@ def surnames(
     replaced: set[int] = set()
     for word in _WORD.finditer(text):
         full = surnames.get(word.group())
-        if full is None:
-            continue
         span = (word.start(), word.end())
         there = by_span.get(span)
+        if full is None:
+            full = family_first.get(word.group())
+            if full is None or there is None or there.label != "ORGANIZATION":
+                continue  # a place the model found stays one ("Odisha" of "Odisha FC")
         if there is not None:
             if there.source == "model" and there.label != "PERSON":
                 replaced.add(id(there))
@@ -129,6 +125,37 @@ def surnames(
             )
         )
     return [e for e in out if id(e) not in replaced]
+
+
+def _name_words(entities: Sequence[Entity]) -> tuple[dict[str, Entity], dict[str, Entity]]:
+    """The surnames of the persons named in full (also in capitals), and the first words
+    of two-word names, each with its person."""
+    surnames: dict[str, Entity] = {}
+    # "Wang Dan" is "Wang" later: a name's first word retypes the model's organisation
+    # at it ("[Wang]'s arrest", ORG), and tags nothing new ("Anna said" is rare)
+    family_first: dict[str, Entity] = {}
+    for e in entities:
+        words = e.text.split()
+        if (
+            e.label == "PERSON"
+            and len(words) >= 2
+            and words[-1][:1].isupper()
+            and without_legal_form(e.text) == e.text  # "Pirelli SpA" is no one's name
+        ):
+            last = words[-1].strip(".,")
+            if len(last) > 2:
+                surnames.setdefault(last, e)
+                surnames.setdefault(last.upper(), e)
+            first = words[0]
+            if len(words) == 2 and len(first) > 2 and first[:1].isupper():
+                family_first.setdefault(first, e)
+    for e in entities:  # "Pirelli SpA", "Pirelli Group": "Pirelli" is the company's
+        words = e.text.split()
+        if len(words) >= 2 and (
+            without_legal_form(e.text) != e.text or words[-1].lower() in ORG_SUFFIXES
+        ):
+            family_first.pop(words[0], None)
+    return surnames, family_first
 
 
 def _person(e: Entity, full: Entity) -> Entity:

@@ -314,6 +314,28 @@ def test_a_surname_before_the_full_name_and_in_capitals_is_the_same_person() -> 
     assert {e.id for e in merged} == {"person-anna-berg"}
 
 
+def test_a_two_word_names_first_word_retypes_the_models_other_label_at_it() -> None:
+    text = "Liu Wenhai was detained. Liu 's lawyer said Liu was ill."
+    spans = [_span(text, "PERSON", "Liu Wenhai")]
+    spans += [ModelSpan("ORG", m.start(), m.end()) for m in re.finditer(r"Liu(?= )", text)][1:]
+    merged = merge(text, [], _found(text, *spans))
+    assert [e.text for e in merged if e.label == "PERSON"] == ["Liu Wenhai", "Liu", "Liu"]
+    assert {e.id for e in merged if e.text == "Liu"} == {"person-liu-wenhai"}
+
+
+def test_a_companys_first_word_stays_the_company_whatever_the_model_calls_a_name() -> None:
+    text = "Vega Cables grew. Vega said Vega SpA would list."
+    listed = [_entity("ORGANIZATION", text, "Vega SpA", source="cue")]
+    at = text.index("Vega said")
+    spans = (_span(text, "PERSON", "Vega Cables"), ModelSpan("ORG", at, at + 4))
+    merged = merge(text, listed, _found(text, *spans))
+    assert [(e.label, e.text) for e in merged] == [
+        ("PERSON", "Vega Cables"),
+        ("ORGANIZATION", "Vega"),
+        ("ORGANIZATION", "Vega SpA"),
+    ]
+
+
 def test_an_initial_and_a_surname_is_a_person() -> None:
     text = "Hove: A. Dale 69, T.O'Gorman 12 and H. Morris 40 batted."
     morris = _span(text, "ORG", "H. Morris")
