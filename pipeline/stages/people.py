@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
+from itertools import accumulate
 
 from pipeline.models import Entity, replace
 from pipeline.stages.cues import NOT_NAME, ORG_SUFFIXES, TITLE_WORDS
@@ -95,20 +96,26 @@ def surnames(
     taken = sorted((e.start, e.end) for e in entities)
     out = list(entities)
     replaced: set[int] = set()
+    starts = [s for s, _ in taken]
+    reach = list(accumulate((e for _, e in taken), max))  # the furthest end so far
     for word in _WORD.finditer(text):
-        full = surnames.get(word.group())
+        surface = word.group()
+        full = surnames.get(surface)
+        if full is None and surface not in family_first:
+            continue
         span = (word.start(), word.end())
         there = by_span.get(span)
         if full is None:
-            full = family_first.get(word.group())
-            if full is None or there is None or there.label != "ORGANIZATION":
+            full = family_first[surface]
+            if there is None or there.label != "ORGANIZATION":
                 continue  # a place the model found stays one ("Odisha" of "Odisha FC")
         if there is not None:
             if there.source == "model" and there.label != "PERSON":
                 replaced.add(id(there))
                 out.append(_person(there, full))
             continue
-        if any(s < span[1] and span[0] < e for s, e in taken):
+        before = bisect_left(starts, span[1])
+        if before and reach[before - 1] > span[0]:  # an entity overlaps the word
             continue
         sentence = sentence_of(span[0]) if sentence_of else full.sentence
         out.append(
@@ -256,6 +263,7 @@ _ITEM_TAIL = re.compile(r"(?:\s+\d+\w*)+\s*$")
 _PARTICLE = r"(?:van|von|de|der|den|del|da|di|du|dos|al|el|bin|ibn|la|le)"
 _LISTED_NAME = re.compile(rf"[A-Z][\w'\u2019-]*(?: (?:{_PARTICLE} )*[A-Z][\w'\u2019-]*){{0,3}}")
 _LIST_ITEMS = 3
+_SEPARATORS = (",", ";", ":", "(", " and ", " beat ", " bt ")
 _NEUTRAL = ("COUNTRY", "NORP")
 _RETYPE_PERSONS = 3
 _RETYPE_RATIO = 3
@@ -276,6 +284,8 @@ def list_people(
     ordered = sorted(entities, key=lambda e: e.start)
     starts = [e.start for e in ordered]
     for line in re.finditer(r"[^\n]+", text):
+        if sum(map(line.group().count, _SEPARATORS)) < _LIST_ITEMS - 1:
+            continue  # too few separators for a list
         items = [item for item in _items(text, line.start(), line.end()) if item]
         if len(items) < _LIST_ITEMS:
             continue

@@ -5,7 +5,8 @@
 
 Wire services send sports results as lines of their own, and in them a city's name is
 its club ("Northport 2 Eastfield 1"); the gazetteer and the model read it as the place.
-A line says it names teams when it is, as a whole:
+A line (of at most 100 characters: a longer one is prose) says it names teams when it
+is, as a whole:
 
 - a score line, two sides and their scores: ``Northport 2 Eastfield 1``, perhaps with a
   note in brackets after it (``( halftime 1-0 )``);
@@ -51,6 +52,9 @@ _AT = re.compile(rf"^(?P<a>{_SIDE}) (?:at|AT) (?P<b>{_SIDE}){_NOTE} ?$")
 # "May 4 v Northport ( two days )": a fixture list's line ends with the side (or a note).
 _VERSUS = re.compile(rf"(?:^|(?<=\s))(?:v|vs\.?) (?P<b>{_SIDE}){_NOTE} ?$")
 _LINE = re.compile(r"[^\n]+")
+# A result's line is short (a fixture with its note: "August 1-4 v Northport ( four
+# days )"); a longer one is prose.
+_LONGEST = 100
 _PLACES = frozenset({"LOCATION", "COUNTRY"})
 
 
@@ -104,6 +108,8 @@ def _sides(text: str, places: Set[tuple[int, int]]) -> Iterator[tuple[int, int, 
     B at C" is not)."""
     for line in _LINE.finditer(text):
         body = line.group().rstrip()
+        if len(body) > _LONGEST:
+            continue  # a paragraph of prose
         at = line.start()
         match = _SCORE_LINE.match(body)
         if match is not None:
