@@ -27,6 +27,8 @@ model cannot. One entity list comes out, each entity with its ``source``:
   (:mod:`pipeline.stages.teams`);
 - an initial and a surname ("A. Dale") is a person, unless a list or the gazetteer
   knows the words ("N. Korea") or the model calls them a people or a place;
+- an acronym defined after a name ("Freedonian Workers Party ( FWP )") is that name
+  wherever it stands (:mod:`pipeline.stages.acronyms`);
 - the names of a list of people ("Anna Berg, Jonas Petersen, Osk Ide") are people, and
   so is a ranked results line's competitor ("4. Anna Berg ( Freedonia ) 11.20");
 - a person named in full ("Anna Berg", "A. Dale") is their bare surname anywhere in
@@ -44,6 +46,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from pipeline.models import Alert, Entity, Party, PartyRole, is_country, replace
+from pipeline.stages.acronyms import acronyms
 from pipeline.stages.gazetteer import key
 from pipeline.stages.people import competitors, grown, initials, list_people, surnames
 from pipeline.stages.teams import teams
@@ -223,6 +226,7 @@ def merge(
             if hit is not None:
                 out.append(hit)
     out = teams(text, out, sentence_of or (lambda _: 0))
+    out = acronyms(text, out, sentence_of)
     out = initials(text, out, sentence_of)
     out = competitors(text, out, sentence_of)
     out = list_people(text, out, sentence_of)

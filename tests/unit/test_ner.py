@@ -479,6 +479,26 @@ def test_a_list_keeps_its_company_unless_it_is_people_through_and_through() -> N
     assert [e.label for e in merge(people, [], _found(people, *spans))] == ["PERSON"] * 4
 
 
+def test_an_acronym_defined_after_a_name_is_that_name_in_the_article() -> None:
+    text = (
+        "The Freedonian Workers Party ( FWP ) won. FWP leaders met the Vega Trust ( VT ). "
+        "The FWP said so; XYZ did not."
+    )
+    listed = [_entity("ORGANIZATION", text, "Vega Trust", id="org-vega", country="FD")]
+    at = text.index("FWP said")
+    spans = (_span(text, "ORG", "Freedonian Workers Party"), ModelSpan("PERSON", at, at + 3))
+    merged = merge(text, listed, _found(text, *spans))
+    assert [(e.label, e.text, e.id) for e in merged if e.label == "ORGANIZATION"] == [
+        ("ORGANIZATION", "Freedonian Workers Party", "org-freedonian-workers-party"),
+        ("ORGANIZATION", "FWP", "org-freedonian-workers-party"),
+        ("ORGANIZATION", "FWP", "org-freedonian-workers-party"),
+        ("ORGANIZATION", "Vega Trust", "org-vega"),
+        ("ORGANIZATION", "VT", "org-vega"),
+        ("ORGANIZATION", "FWP", "org-freedonian-workers-party"),  # the model's person
+    ]
+    assert all(e.country is None for e in merged if e.text == "VT")
+
+
 def test_the_sides_of_a_score_line_are_teams_a_country_stays_its_country() -> None:
     text = "Results on Sunday:\nNorthport 2 Eastfield 1\nFreedonia 3 Westbay 0 ( halftime 1-0 )"
     listed = [
