@@ -49,6 +49,7 @@ from pipeline.models import Alert, Entity, Party, PartyRole, is_country, replace
 from pipeline.stages.acronyms import acronyms
 from pipeline.stages.gazetteer import key
 from pipeline.stages.people import competitors, grown, initials, list_people, surnames
+from pipeline.stages.screening import ordinary
 from pipeline.stages.teams import teams
 
 # The model's labels (OntoNotes) -> ours. Not listed (DATE, MONEY, CARDINAL...): dropped.
@@ -160,6 +161,8 @@ def model_entities(
         surface = text[start:end]
         if not any(c.isalpha() for c in surface):
             continue
+        if _everyday(surface) and (start, end) == (span.start, span.end):
+            continue  # a word on its own; "The Times" (the model's span) is a name
         entity_id = _ID_PREFIX[label] + key(surface).replace(" ", "-")
         out.append(
             Entity(
@@ -167,6 +170,16 @@ def model_entities(
             )
         )
     return out
+
+
+# A single word this ordinary in English is not a name on its own: "Men's 400 metres",
+# "Next door", "the State" (wordfreq's Zipf frequency: "men" 5.5, "state" 5.8; names
+# that are words stay below it: "congress" 4.9, "apple" 4.8, "party" 5.49).
+_EVERYDAY = 5.5
+
+
+def _everyday(surface: str) -> bool:
+    return surface.isalpha() and not surface.isupper() and ordinary(surface.lower()) >= _EVERYDAY
 
 
 def merge(

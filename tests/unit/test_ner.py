@@ -383,6 +383,17 @@ def test_a_model_span_is_cut_after_a_spaced_dash_and_a_person_after_leading_figu
     ]
 
 
+def test_an_everyday_word_alone_is_no_name_unless_the_model_read_an_article_with_it() -> None:
+    text = "Men 's 400 metres. Secretary of State Anna Berg told The Times and NATO."
+    spans = (
+        _span(text, "ORG", "Men"),
+        _span(text, "ORG", "State"),
+        _span(text, "ORG", "The Times"),
+        _span(text, "ORG", "NATO"),
+    )
+    assert [e.text for e in _found(text, *spans)] == ["Times", "NATO"]
+
+
 def test_a_model_person_takes_the_rare_capitalised_words_it_left_out_beside_it() -> None:
     text = "4. Osvaldo Berg ( Freedonia ) 13.52. Yesterday Petersen met President Kowalczyk."
     spans = (
