@@ -19,7 +19,8 @@ model cannot. One entity list comes out, each entity with its ``source``:
   organisation, the cue's entity stays and its name is screened like a model name;
 - a model span is cut after a spaced dash ("Freedonia - Anna Berg"), a person's loses
   leading figures ("64 Anna Berg") and takes the rare capitalised words of the name
-  the model left out beside it ("Osvaldo [Berg]");
+  the model left out beside it ("Osvaldo [Berg]"); one everyday word alone ("Men",
+  "State") is no name;
 - everything else the model finds is added, labelled PERSON, ORGANIZATION, LOCATION,
   NORP (nationalities and groups: kept apart from countries), PRODUCT, EVENT or LAW;
   numbers, dates and money are not entities here;

@@ -5,11 +5,13 @@
 
 Wire services send sports results as lines of their own, and in them a city's name is
 its club ("Northport 2 Eastfield 1"); the gazetteer and the model read it as the place.
-A line (of at most 100 characters: a longer one is prose) says it names teams when it
+A line (of at most 200 characters: a longer one is prose) says it names teams when it
 is, as a whole:
 
 - a score line, two sides and their scores: ``Northport 2 Eastfield 1``, perhaps with a
-  note in brackets after it (``( halftime 1-0 )``);
+  note in brackets after it (``( halftime 1-0 )``), or a cricket result with its ground
+  first and each side's scorers after its innings (``Hove : Northport 214 and 99-2 (
+  A. Berg 84 ) , Eastfield 108-3``);
 - a standings row, a side and at least three figures: ``Northport 12 7 3 2 .583``;
 - a fixture: ``Northport v Eastfield`` (both sides), ``Northport at Eastfield`` (the
   first: the second is the venue), where one of them is tagged as a place;
@@ -41,7 +43,14 @@ from pipeline.stages.gazetteer import key
 _WORD = r"[A-Z](?:[^\W\d_]|['&.-])*"
 _SIDE = rf"{_WORD}(?: {_WORD}){{0,3}}"
 _NOTE = r"(?: \([^()\n]*\))?"
-_SCORE_LINE = re.compile(rf"^(?P<a>{_SIDE}) \d{{1,3}} (?P<b>{_SIDE}) \d{{1,3}}{_NOTE} ?\.?$")
+# A side's score: goals, points, or a cricket innings ("214", "108-3", "199 and 426").
+_SCORE = r"\d{1,3}(?:-\d{1,2})?(?: and \d{1,3}(?:-\d{1,2})?)?"
+# "Northport 2 Eastfield 1 ( halftime 1-0 )"; "Ground : Northport 214 ( A. Berg 84 ) ,
+# Eastfield 108-3 ." (a venue first, each side's scorers after its score)
+_SCORE_LINE = re.compile(
+    rf"^(?:{_SIDE} (?:\([^()\n]*\) )?: )?(?P<a>{_SIDE}) {_SCORE}{_NOTE}(?: ,)? "
+    rf"(?P<b>{_SIDE}) {_SCORE}{_NOTE} ?\.?$"
+)
 # A standings row's figures: games, points, goals, ".583", "1/2", "-"; not prices
 # ("9.06"), which a table of markets has.
 _FIGURE = r"(?:\d+|\.\d+|\d+/\d+|-)"
@@ -52,9 +61,9 @@ _AT = re.compile(rf"^(?P<a>{_SIDE}) (?:at|AT) (?P<b>{_SIDE}){_NOTE} ?$")
 # "May 4 v Northport ( two days )": a fixture list's line ends with the side (or a note).
 _VERSUS = re.compile(rf"(?:^|(?<=\s))(?:v|vs\.?) (?P<b>{_SIDE}){_NOTE} ?$")
 _LINE = re.compile(r"[^\n]+")
-# A result's line is short (a fixture with its note: "August 1-4 v Northport ( four
-# days )"); a longer one is prose.
-_LONGEST = 100
+# A result's line is short (a cricket result with its scorers is the longest); a longer
+# one is prose.
+_LONGEST = 200
 _PLACES = frozenset({"LOCATION", "COUNTRY"})
 
 

@@ -526,6 +526,21 @@ def test_the_sides_of_a_score_line_are_teams_a_country_stays_its_country() -> No
     assert merged[0].country is None
 
 
+def test_a_cricket_result_line_names_its_sides_after_the_ground() -> None:
+    text = "Hove Park : Northport 214 and 99-2 ( A. Berg 84 ) , Eastfield 108-3 ."
+    listed = [
+        _entity("LOCATION", text, "Hove Park", id="xx-hove-park"),
+        _entity("LOCATION", text, "Northport", id="xx-northport"),
+    ]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Eastfield")))
+    assert [(e.label, e.text) for e in merged] == [
+        ("LOCATION", "Hove Park"),  # the ground
+        ("ORGANIZATION", "Northport"),
+        ("PERSON", "A. Berg"),
+        ("ORGANIZATION", "Eastfield"),
+    ]
+
+
 def test_a_model_span_across_a_score_goes_and_its_sides_are_teams() -> None:
     text = "Northport 3 Eastfield 1"
     merged = merge(text, [], _found(text, _span(text, "PERSON", "Northport 3 Eastfield")))
