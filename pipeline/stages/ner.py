@@ -127,7 +127,10 @@ def trim(text: str, start: int, end: int) -> tuple[int, int]:
         end = newline
     dashes = list(_SPACED_DASH.finditer(text, start, end))
     if dashes and dashes[-1].end() < end:
-        start = dashes[-1].end()
+        if text[dashes[-1].end()].isupper() or text[dashes[-1].end()].isdigit():
+            start = dashes[-1].end()
+        else:  # "Asian Art Museum - on": the name is before the dash
+            end = dashes[0].start()
     surface = text[start:end]
     lead = _TRIM_START.match(surface)
     if lead and lead.end() < len(surface):

@@ -117,6 +117,8 @@ def surnames(
         before = bisect_left(starts, span[1])
         if before and reach[before - 1] > span[0]:  # an entity overlaps the word
             continue
+        if not surface.isupper() and _in_a_name(text, *span):
+            continue  # "the Global Berg Act": a word of another name
         sentence = sentence_of(span[0]) if sentence_of else full.sentence
         out.append(
             Entity(
@@ -132,6 +134,20 @@ def surnames(
             )
         )
     return [e for e in out if id(e) not in replaced]
+
+
+# (a period before the space ends a sentence: "... on Moscow. Berg had")
+_CAPITALISED_BEFORE = re.compile(r"(?<![\w'-])[A-Z][\w'-]* $")
+_CAPITALISED_AFTER = re.compile(r" [A-Z]")
+
+
+def _in_a_name(text: str, start: int, end: int) -> bool:
+    """Is text[start:end] one of a run of capitalised words ("Global Berg Act"), a title
+    before it aside ("Mr Berg", "President Berg")?"""
+    before = _CAPITALISED_BEFORE.search(text, max(0, start - 40), start)
+    if before is not None and before.group().strip().lower() not in TITLE_WORDS:
+        return True
+    return _CAPITALISED_AFTER.match(text, end) is not None
 
 
 def _name_words(entities: Sequence[Entity]) -> tuple[dict[str, Entity], dict[str, Entity]]:
@@ -177,9 +193,10 @@ _NOT_NAME_WORDS = TITLE_WORDS | ORG_SUFFIXES | NOT_NAME
 # below it.
 _ORDINARY = 4.0
 # A sentence's first word is capitalised anyway: there it must be rarer ("Striker", 3.9,
-# starts "Striker Jordan Whitley scored"); a rank ("4. Emilio Valle") is no sentence end.
+# starts "Striker Jordan Whitley scored", "Cuba: Boxer ..."); a rank ("4. Emilio Valle") is
+# no sentence end.
 _RARE = 3.0
-_SENTENCE_END = re.compile(r"(?:^|\n|(?<!\d)[.!?]\s+|[\"\u201c]\s*)$")
+_SENTENCE_END = re.compile(r"(?:^|\n|(?<!\d)[.!?:]\s+|[\"\u201c]\s*)$")
 
 
 def grown(text: str, found: Sequence[Entity], listed: Sequence[Entity]) -> list[Entity]:

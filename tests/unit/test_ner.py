@@ -314,6 +314,16 @@ def test_a_surname_before_the_full_name_and_in_capitals_is_the_same_person() -> 
     assert {e.id for e in merged} == {"person-anna-berg"}
 
 
+def test_a_surname_inside_another_name_is_not_the_person_a_title_before_it_is_no_name() -> None:
+    text = "The Global Berg Act passed. Mr Berg was pleased. Anna Berg, 52, left Oslo. Berg wept."
+    merged = merge(text, [], _found(text, _span(text, "PERSON", "Anna Berg")))
+    assert [(e.text, e.start) for e in merged if e.label == "PERSON"] == [
+        ("Berg", text.index("Berg was")),
+        ("Anna Berg", text.index("Anna Berg")),
+        ("Berg", text.index("Berg wept")),  # after a sentence's end
+    ]
+
+
 def test_a_two_word_names_first_word_retypes_the_models_other_label_at_it() -> None:
     text = "Liu Wenhai was detained. Liu 's lawyer said Liu was ill."
     spans = [_span(text, "PERSON", "Liu Wenhai")]
@@ -370,16 +380,21 @@ def test_a_gazetteer_abbreviation_keeps_its_period_as_a_model_span_does() -> Non
 
 
 def test_a_model_span_is_cut_after_a_spaced_dash_and_a_person_after_leading_figures() -> None:
-    text = "Freedonia - Anna Berg ( 31st )\n64 Jonas Petersen\n-- Marta Kowalczyk +48 22 653"
+    text = (
+        "Freedonia - Anna Berg ( 31st )\n64 Jonas Petersen\n-- Marta Kowalczyk +48 22 653\n"
+        "Vega Art Museum - on show"
+    )
     spans = (
         _span(text, "PERSON", "Freedonia - Anna Berg"),
         _span(text, "PERSON", "64 Jonas Petersen"),
         _span(text, "PERSON", "-- Marta Kowalczyk +48"),
+        _span(text, "ORG", "Vega Art Museum - on"),
     )
     assert [e.text for e in _found(text, *spans)] == [
         "Anna Berg",
         "Jonas Petersen",
         "Marta Kowalczyk",
+        "Vega Art Museum",  # what follows the dash is no name
     ]
 
 
