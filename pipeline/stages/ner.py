@@ -26,13 +26,13 @@ model cannot. One entity list comes out, each entity with its ``source``:
   numbers, dates and money are not entities here;
 - in a sports result's layout a city is its club: "Northport 2 Eastfield 1"
   (:mod:`pipeline.stages.teams`);
-- an initial and a surname ("A. Dale") is a person, unless a list or the gazetteer
+- an initial and a surname ("A. Lind") is a person, unless a list or the gazetteer
   knows the words ("N. Korea") or the model calls them a people or a place;
 - an acronym defined after a name ("Freedonian Workers Party ( FWP )") is that name
   wherever it stands (:mod:`pipeline.stages.acronyms`);
 - the names of a list of people ("Anna Berg, Jonas Petersen, Osk Ide") are people, and
   so is a ranked results line's competitor ("4. Anna Berg ( Freedonia ) 11.20");
-- a person named in full ("Anna Berg", "A. Dale") is their bare surname anywhere in
+- a person named in full ("Anna Berg", "A. Lind") is their bare surname anywhere in
   the article ("Berg said", a headline's "BERG QUITS"): an untagged capitalised
   mention becomes that PERSON, and so does a model entity of another label at exactly
   that span (a list's entity stays).

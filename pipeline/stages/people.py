@@ -1,13 +1,13 @@
 """People found from the text around the model's names.
 
     (text, model entities, list entities) -> model persons with their whole names   grown()
-    (text, entities) -> with "A. Dale" a person                                      initials()
+    (text, entities) -> with "A. Lind" a person                                      initials()
     (text, entities) -> with a ranked results line's competitor a person             competitors()
     (text, entities) -> with the names of a list of people people                    list_people()
     (text, entities) -> with a full name's bare surname a person                     surnames()
 
 The model misses a person's first name ("Osvaldo [Berg]"), an initial and a surname
-("A. Dale"), the names of a line-up and a bare surname ("Berg said", a headline's "BERG
+("A. Lind"), the names of a line-up and a bare surname ("Berg said", a headline's "BERG
 QUITS") more often than a full name in a sentence; the merge
 (:mod:`pipeline.stages.ner`) calls these after its own rules.
 Pure: offsets in, entities out.
@@ -28,7 +28,7 @@ from pipeline.stages.screening import ordinary
 
 _PERSON_ID = "person-"
 _WORD = re.compile(r"\w+")
-# An initial and a surname: "A. Dale", "T.O'Gorman"; not inside "U.S. Steel" or "J.P.".
+# An initial and a surname: "A. Lind", "T.O'Vega"; not inside "U.S. Steel" or "J.P.".
 _INITIAL_NAME = re.compile(
     r"(?<![\w.])[A-Z]\. ?(?P<surname>[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)*|[A-Z]'[A-Z][a-z]+)\b(?!\.\w)"
 )
@@ -45,7 +45,7 @@ _NOT_SURNAMES = frozenset(
 def initials(
     text: str, entities: list[Entity], sentence_of: Callable[[int], int] | None
 ) -> list[Entity]:
-    """An initial and a capitalised surname ("A. Dale") is a PERSON where no list, cue
+    """An initial and a capitalised surname ("A. Lind") is a PERSON where no list, cue
     or gazetteer entity overlaps it ("N. Korea" is the country) and the model does not
     call it a people or a place ("N. Korean"): added where nothing is tagged, over a
     model organisation at the same words, and over a model span of the initial alone."""
@@ -154,8 +154,8 @@ def _name_words(entities: Sequence[Entity]) -> tuple[dict[str, Entity], dict[str
     """The surnames of the persons named in full (also in capitals), and the first words
     of two-word names, each with its person."""
     surnames: dict[str, Entity] = {}
-    # "Wang Dan" is "Wang" later: a name's first word retypes the model's organisation
-    # at it ("[Wang]'s arrest", ORG), and tags nothing new ("Anna said" is rare)
+    # "Liu Wenhai" is "Liu" later: a name's first word retypes the model's organisation
+    # at it ("[Liu]'s lawyer", ORG), and tags nothing new ("Anna said" is rare)
     family_first: dict[str, Entity] = {}
     for e in entities:
         words = e.text.split()
@@ -163,7 +163,7 @@ def _name_words(entities: Sequence[Entity]) -> tuple[dict[str, Entity], dict[str
             e.label == "PERSON"
             and len(words) >= 2
             and words[-1][:1].isupper()
-            and without_legal_form(e.text) == e.text  # "Pirelli SpA" is no one's name
+            and without_legal_form(e.text) == e.text  # "Vega SpA" is no one's name
         ):
             last = words[-1].strip(".,")
             if len(last) > 2:
@@ -172,7 +172,7 @@ def _name_words(entities: Sequence[Entity]) -> tuple[dict[str, Entity], dict[str
             first = words[0]
             if len(words) == 2 and len(first) > 2 and first[:1].isupper():
                 family_first.setdefault(first, e)
-    for e in entities:  # "Pirelli SpA", "Pirelli Group": "Pirelli" is the company's
+    for e in entities:  # "Vega SpA", "Vega Group": "Vega" is the company's
         words = e.text.split()
         if len(words) >= 2 and (
             without_legal_form(e.text) != e.text or words[-1].lower() in ORG_SUFFIXES
@@ -185,23 +185,22 @@ def _person(e: Entity, full: Entity) -> Entity:
     return Entity("PERSON", full.id, e.text, e.start, e.end, e.sentence, full.name, source=e.source)
 
 
-# A word of a name beside a model's person: "Emilio" in "Emilio [Valle]".
+# A word of a name beside a model's person: "Osvaldo" in "Osvaldo [Berg]".
 _NAME_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*")
 _NOT_NAME_WORDS = TITLE_WORDS | ORG_SUFFIXES | NOT_NAME
 # Zipf frequency at which a word is ordinary English ("Meanwhile", "Yesterday" start
-# sentences before a surname); a given name like "Emilio" (3.2) or "Osvaldo" (0) is
-# below it.
+# sentences before a surname); a given name like "Osvaldo" (0) is below it.
 _ORDINARY = 4.0
 # A sentence's first word is capitalised anyway: there it must be rarer ("Striker", 3.9,
-# starts "Striker Jordan Whitley scored", "Cuba: Boxer ..."); a rank ("4. Emilio Valle") is
-# no sentence end.
+# starts "Striker Jordan Whitley scored", a headline's "Freedonia: Boxer ..."); a rank
+# ("4. Osvaldo Berg") is no sentence end.
 _RARE = 3.0
 _SENTENCE_END = re.compile(r"(?:^|\n|(?<!\d)[.!?:]\s+|[\"\u201c]\s*)$")
 
 
 def grown(text: str, found: Sequence[Entity], listed: Sequence[Entity]) -> list[Entity]:
     """Each model PERSON with the name's other words the model left out beside it
-    ("Emilio [Valle]" -> "Emilio Valle", "[Shawn] Estes" -> "Shawn Estes"): a
+    ("Osvaldo [Berg]" -> "Osvaldo Berg", "[Jonas] Ostby" -> "Jonas Ostby"): a
     capitalised word on either side, one space away, that no entity holds and that is
     not a title, an organisation's word or an ordinary English word; up to two words a
     side."""

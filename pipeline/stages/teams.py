@@ -10,7 +10,7 @@ is, as a whole:
 
 - a score line, two sides and their scores: ``Northport 2 Eastfield 1``, perhaps with a
   note in brackets after it (``( halftime 1-0 )``), or a cricket result with its ground
-  first and each side's scorers after its innings (``Hove : Northport 214 and 99-2 (
+  first and each side's scorers after its innings (``Kelby : Northport 214 and 99-2 (
   A. Berg 84 ) , Eastfield 108-3``);
 - a standings row, a side and at least three figures: ``Northport 12 7 3 2 .583``;
 - a fixture: ``Northport v Eastfield`` (both sides), ``Northport at Eastfield`` (the

@@ -347,13 +347,13 @@ def test_a_companys_first_word_stays_the_company_whatever_the_model_calls_a_name
 
 
 def test_an_initial_and_a_surname_is_a_person() -> None:
-    text = "Hove: A. Dale 69, T.O'Gorman 12 and H. Morris 40 batted."
-    morris = _span(text, "ORG", "H. Morris")
-    merged = merge(text, [], _found(text, morris))
+    text = "Kelby: A. Lind 69, T.O'Vega 12 and H. Ostby 40 batted."
+    ostby = _span(text, "ORG", "H. Ostby")
+    merged = merge(text, [], _found(text, ostby))
     assert _labels(merged) == [
-        ("PERSON", "A. Dale", "cue"),
-        ("PERSON", "T.O'Gorman", "cue"),
-        ("PERSON", "H. Morris", "cue"),
+        ("PERSON", "A. Lind", "cue"),
+        ("PERSON", "T.O'Vega", "cue"),
+        ("PERSON", "H. Ostby", "cue"),
     ]
 
 
@@ -542,14 +542,14 @@ def test_the_sides_of_a_score_line_are_teams_a_country_stays_its_country() -> No
 
 
 def test_a_cricket_result_line_names_its_sides_after_the_ground() -> None:
-    text = "Hove Park : Northport 214 and 99-2 ( A. Berg 84 ) , Eastfield 108-3 ."
+    text = "Kelby Park : Northport 214 and 99-2 ( A. Berg 84 ) , Eastfield 108-3 ."
     listed = [
-        _entity("LOCATION", text, "Hove Park", id="xx-hove-park"),
+        _entity("LOCATION", text, "Kelby Park", id="xx-kelby-park"),
         _entity("LOCATION", text, "Northport", id="xx-northport"),
     ]
     merged = merge(text, listed, _found(text, _span(text, "PERSON", "Eastfield")))
     assert [(e.label, e.text) for e in merged] == [
-        ("LOCATION", "Hove Park"),  # the ground
+        ("LOCATION", "Kelby Park"),  # the ground
         ("ORGANIZATION", "Northport"),
         ("PERSON", "A. Berg"),
         ("ORGANIZATION", "Eastfield"),
