@@ -38,7 +38,7 @@ _LOWER_TITLES = frozenset(
     dictator analyst researcher official diplomat envoy ambassador general commander
     chairman director secretary senator governor mayor premier chancellor""".split()
 )
-_NOT_NAME = frozenset(
+NOT_NAME = frozenset(
     """the a an of and in on at for to with by from said says told this that these those
     it he she they we his her their its monday tuesday wednesday thursday friday saturday
     sunday january february march april may june july august september october november
@@ -147,7 +147,7 @@ def _name_from(tokens: tuple[tuple[str, int, int], ...]) -> tuple[int, int] | No
     kept: list[tuple[str, int, int]] = []
     for tok, s, e in tokens[:4]:
         word = tok.lower().rstrip(".,")
-        if word in _NOT_NAME or word in TITLE_WORDS or word in ORG_SUFFIXES:
+        if word in NOT_NAME or word in TITLE_WORDS or word in ORG_SUFFIXES:
             break
         if tok.endswith(("'s", "\u2019s")):
             kept.append((tok, s, e - 2))

@@ -8,7 +8,8 @@ organisations that no list names; the lists know ids, countries and watchlist li
 model cannot. One entity list comes out, each entity with its ``source``:
 
 - where a list or gazetteer entity and a model span cover the same words, or one holds
-  the other, the list's entity stays and the model's goes (its id and links win);
+  the other, the list's entity stays and the model's goes (its id and links win); a
+  gazetteer's dotted abbreviation keeps its period as the model's spans do ("U.S.");
 - where the model says a longer span is an organisation or a person and the gazetteer
   found a *place* inside it, the model's label wins: "Manchester United" is a club, not
   the city, "Georgia Smith" a person, not the country. A *country* inside an
@@ -16,12 +17,25 @@ model cannot. One entity list comes out, each entity with its ``source``:
 - a model span that overlaps a list entity only in part is dropped (the list's span is
   the better one: its name is known); where the model agrees with a cue's person or
   organisation, the cue's entity stays and its name is screened like a model name;
+- a model span is cut after a spaced dash ("Freedonia - Anna Berg"), a person's loses
+  leading figures ("64 Anna Berg") and takes the rare capitalised words of the name
+  the model left out beside it ("Osvaldo [Berg]"); one everyday word alone ("Men",
+  "State") is no name;
 - everything else the model finds is added, labelled PERSON, ORGANIZATION, LOCATION,
   NORP (nationalities and groups: kept apart from countries), PRODUCT, EVENT or LAW;
   numbers, dates and money are not entities here;
-- a person named in full ("Anna Berg") is their bare surname later on ("Berg said"):
-  an untagged capitalised mention becomes that PERSON, and so does a model entity of
-  another label at exactly that span (a list's entity stays).
+- in a sports result's layout a city is its club: "Northport 2 Eastfield 1"
+  (:mod:`pipeline.stages.teams`);
+- an initial and a surname ("A. Lind") is a person, unless a list or the gazetteer
+  knows the words ("N. Korea") or the model calls them a people or a place;
+- an acronym defined after a name ("Freedonian Workers Party ( FWP )") is that name
+  wherever it stands (:mod:`pipeline.stages.acronyms`);
+- the names of a list of people ("Anna Berg, Jonas Petersen, Osk Ide") are people, and
+  so is a ranked results line's competitor ("4. Anna Berg ( Freedonia ) 11.20");
+- a person named in full ("Anna Berg", "A. Lind") is their bare surname anywhere in
+  the article ("Berg said", a headline's "BERG QUITS"): an untagged capitalised
+  mention becomes that PERSON, and so does a model entity of another label at exactly
+  that span (a list's entity stays).
 
 No I/O: the model's spans come in as plain offsets.
 """
@@ -32,8 +46,12 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
-from pipeline.models import Alert, Entity, Party, PartyRole, is_country
+from pipeline.models import Alert, Entity, Party, PartyRole, is_country, replace
+from pipeline.stages.acronyms import acronyms
 from pipeline.stages.gazetteer import key
+from pipeline.stages.people import competitors, grown, initials, list_people, surnames
+from pipeline.stages.screening import ordinary
+from pipeline.stages.teams import teams
 
 # The model's labels (OntoNotes) -> ours. Not listed (DATE, MONEY, CARDINAL...): dropped.
 MODEL_LABELS = {
@@ -61,7 +79,11 @@ _PLACES = frozenset({"LOCATION"})
 _PARTY_LABELS = frozenset({"PERSON", "ORGANIZATION", "VESSEL", "PRODUCT"})
 _TRIM_START = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _TRIM_END = re.compile(r"(?:['\u2019]s?|[\s.,;:!?\"'\u2019\u201d)\]-])+$")
-_TRAILING_NUMBERS = re.compile(r"(?:\s+[\d.,:/-]+)+\s*$")
+_TRAILING_NUMBERS = re.compile(r"(?:\s+[\d.,:/+-]+)+\s*$")
+# A spaced dash is not inside a name: "Freedonia - Anna Berg" (a line-up), "TENNIS - ..."
+_SPACED_DASH = re.compile(r"\s-{1,2}\s")
+# A person's name does not start with a figure or a dash ("64 Anna Berg", "-- Anna Berg").
+_LEADING_FIGURES = re.compile(r"(?:[\d.,:/+-]+\s+)+")
 # An abbreviation keeps its period: "U.S.", "U.K.", "Corp.", "Ltd.", "Inc.", "Co.", "Jr."
 _ABBREVIATION = re.compile(
     r"(?:\b\w\.\w\.|\b(?:Corp|Ltd|Inc|Co|Bros|Jr|Sr|Plc|Intl|Dept)\.)$", re.IGNORECASE
@@ -97,16 +119,22 @@ ScreenSpan = Callable[[str, int, int], Entity | None]
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
     """The span without a leading article, without what follows a line break (a name
-    does not cross lines), without trailing numbers ("Rovers 2", a score) and without a
-    trailing possessive or punctuation, except the period of an abbreviation ("U.S.",
-    "Corp.")."""
+    does not cross lines), without what comes before a spaced dash ("Freedonia - Anna
+    Berg"), without trailing numbers ("Rovers 2", a score) and without a trailing
+    possessive or punctuation, except the period of an abbreviation ("U.S.", "Corp.")."""
+    newline = text.find("\n", start, end)
+    if newline > start:
+        end = newline
+    dashes = list(_SPACED_DASH.finditer(text, start, end))
+    if dashes and dashes[-1].end() < end:
+        if text[dashes[-1].end()].isupper() or text[dashes[-1].end()].isdigit():
+            start = dashes[-1].end()
+        else:  # "Asian Art Museum - on": the name is before the dash
+            end = dashes[0].start()
     surface = text[start:end]
     lead = _TRIM_START.match(surface)
     if lead and lead.end() < len(surface):
         start += lead.end()
-    newline = text.find("\n", start, end)
-    if newline > start:
-        end = newline
     numbers = _TRAILING_NUMBERS.search(text, start, end)
     if numbers and numbers.start() > start:
         end = numbers.start()
@@ -130,9 +158,15 @@ def model_entities(
         if label is None:
             continue
         start, end = trim(text, span.start, span.end)
+        if label == "PERSON":
+            figures = _LEADING_FIGURES.match(text, start, end)
+            if figures and figures.end() < end:
+                start = figures.end()
         surface = text[start:end]
         if not any(c.isalpha() for c in surface):
             continue
+        if _everyday(surface) and (start, end) == (span.start, span.end):
+            continue  # a word on its own; "The Times" (the model's span) is a name
         entity_id = _ID_PREFIX[label] + key(surface).replace(" ", "-")
         out.append(
             Entity(
@@ -140,6 +174,16 @@ def model_entities(
             )
         )
     return out
+
+
+# A single word this ordinary in English is not a name on its own: "Men's 400 metres",
+# "Next door", "the State" (wordfreq's Zipf frequency: "men" 5.5, "state" 5.8; names
+# that are words stay below it: "congress" 4.9, "apple" 4.8, "party" 5.49).
+_EVERYDAY = 5.5
+
+
+def _everyday(surface: str) -> bool:
+    return surface.isalpha() and not surface.isupper() and ordinary(surface.lower()) >= _EVERYDAY
 
 
 def merge(
@@ -152,7 +196,8 @@ def merge(
     """One entity list from the lists' entities and the model's (see the module's rules),
     in text order. A model PERSON or ORGANIZATION the lists did not know is screened
     with ``screen_span``; a match adds its WATCHLIST entity over the same span."""
-    kept = list(listed)
+    kept = [_with_period(text, e) for e in listed]
+    found = grown(text, found, kept)
     dropped: set[int] = set()  # ids of list entities a model span took over
     added: list[Entity] = []
     to_screen: list[Entity] = []
@@ -197,66 +242,26 @@ def merge(
             hit = screen_span(m.label, m.start, m.end)
             if hit is not None:
                 out.append(hit)
-    out = _surnames(text, out, sentence_of)
+    out = teams(text, out, sentence_of or (lambda _: 0))
+    out = acronyms(text, out, sentence_of)
+    out = initials(text, out, sentence_of)
+    out = competitors(text, out, sentence_of)
+    out = list_people(text, out, sentence_of)
+    out = surnames(text, out, sentence_of)
     out.sort(key=lambda e: (e.start, e.end, e.label))
     return tuple(out)
 
 
-_WORD = re.compile(r"\w+")
+# A gazetteer's abbreviation ends at its last letter ("U.S"), its period follows.
+_DOTTED = re.compile(r"(?:\w\.)+\w")
 
 
-def _surnames(
-    text: str, entities: list[Entity], sentence_of: Callable[[int], int] | None
-) -> list[Entity]:
-    """A person named in full once ("Anna Berg") is the bare surname after it ("Berg
-    said"): a later capitalised mention that nothing else tagged becomes that PERSON,
-    and a model entity at exactly that span becomes a PERSON. A list's entity is never
-    replaced."""
-    surnames: dict[str, Entity] = {}
-    for e in entities:
-        words = e.text.split()
-        if e.label == "PERSON" and len(words) >= 2 and words[-1][:1].isupper():
-            last = words[-1].strip(".,")
-            if len(last) > 2:
-                surnames.setdefault(last, e)
-    if not surnames:
-        return entities
-    by_span = {(e.start, e.end): e for e in entities}
-    taken = sorted((e.start, e.end) for e in entities)
-    out = list(entities)
-    replaced: set[int] = set()
-    for word in _WORD.finditer(text):
-        full = surnames.get(word.group())
-        if full is None or word.start() < full.end:
-            continue
-        span = (word.start(), word.end())
-        there = by_span.get(span)
-        if there is not None:
-            if there.source == "model" and there.label != "PERSON":
-                replaced.add(id(there))
-                out.append(_person(there, full))
-            continue
-        if any(s < span[1] and span[0] < e for s, e in taken):
-            continue
-        sentence = sentence_of(span[0]) if sentence_of else full.sentence
-        out.append(
-            Entity(
-                "PERSON",
-                full.id,
-                word.group(),
-                span[0],
-                span[1],
-                sentence,
-                full.name,
-                full.country,
-                source=full.source,
-            )
-        )
-    return [e for e in out if id(e) not in replaced]
-
-
-def _person(e: Entity, full: Entity) -> Entity:
-    return Entity("PERSON", full.id, e.text, e.start, e.end, e.sentence, full.name, source=e.source)
+def _with_period(text: str, e: Entity) -> Entity:
+    """A gazetteer entity written as a dotted abbreviation with its final period ("U.S"
+    -> "U.S."), as the model's spans keep it (rule 5); the same entity otherwise."""
+    if e.source != "gazetteer" or text[e.end : e.end + 1] != "." or not _DOTTED.fullmatch(e.text):
+        return e
+    return replace(e, text=text[e.start : e.end + 1], end=e.end + 1)
 
 
 def _inside(inner: Entity, outer: Entity) -> bool:

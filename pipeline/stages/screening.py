@@ -299,13 +299,13 @@ def _coverage(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featur
     if letters <= ACRONYM_MAX_LETTERS and (find.listed.isupper() or find.listed.islower()):
         out.append(Feature("acronym", ACRONYM, f"{letters} letters"))
         surface = ctx.text[find.start : find.end]
-        if not surface.isupper() and _ordinary(words[0]) >= WORD_ZIPF:
+        if not surface.isupper() and ordinary(words[0]) >= WORD_ZIPF:
             # "Mars" in running text is the word (or the planet), not MARS
             out.append(
                 Feature("not an acronym here", NOT_CAPITALS, "an everyday word, not in capitals")
             )
         return out
-    zipf = _ordinary(words[0])
+    zipf = ordinary(words[0])
     if zipf >= ORDINARY_ZIPF:
         out.append(Feature("ordinary word", ORDINARY_WORD, f"Zipf {zipf:.1f}"))
     return out
@@ -390,7 +390,7 @@ def _conflicts(find: _Find, ctx: ArticleContext, stats: NameStats) -> list[Featu
     if (
         single
         and (
-            _ordinary(words[0] if words else "") >= WORD_ZIPF
+            ordinary(words[0] if words else "") >= WORD_ZIPF
             or find.schema == "Person"
             # a one-word alias of a company listed under a longer name ("ZENIT" of
             # "ZENIT 3D") inside another longer name ("Zenit St Petersburg", a club);
@@ -471,12 +471,12 @@ def bare_word_may_count(word: str, common_words: frozenset[str]) -> bool:
     return (
         len(word) > ACRONYM_MAX_LETTERS
         and word not in common_words
-        and _ordinary(word) < ORDINARY_ZIPF
+        and ordinary(word) < ORDINARY_ZIPF
     )
 
 
 @functools.lru_cache(maxsize=65_536)
-def _ordinary(word: str) -> float:
+def ordinary(word: str) -> float:
     """Zipf frequency of ``word`` in ordinary English (wordfreq's small list: 0 if rare)."""
     return float(zipf_frequency(word, "en", wordlist="small"))
 
@@ -490,7 +490,7 @@ def _generic(words: list[str], country_words: Mapping[str, str]) -> bool:
         bool(content)
         and any(w in _INSTITUTION for w in content)
         and not any(w in country_words for w in content)
-        and all(w in _INSTITUTION or _ordinary(w) >= GENERIC_ZIPF for w in content)
+        and all(w in _INSTITUTION or ordinary(w) >= GENERIC_ZIPF for w in content)
     )
 
 
@@ -568,4 +568,4 @@ def _longer_name(text: str, start: int, end: int) -> str:
 
 def prepare() -> None:
     """Load the word frequencies now (the worker calls this before it freezes its heap)."""
-    _ordinary("the")
+    ordinary("the")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import orjson
 import pytest
+from msgspec import structs
 
 from pipeline import ner
 from pipeline.models import Entity, InputArticle
@@ -302,6 +304,330 @@ def test_a_surname_after_the_full_name_is_the_same_person() -> None:
     people = [(e.text, e.start) for e in merged if e.label == "PERSON"]
     assert people == [("Anna Berg", 0), ("Berg", text.index("Berg said"))]
     assert ("ORGANIZATION", "Berg Holdings", "model") in _labels(merged)
+
+
+def test_a_surname_before_the_full_name_and_in_capitals_is_the_same_person() -> None:
+    text = "BERG QUITS AS CHAIR\nBerg told staff. Anna Berg, 52, leaves in May."
+    merged = merge(text, [], _found(text, _span(text, "PERSON", "Anna Berg")))
+    people = [e.text for e in merged if e.label == "PERSON"]
+    assert people == ["BERG", "Berg", "Anna Berg"]
+    assert {e.id for e in merged} == {"person-anna-berg"}
+
+
+def test_a_surname_inside_another_name_is_not_the_person_a_title_before_it_is_no_name() -> None:
+    text = "The Global Berg Act passed. Mr Berg was pleased. Anna Berg, 52, left Oslo. Berg wept."
+    merged = merge(text, [], _found(text, _span(text, "PERSON", "Anna Berg")))
+    assert [(e.text, e.start) for e in merged if e.label == "PERSON"] == [
+        ("Berg", text.index("Berg was")),
+        ("Anna Berg", text.index("Anna Berg")),
+        ("Berg", text.index("Berg wept")),  # after a sentence's end
+    ]
+
+
+def test_a_two_word_names_first_word_retypes_the_models_other_label_at_it() -> None:
+    text = "Liu Wenhai was detained. Liu 's lawyer said Liu was ill."
+    spans = [_span(text, "PERSON", "Liu Wenhai")]
+    spans += [ModelSpan("ORG", m.start(), m.end()) for m in re.finditer(r"Liu(?= )", text)][1:]
+    merged = merge(text, [], _found(text, *spans))
+    assert [e.text for e in merged if e.label == "PERSON"] == ["Liu Wenhai", "Liu", "Liu"]
+    assert {e.id for e in merged if e.text == "Liu"} == {"person-liu-wenhai"}
+
+
+def test_a_companys_first_word_stays_the_company_whatever_the_model_calls_a_name() -> None:
+    text = "Vega Cables grew. Vega said Vega SpA would list."
+    listed = [_entity("ORGANIZATION", text, "Vega SpA", source="cue")]
+    at = text.index("Vega said")
+    spans = (_span(text, "PERSON", "Vega Cables"), ModelSpan("ORG", at, at + 4))
+    merged = merge(text, listed, _found(text, *spans))
+    assert [(e.label, e.text) for e in merged] == [
+        ("PERSON", "Vega Cables"),
+        ("ORGANIZATION", "Vega"),
+        ("ORGANIZATION", "Vega SpA"),
+    ]
+
+
+def test_an_initial_and_a_surname_is_a_person() -> None:
+    text = "Kelby: A. Lind 69, T.O'Vega 12 and H. Ostby 40 batted."
+    ostby = _span(text, "ORG", "H. Ostby")
+    merged = merge(text, [], _found(text, ostby))
+    assert _labels(merged) == [
+        ("PERSON", "A. Lind", "cue"),
+        ("PERSON", "T.O'Vega", "cue"),
+        ("PERSON", "H. Ostby", "cue"),
+    ]
+
+
+def test_an_initial_before_a_place_a_people_or_a_new_sentence_is_not_a_person() -> None:
+    text = "N. Korea and S. Freedonian envoys met at U.S. Steel. It was plan A. The end."
+    listed = [_entity("COUNTRY", text, "N. Korea", id="KP", country="KP")]
+    merged = merge(text, listed, _found(text, _span(text, "NORP", "S. Freedonian")))
+    assert [e.label for e in merged] == ["COUNTRY", "NORP"]
+
+
+def test_a_gazetteer_abbreviation_keeps_its_period_as_a_model_span_does() -> None:
+    text = "Officials of the U.S. and the U.N. met in the U.K"
+    listed = [
+        _entity("COUNTRY", text, "U.S", id="US", country="US"),
+        _entity("ORGANIZATION", text, "U.N", id="un"),
+        _entity("COUNTRY", text, "U.K", id="GB", country="GB"),
+    ]
+    merged = merge(text, listed, [])
+    assert [(e.text, e.end - e.start, e.country) for e in merged] == [
+        ("U.S.", 4, "US"),
+        ("U.N.", 4, None),
+        ("U.K", 3, "GB"),
+    ]
+
+
+def test_a_model_span_is_cut_after_a_spaced_dash_and_a_person_after_leading_figures() -> None:
+    text = (
+        "Freedonia - Anna Berg ( 31st )\n64 Jonas Petersen\n-- Marta Kowalczyk +48 22 653\n"
+        "Vega Art Museum - on show"
+    )
+    spans = (
+        _span(text, "PERSON", "Freedonia - Anna Berg"),
+        _span(text, "PERSON", "64 Jonas Petersen"),
+        _span(text, "PERSON", "-- Marta Kowalczyk +48"),
+        _span(text, "ORG", "Vega Art Museum - on"),
+    )
+    assert [e.text for e in _found(text, *spans)] == [
+        "Anna Berg",
+        "Jonas Petersen",
+        "Marta Kowalczyk",
+        "Vega Art Museum",  # what follows the dash is no name
+    ]
+
+
+def test_an_everyday_word_alone_is_no_name_unless_the_model_read_an_article_with_it() -> None:
+    text = "Men 's 400 metres. Secretary of State Anna Berg told The Times and NATO."
+    spans = (
+        _span(text, "ORG", "Men"),
+        _span(text, "ORG", "State"),
+        _span(text, "ORG", "The Times"),
+        _span(text, "ORG", "NATO"),
+    )
+    assert [e.text for e in _found(text, *spans)] == ["Times", "NATO"]
+
+
+def test_a_model_person_takes_the_rare_capitalised_words_it_left_out_beside_it() -> None:
+    text = "4. Osvaldo Berg ( Freedonia ) 13.52. Yesterday Petersen met President Kowalczyk."
+    spans = (
+        _span(text, "PERSON", "Berg"),
+        _span(text, "PERSON", "Petersen"),
+        _span(text, "PERSON", "Kowalczyk"),
+    )
+    listed = [_entity("COUNTRY", text, "Freedonia", id="FD", country="FD")]
+    merged = merge(text, listed, _found(text, *spans))
+    assert [e.text for e in merged if e.label == "PERSON"] == [
+        "Osvaldo Berg",
+        "Petersen",  # "Yesterday" is an ordinary word
+        "Kowalczyk",  # "President" is a title
+    ]
+
+
+def test_the_names_of_a_list_of_people_are_people() -> None:
+    text = "Freedonia : 1 - Anna Berg , 2 - Jonas Petersen ( 46th ) , 3 - Walter Lind ; Osk Ide"
+    spans = (
+        _span(text, "PERSON", "Anna Berg"),
+        _span(text, "PERSON", "Jonas Petersen"),
+        _span(text, "PERSON", "Lind"),
+    )
+    merged = merge(text, [], _found(text, *spans))
+    assert [(e.label, e.text) for e in merged] == [  # "Freedonia :" is the heading
+        ("PERSON", "Anna Berg"),
+        ("PERSON", "Jonas Petersen"),
+        ("PERSON", "Walter Lind"),  # the model's "Lind" inside the item
+        ("PERSON", "Osk Ide"),  # nothing had tagged it
+    ]
+
+
+def test_a_results_line_is_a_list_beat_joins_two_of_a_kind_a_country_is_neutral() -> None:
+    text = (
+        "Freedonia - 1 - Anna Berg ( Freedonia ) beat Osk Ide ( Westland ) 6-4 6-2 , "
+        "Jonas Petersen ( Westland ) beat Marta Kowalczyk ( Freedonia ) 6-3 6-1"
+    )
+    listed = [
+        _entity("COUNTRY", text, "Freedonia", id="FD", country="FD"),
+        _entity("COUNTRY", text, "Westland", id="WL", country="WL"),
+    ]
+    listed += [
+        structs.replace(e, start=start, end=start + len(e.text))
+        for e in listed
+        for start in [m.start() for m in re.finditer(e.text, text)][1:]
+    ]
+    spans = (_span(text, "PERSON", "Jonas Petersen"), _span(text, "PERSON", "Marta Kowalczyk"))
+    merged = merge(text, listed, _found(text, *spans))
+    assert [e.text for e in merged if e.label == "PERSON"] == [
+        "Anna Berg",
+        "Osk Ide",
+        "Jonas Petersen",
+        "Marta Kowalczyk",
+    ]
+
+
+def test_a_ranked_results_line_names_a_competitor_with_the_country_in_brackets() -> None:
+    text = (
+        "Women's 100 metres:\n4. Anna Berg ( Freedonia ) 11.20\n"
+        "Top exporters:\n1. Vega Trading Group ( Freedonia ) 23.5\n2. Osk Ide ( Ruritan ) 9"
+    )
+    listed = [_entity("COUNTRY", text, "Freedonia", id="FD", country="FD")]
+    listed.append(
+        structs.replace(listed[0], start=text.rindex("Freedonia"), end=text.rindex("Freedonia") + 9)
+    )
+    spans = (_span(text, "ORG", "Anna Berg"), _span(text, "ORG", "Vega Trading Group"))
+    merged = merge(text, listed, _found(text, *spans))
+    assert [(e.label, e.text) for e in merged if e.label != "COUNTRY"] == [
+        ("PERSON", "Anna Berg"),
+        ("ORGANIZATION", "Vega Trading Group"),  # an organisation's word
+        # "Ruritan" is no country the gazetteer knows: "Osk Ide" is left untagged
+    ]
+
+
+def test_a_list_keeps_its_company_unless_it_is_people_through_and_through() -> None:
+    mixed = "Named: Gazprom Vega, Ivan Petrov and Oleg Sokolov."
+    spans = (
+        _span(mixed, "ORG", "Gazprom Vega"),
+        _span(mixed, "PERSON", "Ivan Petrov"),
+        _span(mixed, "PERSON", "Oleg Sokolov"),
+    )
+    assert [e.label for e in merge(mixed, [], _found(mixed, *spans))] == [
+        "ORGANIZATION",
+        "PERSON",
+        "PERSON",
+    ]
+    people = "Anna Berg , Jonas Petersen , Mihai Tarara , Marta Kowalczyk"
+    spans = (
+        _span(people, "PERSON", "Anna Berg"),
+        _span(people, "PERSON", "Jonas Petersen"),
+        _span(people, "ORG", "Mihai Tarara"),
+        _span(people, "PERSON", "Marta Kowalczyk"),
+    )
+    assert [e.label for e in merge(people, [], _found(people, *spans))] == ["PERSON"] * 4
+
+
+def test_an_acronym_defined_after_a_name_is_that_name_in_the_article() -> None:
+    text = (
+        "The Freedonian Workers Party ( FWP ) won. FWP leaders met the Vega Trust ( VT ). "
+        "The FWP said so; XYZ did not."
+    )
+    listed = [_entity("ORGANIZATION", text, "Vega Trust", id="org-vega", country="FD")]
+    at = text.index("FWP said")
+    spans = (_span(text, "ORG", "Freedonian Workers Party"), ModelSpan("PERSON", at, at + 3))
+    merged = merge(text, listed, _found(text, *spans))
+    assert [(e.label, e.text, e.id) for e in merged if e.label == "ORGANIZATION"] == [
+        ("ORGANIZATION", "Freedonian Workers Party", "org-freedonian-workers-party"),
+        ("ORGANIZATION", "FWP", "org-freedonian-workers-party"),
+        ("ORGANIZATION", "FWP", "org-freedonian-workers-party"),
+        ("ORGANIZATION", "Vega Trust", "org-vega"),
+        ("ORGANIZATION", "VT", "org-vega"),
+        ("ORGANIZATION", "FWP", "org-freedonian-workers-party"),  # the model's person
+    ]
+    assert all(e.country is None for e in merged if e.text == "VT")
+
+
+def test_the_sides_of_a_score_line_are_teams_a_country_stays_its_country() -> None:
+    text = "Results on Sunday:\nNorthport 2 Eastfield 1\nFreedonia 3 Westbay 0 ( halftime 1-0 )"
+    listed = [
+        _entity("LOCATION", text, "Northport", id="xx-northport", country="XX"),
+        _entity("COUNTRY", text, "Freedonia", id="FD", country="FD"),
+    ]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Westbay")))
+    assert _labels(merged) == [
+        ("ORGANIZATION", "Northport", "cue"),
+        ("ORGANIZATION", "Eastfield", "cue"),
+        ("COUNTRY", "Freedonia", "gazetteer"),
+        ("ORGANIZATION", "Westbay", "cue"),
+    ]
+    assert merged[0].country is None
+
+
+def test_a_cricket_result_line_names_its_sides_after_the_ground() -> None:
+    text = "Kelby Park : Northport 214 and 99-2 ( A. Berg 84 ) , Eastfield 108-3 ."
+    listed = [
+        _entity("LOCATION", text, "Kelby Park", id="xx-kelby-park"),
+        _entity("LOCATION", text, "Northport", id="xx-northport"),
+    ]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Eastfield")))
+    assert [(e.label, e.text) for e in merged] == [
+        ("LOCATION", "Kelby Park"),  # the ground
+        ("ORGANIZATION", "Northport"),
+        ("PERSON", "A. Berg"),
+        ("ORGANIZATION", "Eastfield"),
+    ]
+
+
+def test_a_model_span_across_a_score_goes_and_its_sides_are_teams() -> None:
+    text = "Northport 3 Eastfield 1"
+    merged = merge(text, [], _found(text, _span(text, "PERSON", "Northport 3 Eastfield")))
+    assert _labels(merged) == [
+        ("ORGANIZATION", "Northport", "cue"),
+        ("ORGANIZATION", "Eastfield", "cue"),
+    ]
+
+
+def test_a_standings_row_names_a_team_a_leaderboards_person_stays() -> None:
+    text = "Standings:\nNorthport 12 7 3 2 .583\nAnna Berg 68 70 71 209\nKent Ridge 9.06 9.31 8.42"
+    listed = [
+        _entity("LOCATION", text, "Northport", id="xx-northport"),
+        _entity("LOCATION", text, "Kent Ridge", id="xx-kent-ridge"),
+    ]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Anna Berg")))
+    assert _labels(merged) == [
+        ("ORGANIZATION", "Northport", "cue"),
+        ("PERSON", "Anna Berg", "model"),
+        ("LOCATION", "Kent Ridge", "gazetteer"),  # prices, not a standings row
+    ]
+
+
+def test_a_fixture_names_its_sides_at_names_the_visitors_and_the_venue() -> None:
+    text = "NORTHPORT AT EASTFIELD\nWestbay v Southend\nMay 4 v Lakeside ( two days )"
+    listed = [
+        _entity("LOCATION", text, "NORTHPORT", id="xx-northport"),
+        _entity("LOCATION", text, "EASTFIELD", id="xx-eastfield"),
+        _entity("LOCATION", text, "Lakeside", id="xx-lakeside"),
+    ]
+    merged = merge(text, listed, [])
+    assert _labels(merged) == [
+        ("ORGANIZATION", "NORTHPORT", "cue"),
+        ("LOCATION", "EASTFIELD", "gazetteer"),
+        ("ORGANIZATION", "Westbay", "cue"),
+        ("ORGANIZATION", "Southend", "cue"),
+        ("ORGANIZATION", "Lakeside", "cue"),
+    ]
+
+
+def test_a_city_its_clubs_people_follow_is_the_club() -> None:
+    text = "Northport captain Anna Berg scored; Eastfield fans left; Westbay mayor spoke."
+    listed = [
+        _entity("LOCATION", text, "Northport", id="xx-northport"),
+        _entity("LOCATION", text, "Eastfield", id="xx-eastfield"),
+        _entity("LOCATION", text, "Westbay", id="xx-westbay"),
+    ]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Anna Berg")))
+    assert [(e.label, e.text) for e in merged] == [
+        ("ORGANIZATION", "Northport"),
+        ("PERSON", "Anna Berg"),
+        ("ORGANIZATION", "Eastfield"),
+        ("LOCATION", "Westbay"),
+    ]
+
+
+def test_a_court_cases_person_a_headline_and_a_place_in_prose_are_not_teams() -> None:
+    text = (
+        "Blaze Halts Work at Eastfield Oil Refinery\n"
+        "Westbay v Lakeside: the front line moved.\n"
+        "The ruling in Doe v Roe was upheld. Fans in Northport 2 stayed home."
+    )
+    listed = [
+        _entity("LOCATION", text, "Lakeside", id="xx-lakeside"),
+        _entity("LOCATION", text, "Northport", id="xx-northport"),
+    ]
+    merged = merge(text, listed, _found(text, _span(text, "PERSON", "Roe")))
+    assert _labels(merged) == [
+        ("LOCATION", "Lakeside", "gazetteer"),
+        ("PERSON", "Roe", "model"),
+        ("LOCATION", "Northport", "gazetteer"),
+    ]
 
 
 def test_a_model_span_is_cut_at_a_line_break_and_before_a_score_keeping_abbreviations() -> None:
