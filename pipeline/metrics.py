@@ -4,6 +4,8 @@ and reason codes, event types, severities, ISO country codes; never ids or free 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_metrics
 
 from pipeline import __version__
@@ -95,9 +97,10 @@ BUILD = Info("newsflow_build", "Version of the running newsflow worker.")
 BUILD.info({"version": __version__})
 
 
-def initialise() -> None:
-    """Create every known label combination at zero, so that rates over the first
-    messages are visible (a series born at its final value has no increase)."""
+def initialise(stages: Collection[str] = STAGES) -> None:
+    """Create every known label combination of ``stages`` (those the worker runs) at
+    zero, so that rates over the first messages are visible (a series born at its final
+    value has no increase)."""
     for stage, outcomes in (
         ("normalize", ("ok", "deadletter")),
         ("dedupe", ("ok", "duplicate", "deadletter")),
@@ -106,6 +109,8 @@ def initialise() -> None:
         ("annotate", ("alert", "no_alert", "deadletter")),
         ("route", ("new", "update", "counted", "deadletter")),
     ):
+        if stage not in stages:
+            continue
         STAGE_SECONDS.labels(stage)
         for outcome in outcomes:
             MESSAGES.labels(stage, outcome)

@@ -123,7 +123,7 @@ def create_app(
 
         await measure_lag(settings, assignment, topology.sources)
 
-    metrics.initialise()
+    metrics.initialise({stage for node in topology.nodes for stage in node.stages})
     metrics.WATCHLIST_SIZE.set(stages.watchlist_size)
     metrics.WATCHLIST_UPDATED.set(_newest_mtime(settings.watchlists))
     metrics.WATCHLIST_MAX_AGE.set(settings.watchlist_max_age)
