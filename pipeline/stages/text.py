@@ -302,18 +302,25 @@ _ABBREVIATIONS = frozenset(
 )
 # A sentence end: terminal punctuation with closing quotes/brackets (the match up to the
 # end of group 1), the spaces after it (group 2), and then an opening quote or a capital
-# or a digit.
+# or a digit. The capital may be accented or Cyrillic ("À", "Über", "Él", "Это") and the
+# quotes guillemets, curly or low quotes: otherwise a French, German, Spanish or Russian
+# sentence that starts so stays glued to the one before (a Russian paragraph was one
+# sentence). English sentences start with an ASCII capital and stay as they were.
 # (The first mark stands outside the group so that the regex engine can skip to the next
 # mark quickly: twice as fast as "([.!?]+...)". The match starts at the first mark.)
-_BOUNDARY = re.compile(r"[.!?]([.!?]*[\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
+_BOUNDARY = re.compile(
+    r"[.!?]([.!?]*[\"')\]\u00bb\u201c\u201d]*)(\s+)"
+    r"(?=[\"'(\[\u00ab\u201e\u201c]*[A-Z0-9\u00c0-\u00d6\u00d8-\u00de\u0400-\u042f])"
+)
 
 
 def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
     """``(start, end)`` spans of the sentences in ``text[start:]``, paragraph-aware.
 
     Paragraphs (separated by a blank line) always end a sentence. Within a paragraph a
-    sentence ends at ``. ! ?`` (with closing quotes) followed by a capital or digit,
-    unless the word before the period is a known abbreviation or a single initial.
+    sentence ends at ``. ! ?`` (with closing quotes) followed by a capital (accented or
+    Cyrillic too) or digit, unless the word before the period is a known abbreviation or
+    a single initial.
     """
     spans: list[tuple[int, int]] = []
     pos = start

@@ -67,6 +67,14 @@ def test_html_bodies_lose_markup_scripts_and_navigation_but_keep_paragraphs() ->
             "It cost $2.5 billion in 2024. Prices rose.",
             ["It cost $2.5 billion in 2024.", "Prices rose."],
         ),
+        # accented and Cyrillic capitals, guillemets and low quotes start a sentence too
+        ("Il est parti. À Paris, il pleut.", ["Il est parti.", "À Paris, il pleut."]),
+        ("Er ging. Über Nacht fiel Schnee.", ["Er ging.", "Über Nacht fiel Schnee."]),
+        ("Он ушел. Это было вчера.", ["Он ушел.", "Это было вчера."]),
+        ("Il a dit: «non.» «Jamais.»", ["Il a dit: «non.»", "«Jamais.»"]),
+        ("Sie sagte: „Nein.“ Dann ging sie.", ["Sie sagte: „Nein.“", "Dann ging sie."]),
+        # a lower-case letter or the multiplication sign starts none
+        ("Es ist 3 × 4. × ist kein Buchstabe.", ["Es ist 3 × 4. × ist kein Buchstabe."]),
     ],
 )
 def test_sentences_respect_abbreviations_initials_quotes_and_paragraphs(
