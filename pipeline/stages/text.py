@@ -314,13 +314,15 @@ _BOUNDARY = re.compile(
 )
 
 
-def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
+def split_sentences(text: str, start: int = 0, *, glued: bool = False) -> list[tuple[int, int]]:
     """``(start, end)`` spans of the sentences in ``text[start:]``, paragraph-aware.
 
     Paragraphs (separated by a blank line) always end a sentence. Within a paragraph a
     sentence ends at ``. ! ?`` (with closing quotes) followed by a capital (accented or
-    Cyrillic too) or digit, unless the word before the period is a known abbreviation or
-    a single initial.
+    Cyrillic too) or digit, unless the word before the period is a known abbreviation, a
+    single initial or a German ordinal before a month ("am 23. Februar"). With ``glued``
+    (articles in :data:`GLUED_LANGUAGES`) a mark with no space between a lower-case word
+    and a capitalised one ends a sentence too ("étrangères.Affrété").
     """
     spans: list[tuple[int, int]] = []
     pos = start
@@ -329,20 +331,59 @@ def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
         para_end = text.find("\n\n", pos)
         if para_end < 0:
             para_end = n
-        _split_paragraph(text, pos, para_end, spans)
+        _split_paragraph(text, pos, para_end, spans, glued)
         pos = para_end + 2
     return spans
 
 
-def _split_paragraph(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+# Paragraphs glued without a space ("...des Affaires étrangères.Affrété par..."), as pages
+# whose blocks were joined come: a mark between a word of two lower-case letters or more
+# and a capitalised word ends a sentence too ("U.S.Army", "Mr.Smith" have no such word).
+# Only in these languages' articles: English sentences stay as they were.
+GLUED_LANGUAGES = frozenset({"fr", "de", "es", "ru"})
+_GLUED = re.compile(
+    r"(?<=[a-z\u00df-\u00f6\u00f8-\u00ff\u0430-\u044f\u0451]{2})[.!?]"
+    r"(?=[A-Z\u00c0-\u00d6\u00d8-\u00de\u0400-\u042f][a-z\u00df-\u00f6\u00f8-\u00ff\u0430-\u044f\u0451])"
+)
+# A German ordinal before a month ("am 23. Februar") is a date, not a sentence end.
+_ORDINAL_MONTH = re.compile(
+    r"(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
+    r"|Dezember)\b"
+)
+
+
+def _boundaries(text: str, start: int, end: int, glued: bool) -> list[tuple[int, int, int]]:
+    """(mark, end of the closing quotes, start of the next sentence) of each candidate
+    sentence end in ``text[start:end]``, in text order."""
+    found = [(m.start(), m.end(1), m.end(2)) for m in _BOUNDARY.finditer(text, start, end)]
+    if not glued:
+        return found
+    joined = [(m.start(), m.end(), m.end()) for m in _GLUED.finditer(text, start, end)]
+    return sorted(found + joined) if joined else found
+
+
+def _split_paragraph(
+    text: str, start: int, end: int, out: list[tuple[int, int]], glued: bool
+) -> None:
     sent_start = start
-    for m in _BOUNDARY.finditer(text, start, end):
-        punct = m.start()
-        if text[punct] == "." and _is_abbreviation(text, sent_start, punct):
+    for punct, closed, next_start in _boundaries(text, start, end, glued):
+        if text[punct] == "." and (
+            _is_abbreviation(text, sent_start, punct)
+            or _is_ordinal_date(text, sent_start, punct, next_start)
+        ):
             continue
-        _append(text, sent_start, m.end(1), out)
-        sent_start = m.end(2)
+        _append(text, sent_start, closed, out)
+        sent_start = next_start
     _append(text, sent_start, end, out)
+
+
+def _is_ordinal_date(text: str, sent_start: int, dot: int, after: int) -> bool:
+    digits = dot
+    while digits > sent_start and text[digits - 1].isdigit():
+        digits -= 1
+    if not 1 <= dot - digits <= 2 or (digits > sent_start and text[digits - 1].isalnum()):
+        return False
+    return _ORDINAL_MONTH.match(text, after) is not None
 
 
 def _is_abbreviation(text: str, sent_start: int, dot: int) -> bool:

@@ -52,6 +52,26 @@ def test_html_bodies_lose_markup_scripts_and_navigation_but_keep_paragraphs() ->
     assert "var x" not in html_to_text("<script>var x</script>")
 
 
+def test_glued_paragraphs_split_only_when_asked() -> None:
+    """Blocks joined without a space split in French, German, Spanish, Russian articles."""
+    text = "Il a parlé aux Affaires étrangères.Affrété par la société, le navire est parti."
+    glued = [text[s:e] for s, e in split_sentences(text, glued=True)]
+    assert glued == [
+        "Il a parlé aux Affaires étrangères.",
+        "Affrété par la société, le navire est parti.",
+    ]
+    assert len(split_sentences(text)) == 1
+    assert len(split_sentences("The U.S.Army and Mr.Smith met.", glued=True)) == 1
+
+
+def test_a_german_ordinal_before_a_month_ends_no_sentence() -> None:
+    text = "Sein Name landete am 23. Februar auf der Liste. Am 1. Mai kam er frei."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Sein Name landete am 23. Februar auf der Liste.",
+        "Am 1. Mai kam er frei.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
