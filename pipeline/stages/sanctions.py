@@ -82,6 +82,7 @@ _KEYS = {
         "relief",
         "languages",
         "window",
+        "yields_to",
         "examples",
         "counterexamples",
     },
@@ -192,6 +193,9 @@ class Rule:
     # `window = "sentence"` on the rule: it counts only with a sanctioned party named in
     # its own sentence, whatever its event's window
     same_sentence: bool = False
+    # `yields_to`: event codes whose hit in the same sentence takes this rule's hit's place
+    # (a measure the Security Council takes is its action, not a designation)
+    yields_to: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +412,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     tuple(str(x) for x in r.get("examples", ())),
                     tuple(str(x) for x in r.get("counterexamples", ())),
                     _window(r, f"{code}/{r['name']}") == "sentence",
+                    frozenset(str(c) for c in r.get("yields_to", ())),
                 )
                 for r in ev["rule"]
             )
@@ -426,6 +431,11 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     str(ev.get("family", code)),
                 )
             )
+        codes = {e.code for e in events}
+        for e in events:
+            for r in e.rules:
+                if unknown := sorted(r.yields_to - codes):
+                    raise FatalError(f"{e.code}/{r.name}: yields_to names no event: {unknown}")
         ctx = rules["context"]
         sev = rules["severity"]
         for kind in ("negated", "backdrop"):
@@ -634,6 +644,9 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         # sentence with a hit (most sentences with an anchor have none).
         if not hits or rules.negative.search(sentence):
             continue
+        if len(hits) > 1 and any(rule.yields_to for _, rule, _ in hits):
+            here = {event.code for event, _, _ in hits}
+            hits = [h for h in hits if not h[1].yields_to & here]
         for event, rule, m in hits:
             modifier = _modifier(
                 sentence, m, rules, headline=has_title and i == 0, language=sentence_language

@@ -334,3 +334,29 @@ def test_an_english_paragraph_with_a_few_accented_names_stays_english(stages: St
         "customers, most of whom come from the villages along the coast every morning."
     )
     assert flag_one(stages, "Port news", body) is None
+
+
+def test_a_measure_the_security_council_takes_is_its_action_not_a_designation(
+    stages: Stages,
+) -> None:
+    title = "Le Conseil de sécurité de l'ONU adopte de nouvelles sanctions contre la Corée du Nord"
+    body = (
+        "Le Conseil de sécurité de l'ONU a adopté jeudi à l'unanimité de nouvelles sanctions "
+        "contre la Corée du Nord après son dernier essai nucléaire. Washington a par ailleurs "
+        "imposé des sanctions à trois banques nord-coréennes."
+    )
+    alert = flag_one(stages, title, body)
+    assert alert is not None
+    assert "un_sanctions_action" in alert.event_types
+    designations = [e for e in alert.evidence if e.event_type == "sanctions_designation"]
+    # only Washington's measure, in its own sentence, stays a designation
+    assert [e.sentence for e in designations] == [2]
+
+
+def test_yields_to_must_name_an_event_of_the_file(settings: Settings) -> None:
+    rules = tomllib.loads(settings.rules.read_text())
+    regimes = tomllib.loads(settings.regimes.read_text())
+    rule = dict(rules["event"][0]["rule"][0], yields_to=["no_such_event"])
+    broken = dict(rules, event=[dict(rules["event"][0], rule=[rule])])
+    with pytest.raises(FatalError, match="yields_to names no event"):
+        build_ruleset(broken, regimes)
