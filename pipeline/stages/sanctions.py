@@ -521,11 +521,14 @@ _BACKDROP_BEFORE_ENDINGS = (
 # russischen Angriffskriegs", "ante la amenaza rusa", "на фоне угрозы со стороны России").  # noqa: RUF003
 # Asked only of text with a letter outside ASCII (these languages' articles have one).
 _BACKDROP_AFTER_I18N = re.compile(
-    r"\s+(?:Angriffskrieg|Invasion|Aggression|Überfall|Bedrohung|Kriegs?\b|Krieges\b)"
+    r"\s+(?:Angriffskrieg|Invasion|Aggression|Überfall|Bedrohung|Kriegs?\b|Krieges\b"
+    # the attack or advance it makes ("russischen Angriff", "российских атак")
+    r"|Angriff\w*|Vormarsch\w*|Offensive|(?:атак|нападени|агресси|вторжени|наступлени)\w*)"
 )
 _BACKDROP_BEFORE_I18N = re.compile(
     r"(?:menace|invasion|agression|guerre|offensive|amenaza|invasión|agresión|guerra|ofensiva"
-    r"|Bedrohung|Invasion|Aggression|Krieg|Angriffskrieg)"
+    r"|Bedrohung|Invasion|Aggression|Krieg|Angriffskrieg"
+    r"|avancée|attaques?|bombardements?|avance|ataques?|bombardeos?)"
     r" (?:(?:de|par|menée par|contra|por|durch) )?(?:la |le |l'|les |el |los |der |des |die )?$"
     r"|face à (?:la |le |l'|les )?$|frente a (?:la |el |los )?$"
     # defending against it, not "sanctions against Iran for its drone deliveries"
