@@ -341,8 +341,9 @@ def split_sentences(text: str, start: int = 0, *, glued: bool = False) -> list[t
 # and a capitalised word ends a sentence too ("U.S.Army", "Mr.Smith" have no such word).
 # Only in these languages' articles: English sentences stay as they were.
 GLUED_LANGUAGES = frozenset({"fr", "de", "es", "ru"})
+# (The mark first, the letters before it looked behind: the engine skips to each mark.)
 _GLUED = re.compile(
-    r"(?<=[a-z\u00df-\u00f6\u00f8-\u00ff\u0430-\u044f\u0451]{2})[.!?]"
+    r"[.!?](?<=[a-z\u00df-\u00f6\u00f8-\u00ff\u0430-\u044f\u0451]{2}[.!?])"
     r"(?=[A-Z\u00c0-\u00d6\u00d8-\u00de\u0400-\u042f][a-z\u00df-\u00f6\u00f8-\u00ff\u0430-\u044f\u0451])"
 )
 # A German ordinal before a month ("am 23. Februar") is a date, not a sentence end.
@@ -352,12 +353,10 @@ _ORDINAL_MONTH = re.compile(
 )
 
 
-def _boundaries(text: str, start: int, end: int, glued: bool) -> list[tuple[int, int, int]]:
+def _glued_boundaries(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
     """(mark, end of the closing quotes, start of the next sentence) of each candidate
-    sentence end in ``text[start:end]``, in text order."""
+    sentence end in ``text[start:end]``, glued ones too, in text order."""
     found = [(m.start(), m.end(1), m.end(2)) for m in _BOUNDARY.finditer(text, start, end)]
-    if not glued:
-        return found
     joined = [(m.start(), m.end(), m.end()) for m in _GLUED.finditer(text, start, end)]
     return sorted(found + joined) if joined else found
 
@@ -366,15 +365,28 @@ def _split_paragraph(
     text: str, start: int, end: int, out: list[tuple[int, int]], glued: bool
 ) -> None:
     sent_start = start
-    for punct, closed, next_start in _boundaries(text, start, end, glued):
-        if text[punct] == "." and (
-            _is_abbreviation(text, sent_start, punct)
-            or _is_ordinal_date(text, sent_start, punct, next_start)
-        ):
-            continue
-        _append(text, sent_start, closed, out)
-        sent_start = next_start
+    if not glued:  # the common case, match by match
+        for m in _BOUNDARY.finditer(text, start, end):
+            punct = m.start()
+            if text[punct] == "." and _no_end(text, sent_start, punct, m.end(2)):
+                continue
+            _append(text, sent_start, m.end(1), out)
+            sent_start = m.end(2)
+    else:
+        for punct, closed, next_start in _glued_boundaries(text, start, end):
+            if text[punct] == "." and _no_end(text, sent_start, punct, next_start):
+                continue
+            _append(text, sent_start, closed, out)
+            sent_start = next_start
     _append(text, sent_start, end, out)
+
+
+def _no_end(text: str, sent_start: int, dot: int, after: int) -> bool:
+    """Whether the full stop at ``dot`` ends no sentence: an abbreviation, an initial, a
+    German ordinal before a month."""
+    return _is_abbreviation(text, sent_start, dot) or (
+        text[dot - 1].isdigit() and _is_ordinal_date(text, sent_start, dot, after)
+    )
 
 
 def _is_ordinal_date(text: str, sent_start: int, dot: int, after: int) -> bool:
