@@ -41,6 +41,21 @@ SHORT_FORMS = {
     "CN": {"ru": ["КНР"]},  # noqa: RUF001 -- Cyrillic
     "DE": {"ru": ["ФРГ"]},
 }
+# Capitals and seats of power named for their state, as the English table has them
+# (Moscow, the Kremlin, Pyongyang, Tehran), where the language writes them otherwise
+# (2026.12.01): "Moscou a réagi", "Pjöngjang testete", "Пхеньян запустил".
+CAPITALS = {
+    "RU": {
+        "fr": ["Moscou"],
+        "de": ["Moskau", "Kreml"],
+        "es": ["Moscú"],
+        "ru": ["Москва", "Кремль"],
+    },
+    "KP": {"de": ["Pjöngjang"], "es": ["Pionyang", "Piongyang"], "ru": ["Пхеньян"]},
+    "IR": {"ru": ["Тегеран"]},
+    "SY": {"fr": ["Damas"], "de": ["Damaskus"], "es": ["Damasco"], "ru": ["Дамаск"]},
+    "BY": {"ru": ["Минск"]},
+}
 # Demonyms (the adjective for a country's people and things) in the masculine singular,
 # for the states sanctions reporting names most; inflected below for gender, number and
 # (Russian) case. French, Spanish and German adjectives are written in lower case in
@@ -217,7 +232,11 @@ def generate() -> str:
         ambiguous: list[str] = []
         for lang in LANGUAGES:
             name = Locale(lang).territories.get(code)
-            names = [n for n in [name, *SHORT_FORMS.get(code, {}).get(lang, [])] if n]
+            extra = [
+                *SHORT_FORMS.get(code, {}).get(lang, []),
+                *CAPITALS.get(code, {}).get(lang, []),
+            ]
+            names = [n for n in [name, *extra] if n]
             forms: list[str] = []
             for n in names:
                 if n == english.get(code):

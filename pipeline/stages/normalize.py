@@ -24,6 +24,7 @@ from pipeline.models import (
 )
 from pipeline.stages import language
 from pipeline.stages.text import (
+    GLUED_LANGUAGES,
     clean_body,
     clean_inline,
     html_to_text,
@@ -70,12 +71,14 @@ def normalize(
         title = ""
     text = f"{title}\n\n{body}" if title else body
     body_start = len(title) + 2 if title else 0
-    sentences = ([(0, len(title))] if title else []) + split_sentences(text, body_start)
+    lang, lang_confidence, lang_source = _language(article.language, page.language, title, body)
+    sentences = ([(0, len(title))] if title else []) + split_sentences(
+        text, body_start, glued=lang in GLUED_LANGUAGES
+    )
     published_at, published_source = _published(
         article.published_at, page.published, kafka_timestamp_ms, now
     )
     fingerprint = hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-    lang, lang_confidence, lang_source = _language(article.language, page.language, title, body)
     site_name = clean_inline(article.source) if article.source else None
     return NormalizedArticle(
         id=article_id(article.id, article.url, fingerprint),

@@ -82,6 +82,7 @@ _KEYS = {
         "relief",
         "languages",
         "window",
+        "yields_to",
         "examples",
         "counterexamples",
     },
@@ -192,6 +193,9 @@ class Rule:
     # `window = "sentence"` on the rule: it counts only with a sanctioned party named in
     # its own sentence, whatever its event's window
     same_sentence: bool = False
+    # `yields_to`: event codes whose hit in the same sentence takes this rule's hit's place
+    # (a measure the Security Council takes is its action, not a designation)
+    yields_to: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +412,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     tuple(str(x) for x in r.get("examples", ())),
                     tuple(str(x) for x in r.get("counterexamples", ())),
                     _window(r, f"{code}/{r['name']}") == "sentence",
+                    frozenset(str(c) for c in r.get("yields_to", ())),
                 )
                 for r in ev["rule"]
             )
@@ -426,6 +431,11 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     str(ev.get("family", code)),
                 )
             )
+        codes = {e.code for e in events}
+        for e in events:
+            for r in e.rules:
+                if unknown := sorted(r.yields_to - codes):
+                    raise FatalError(f"{e.code}/{r.name}: yields_to names no event: {unknown}")
         ctx = rules["context"]
         sev = rules["severity"]
         for kind in ("negated", "backdrop"):
@@ -511,11 +521,14 @@ _BACKDROP_BEFORE_ENDINGS = (
 # russischen Angriffskriegs", "ante la amenaza rusa", "на фоне угрозы со стороны России").  # noqa: RUF003
 # Asked only of text with a letter outside ASCII (these languages' articles have one).
 _BACKDROP_AFTER_I18N = re.compile(
-    r"\s+(?:Angriffskrieg|Invasion|Aggression|Überfall|Bedrohung|Kriegs?\b|Krieges\b)"
+    r"\s+(?:Angriffskrieg|Invasion|Aggression|Überfall|Bedrohung|Kriegs?\b|Krieges\b"
+    # the attack or advance it makes ("russischen Angriff", "российских атак")
+    r"|Angriff\w*|Vormarsch\w*|Offensive|(?:атак|нападени|агресси|вторжени|наступлени)\w*)"
 )
 _BACKDROP_BEFORE_I18N = re.compile(
     r"(?:menace|invasion|agression|guerre|offensive|amenaza|invasión|agresión|guerra|ofensiva"
-    r"|Bedrohung|Invasion|Aggression|Krieg|Angriffskrieg)"
+    r"|Bedrohung|Invasion|Aggression|Krieg|Angriffskrieg"
+    r"|avancée|attaques?|bombardements?|avance|ataques?|bombardeos?)"
     r" (?:(?:de|par|menée par|contra|por|durch) )?(?:la |le |l'|les |el |los |der |des |die )?$"
     r"|face à (?:la |le |l'|les )?$|frente a (?:la |el |los )?$"
     # defending against it, not "sanctions against Iran for its drone deliveries"
@@ -634,6 +647,9 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         # sentence with a hit (most sentences with an anchor have none).
         if not hits or rules.negative.search(sentence):
             continue
+        if len(hits) > 1 and any(rule.yields_to for _, rule, _ in hits):
+            here = {event.code for event, _, _ in hits}
+            hits = [h for h in hits if not h[1].yields_to & here]
         for event, rule, m in hits:
             modifier = _modifier(
                 sentence, m, rules, headline=has_title and i == 0, language=sentence_language

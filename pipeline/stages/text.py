@@ -302,18 +302,27 @@ _ABBREVIATIONS = frozenset(
 )
 # A sentence end: terminal punctuation with closing quotes/brackets (the match up to the
 # end of group 1), the spaces after it (group 2), and then an opening quote or a capital
-# or a digit.
+# or a digit. The capital may be accented or Cyrillic ("À", "Über", "Él", "Это") and the
+# quotes guillemets, curly or low quotes: otherwise a French, German, Spanish or Russian
+# sentence that starts so stays glued to the one before (a Russian paragraph was one
+# sentence). English sentences start with an ASCII capital and stay as they were.
 # (The first mark stands outside the group so that the regex engine can skip to the next
 # mark quickly: twice as fast as "([.!?]+...)". The match starts at the first mark.)
-_BOUNDARY = re.compile(r"[.!?]([.!?]*[\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
+_BOUNDARY = re.compile(
+    r"[.!?]([.!?]*[\"')\]\u00bb\u201c\u201d]*)(\s+)"
+    r"(?=[\"'(\[\u00ab\u201e\u201c]*[A-Z0-9\u00c0-\u00d6\u00d8-\u00de\u0400-\u042f])"
+)
 
 
-def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
+def split_sentences(text: str, start: int = 0, *, glued: bool = False) -> list[tuple[int, int]]:
     """``(start, end)`` spans of the sentences in ``text[start:]``, paragraph-aware.
 
     Paragraphs (separated by a blank line) always end a sentence. Within a paragraph a
-    sentence ends at ``. ! ?`` (with closing quotes) followed by a capital or digit,
-    unless the word before the period is a known abbreviation or a single initial.
+    sentence ends at ``. ! ?`` (with closing quotes) followed by a capital (accented or
+    Cyrillic too) or digit, unless the word before the period is a known abbreviation, a
+    single initial or a German ordinal before a month ("am 23. Februar"). With ``glued``
+    (articles in :data:`GLUED_LANGUAGES`) a mark with no space between a lower-case word
+    and a capitalised one ends a sentence too ("étrangères.Affrété").
     """
     spans: list[tuple[int, int]] = []
     pos = start
@@ -322,20 +331,71 @@ def split_sentences(text: str, start: int = 0) -> list[tuple[int, int]]:
         para_end = text.find("\n\n", pos)
         if para_end < 0:
             para_end = n
-        _split_paragraph(text, pos, para_end, spans)
+        _split_paragraph(text, pos, para_end, spans, glued)
         pos = para_end + 2
     return spans
 
 
-def _split_paragraph(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+# Paragraphs glued without a space ("...des Affaires étrangères.Affrété par..."), as pages
+# whose blocks were joined come: a mark between a word of two lower-case letters or more
+# and a capitalised word ends a sentence too ("U.S.Army", "Mr.Smith" have no such word).
+# Only in these languages' articles: English sentences stay as they were.
+GLUED_LANGUAGES = frozenset({"fr", "de", "es", "ru"})
+# (The mark first, the letters before it looked behind: the engine skips to each mark.)
+_GLUED = re.compile(
+    r"[.!?](?<=[a-z\u00df-\u00f6\u00f8-\u00ff\u0430-\u044f\u0451]{2}[.!?])"
+    r"(?=[A-Z\u00c0-\u00d6\u00d8-\u00de\u0400-\u042f][a-z\u00df-\u00f6\u00f8-\u00ff\u0430-\u044f\u0451])"
+)
+# A German ordinal before a month ("am 23. Februar") is a date, not a sentence end.
+_ORDINAL_MONTH = re.compile(
+    r"(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November"
+    r"|Dezember)\b"
+)
+
+
+def _glued_boundaries(text: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(mark, end of the closing quotes, start of the next sentence) of each candidate
+    sentence end in ``text[start:end]``, glued ones too, in text order."""
+    found = [(m.start(), m.end(1), m.end(2)) for m in _BOUNDARY.finditer(text, start, end)]
+    joined = [(m.start(), m.end(), m.end()) for m in _GLUED.finditer(text, start, end)]
+    return sorted(found + joined) if joined else found
+
+
+def _split_paragraph(
+    text: str, start: int, end: int, out: list[tuple[int, int]], glued: bool
+) -> None:
     sent_start = start
-    for m in _BOUNDARY.finditer(text, start, end):
-        punct = m.start()
-        if text[punct] == "." and _is_abbreviation(text, sent_start, punct):
-            continue
-        _append(text, sent_start, m.end(1), out)
-        sent_start = m.end(2)
+    if not glued:  # the common case, match by match
+        for m in _BOUNDARY.finditer(text, start, end):
+            punct = m.start()
+            if text[punct] == "." and _no_end(text, sent_start, punct, m.end(2)):
+                continue
+            _append(text, sent_start, m.end(1), out)
+            sent_start = m.end(2)
+    else:
+        for punct, closed, next_start in _glued_boundaries(text, start, end):
+            if text[punct] == "." and _no_end(text, sent_start, punct, next_start):
+                continue
+            _append(text, sent_start, closed, out)
+            sent_start = next_start
     _append(text, sent_start, end, out)
+
+
+def _no_end(text: str, sent_start: int, dot: int, after: int) -> bool:
+    """Whether the full stop at ``dot`` ends no sentence: an abbreviation, an initial, a
+    German ordinal before a month."""
+    return _is_abbreviation(text, sent_start, dot) or (
+        text[dot - 1].isdigit() and _is_ordinal_date(text, sent_start, dot, after)
+    )
+
+
+def _is_ordinal_date(text: str, sent_start: int, dot: int, after: int) -> bool:
+    digits = dot
+    while digits > sent_start and text[digits - 1].isdigit():
+        digits -= 1
+    if not 1 <= dot - digits <= 2 or (digits > sent_start and text[digits - 1].isalnum()):
+        return False
+    return _ORDINAL_MONTH.match(text, after) is not None
 
 
 def _is_abbreviation(text: str, sent_start: int, dot: int) -> bool:

@@ -70,11 +70,21 @@ def test_homoglyph_folding_skips_only_texts_it_would_not_change(raw: str) -> Non
 
 # The signature's words as a regex found them before (letters and digits, no "_").
 _SIGNATURE_WORD = re.compile(r"[^\W_]+")
-_OLD_BOUNDARY = re.compile(r"([.!?]+[\"')\]]*)(\s+)(?=[\"'(\[]*[A-Z0-9])")
+_OLD_BOUNDARY = re.compile(
+    r"([.!?]+[\"')\]\u00bb\u201c\u201d]*)(\s+)"
+    r"(?=[\"'(\[\u00ab\u201e\u201c]*[A-Z0-9\u00c0-\u00d6\u00d8-\u00de\u0400-\u042f])"
+)
 
 
 @_FAST
-@given(_joined(".!?\"')([] \n\taZ09", "Mr. ", ". A", size=50))
+@given(
+    _joined(
+        ".!?\"')([] \n\taZ09\u00ab\u00bb\u201c\u201d\u201e\u00c0\u00d7\u00e9\u042d\u044d",
+        "Mr. ",
+        ". A",
+        size=50,
+    )
+)
 def test_sentence_boundaries_are_those_of_the_plain_regex(sample: str) -> None:
     plain = [(m.start(1), m.end(1), m.end(2)) for m in _OLD_BOUNDARY.finditer(sample)]
     fast = [(m.start(), m.end(1), m.end(2)) for m in text._BOUNDARY.finditer(sample)]

@@ -52,6 +52,26 @@ def test_html_bodies_lose_markup_scripts_and_navigation_but_keep_paragraphs() ->
     assert "var x" not in html_to_text("<script>var x</script>")
 
 
+def test_glued_paragraphs_split_only_when_asked() -> None:
+    """Blocks joined without a space split in French, German, Spanish, Russian articles."""
+    text = "Il a parlé aux Affaires étrangères.Affrété par la société, le navire est parti."
+    glued = [text[s:e] for s, e in split_sentences(text, glued=True)]
+    assert glued == [
+        "Il a parlé aux Affaires étrangères.",
+        "Affrété par la société, le navire est parti.",
+    ]
+    assert len(split_sentences(text)) == 1
+    assert len(split_sentences("The U.S.Army and Mr.Smith met.", glued=True)) == 1
+
+
+def test_a_german_ordinal_before_a_month_ends_no_sentence() -> None:
+    text = "Sein Name landete am 23. Februar auf der Liste. Am 1. Mai kam er frei."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Sein Name landete am 23. Februar auf der Liste.",
+        "Am 1. Mai kam er frei.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -67,6 +87,14 @@ def test_html_bodies_lose_markup_scripts_and_navigation_but_keep_paragraphs() ->
             "It cost $2.5 billion in 2024. Prices rose.",
             ["It cost $2.5 billion in 2024.", "Prices rose."],
         ),
+        # accented and Cyrillic capitals, guillemets and low quotes start a sentence too
+        ("Il est parti. À Paris, il pleut.", ["Il est parti.", "À Paris, il pleut."]),
+        ("Er ging. Über Nacht fiel Schnee.", ["Er ging.", "Über Nacht fiel Schnee."]),
+        ("Он ушел. Это было вчера.", ["Он ушел.", "Это было вчера."]),
+        ("Il a dit: «non.» «Jamais.»", ["Il a dit: «non.»", "«Jamais.»"]),
+        ("Sie sagte: „Nein.“ Dann ging sie.", ["Sie sagte: „Nein.“", "Dann ging sie."]),
+        # a lower-case letter or the multiplication sign starts none
+        ("Es ist 3 × 4. × ist kein Buchstabe.", ["Es ist 3 × 4. × ist kein Buchstabe."]),
     ],
 )
 def test_sentences_respect_abbreviations_initials_quotes_and_paragraphs(

@@ -334,3 +334,65 @@ def test_an_english_paragraph_with_a_few_accented_names_stays_english(stages: St
         "customers, most of whom come from the villages along the coast every morning."
     )
     assert flag_one(stages, "Port news", body) is None
+
+
+def test_a_measure_the_security_council_takes_is_its_action_not_a_designation(
+    stages: Stages,
+) -> None:
+    title = "Le Conseil de sécurité de l'ONU adopte de nouvelles sanctions contre la Corée du Nord"
+    body = (
+        "Le Conseil de sécurité de l'ONU a adopté jeudi à l'unanimité de nouvelles sanctions "
+        "contre la Corée du Nord après son dernier essai nucléaire. Washington a par ailleurs "
+        "imposé des sanctions à trois banques nord-coréennes."
+    )
+    alert = flag_one(stages, title, body)
+    assert alert is not None
+    assert "un_sanctions_action" in alert.event_types
+    designations = [e for e in alert.evidence if e.event_type == "sanctions_designation"]
+    # only Washington's measure, in its own sentence, stays a designation
+    assert [e.sentence for e in designations] == [2]
+
+
+def test_yields_to_must_name_an_event_of_the_file(settings: Settings) -> None:
+    rules = tomllib.loads(settings.rules.read_text())
+    regimes = tomllib.loads(settings.regimes.read_text())
+    rule = dict(rules["event"][0]["rule"][0], yields_to=["no_such_event"])
+    broken = dict(rules, event=[dict(rules["event"][0], rule=[rule])])
+    with pytest.raises(FatalError, match="yields_to names no event"):
+        build_ruleset(broken, regimes)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "La OTAN despliega tropas en Rumanía",
+            "La OTAN desplegó 4.000 soldados en Rumanía ante la amenaza rusa.",
+        ),
+        (
+            "НАТО перебросило войска в Польшу",
+            "НАТО перебросило дополнительные войска в Польшу на фоне напряженности с Россией.",
+        ),
+        (
+            "Ucrania recibe drones de Turquía",
+            "Ucrania recibió drones Bayraktar de Turquía para frenar el avance ruso.",
+        ),
+        (
+            "Die NATO verlegt Truppen nach Litauen",
+            "Die Bundeswehr verlegt eine Brigade nach Litauen, um die Ostflanke gegen Russland "
+            "zu stärken.",
+        ),
+    ],
+)
+def test_allies_troops_and_arms_beside_the_adversary_raise_no_alert(
+    stages: Stages, title: str, body: str
+) -> None:
+    """The sanctioned state named as the adversary or the war is no party to the deployment."""
+    assert flag_one(stages, title, body) is None
+
+
+def test_troops_sent_to_a_sanctioned_state_are_still_flagged_in_spanish(stages: Stages) -> None:
+    body = "Corea del Norte ha enviado miles de soldados a Rusia para combatir en Kursk."
+    alert = flag_one(stages, "Corea del Norte envía tropas a Rusia", body)
+    assert alert is not None
+    assert alert.event_types == ("troop_deployment",)
