@@ -20,13 +20,28 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from itertools import accumulate
 
-from pipeline.models import Entity, replace
+from pipeline.models import Entity, EntitySource, replace
 from pipeline.stages.cues import NOT_NAME, ORG_SUFFIXES, TITLE_WORDS
 from pipeline.stages.gazetteer import key
 from pipeline.stages.legal_forms import without_legal_form
 from pipeline.stages.screening import ordinary
 
 _PERSON_ID = "person-"
+
+
+def _person_id(surface: str) -> str:
+    return _PERSON_ID + key(surface).replace(" ", "-")
+
+
+def _new_person(
+    surface: str, start: int, end: int, sentence: int, source: EntitySource = "cue"
+) -> Entity:
+    """A PERSON the merge's rules found at ``start``-``end``."""
+    return Entity(
+        "PERSON", _person_id(surface), surface, start, end, sentence, surface, source=source
+    )
+
+
 _WORD = re.compile(r"\w+")
 # An initial and a surname: "A. Lind", "T.O'Vega"; not inside "U.S. Steel" or "J.P.".
 _INITIAL_NAME = re.compile(
@@ -68,15 +83,11 @@ def initials(
         out = [e for e in out if id(e) not in gone]
         surface = m.group()
         out.append(
-            Entity(
-                "PERSON",
-                _PERSON_ID + key(surface).replace(" ", "-"),
+            _new_person(
                 surface,
                 start,
                 end,
                 sentence_of(start) if sentence_of else (over[0].sentence if over else 0),
-                surface,
-                source="cue",
             )
         )
     return out
@@ -228,7 +239,7 @@ def grown(text: str, found: Sequence[Entity], listed: Sequence[Entity]) -> list[
         out.append(
             replace(
                 e,
-                id=_PERSON_ID + key(surface).replace(" ", "-"),
+                id=_person_id(surface),
                 text=surface,
                 name=surface,
                 start=start,
@@ -332,15 +343,12 @@ def list_people(
                 out.remove(there)
             surface = text[start:end]
             out.append(
-                Entity(
-                    "PERSON",
-                    _PERSON_ID + key(surface).replace(" ", "-"),
+                _new_person(
                     surface,
                     start,
                     end,
                     sentence_of(start) if sentence_of else (there.sentence if there else 0),
-                    surface,
-                    source="cue" if there is None else there.source,
+                    "cue" if there is None else there.source,
                 )
             )
     return out
@@ -436,15 +444,11 @@ def competitors(
             out.remove(e)
         surface = m.group("name")
         out.append(
-            Entity(
-                "PERSON",
-                _PERSON_ID + key(surface).replace(" ", "-"),
+            _new_person(
                 surface,
                 start,
                 end,
                 sentence_of(start) if sentence_of else (inside[0].sentence if inside else 0),
-                surface,
-                source="cue",
             )
         )
     return out
