@@ -34,9 +34,17 @@ def _person_id(surface: str) -> str:
 
 
 def _new_person(
-    surface: str, start: int, end: int, sentence: int, source: EntitySource = "cue"
+    surface: str,
+    start: int,
+    end: int,
+    sentence_of: Callable[[int], int] | None,
+    near: Entity | None,
+    *,
+    source: EntitySource = "cue",
 ) -> Entity:
-    """A PERSON the merge's rules found at ``start``-``end``."""
+    """A PERSON the merge's rules found at ``start``-``end``; its sentence from
+    ``sentence_of``, else that of the entity ``near`` it replaces (0 without one)."""
+    sentence = sentence_of(start) if sentence_of else (near.sentence if near else 0)
     return Entity(
         "PERSON", _person_id(surface), surface, start, end, sentence, surface, source=source
     )
@@ -87,7 +95,8 @@ def initials(
                 surface,
                 start,
                 end,
-                sentence_of(start) if sentence_of else (over[0].sentence if over else 0),
+                sentence_of,
+                over[0] if over else None,
             )
         )
     return out
@@ -347,8 +356,9 @@ def list_people(
                     surface,
                     start,
                     end,
-                    sentence_of(start) if sentence_of else (there.sentence if there else 0),
-                    "cue" if there is None else there.source,
+                    sentence_of,
+                    there,
+                    source="cue" if there is None else there.source,
                 )
             )
     return out
@@ -448,7 +458,8 @@ def competitors(
                 surface,
                 start,
                 end,
-                sentence_of(start) if sentence_of else (inside[0].sentence if inside else 0),
+                sentence_of,
+                inside[0] if inside else None,
             )
         )
     return out
