@@ -59,6 +59,7 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 ProcessingGuarantee = Literal["at_least_once", "exactly_once"]
+FaultAction = Literal["raise", "hang"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +222,22 @@ class Settings:
             "then it exits with status 1 and its uncommitted input is replayed by the next worker"
         },
     )
+    stall_timeout: float = field(
+        default=120.0,
+        metadata={
+            "doc": "seconds an input partition of a worker may have input waiting without "
+            "its committed offset moving; then the worker stops with status 3 to be "
+            "restarted (pipeline/worker/watchdog.py); 0 turns the watchdog off"
+        },
+    )
+    metadata_max_age_ms: int = field(
+        default=10_000,
+        metadata={
+            "doc": "how often the worker's consumer and producer re-read the cluster's "
+            "metadata even when no error asks for it (faust's 300,000 left a consumer "
+            "fetching from a dead broker for minutes)"
+        },
+    )
     consumer_session_timeout: float = field(
         default=60.0,
         metadata={
@@ -309,6 +326,13 @@ class Settings:
             "doc": "fault drills only: input containing this text makes the normalize stage raise"
         },
     )
+    fault_action: FaultAction = field(
+        default="raise",
+        metadata={
+            "doc": "fault drills only: what the fault marker does, `raise` (the input is "
+            "dead-lettered) or `hang` (the worker's loop blocks: the stall watchdog's drill)"
+        },
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -351,8 +375,8 @@ class Settings:
             raise FatalError(
                 "NEWSFLOW_TOPIC_MIN_INSYNC_REPLICAS must be between 0 and the replication factor"
             )
-        if self.max_message_bytes < 1024:
-            raise FatalError("NEWSFLOW_MAX_MESSAGE_BYTES must be at least 1024")
+        if min(self.max_message_bytes, self.max_html_bytes) < 1024:
+            raise FatalError("NEWSFLOW_MAX_MESSAGE_BYTES and _MAX_HTML_BYTES must be >= 1024")
         if not 0 < self.dedupe_threshold <= 1 or self.dedupe_partitions < 1:
             raise FatalError("NEWSFLOW_DEDUPE_THRESHOLD must be in (0, 1], partitions >= 1")
         if self.alert_latest_sources < 1 or self.alert_replay_memory < 1:
@@ -364,8 +388,10 @@ class Settings:
         if self.ner_placement == "agent" and self.ner == "all":
             # the agent reads alert candidates; `all` runs the model in the tag step
             raise FatalError("NEWSFLOW_NER_PLACEMENT=agent needs NEWSFLOW_NER=alerts (or off)")
-        if self.max_html_bytes < 1024:
-            raise FatalError("NEWSFLOW_MAX_HTML_BYTES must be at least 1024")
+        if self.stall_timeout < 0 or self.metadata_max_age_ms < 100:
+            raise FatalError(
+                "NEWSFLOW_STALL_TIMEOUT must be >= 0 and NEWSFLOW_METADATA_MAX_AGE_MS >= 100"
+            )
         if self.consumer_fetch_bytes < self.max_input_bytes:
             raise FatalError(
                 "NEWSFLOW_CONSUMER_FETCH_BYTES must be at least the largest input record "

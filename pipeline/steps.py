@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import time
 from collections.abc import Callable, Generator, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeAlias, TypeVar
@@ -62,6 +63,7 @@ T = TypeVar("T")
 
 # How often (in the records' own time) a dedupe partition's expired entries are removed.
 SWEEP_SECONDS = 600.0
+_HANG_SECONDS = 3600.0  # the `hang` fault drill (NEWSFLOW_FAULT_ACTION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +117,15 @@ class Normalize:
 
     stage = "normalize"
 
-    def __init__(self, settings: Settings, topic: str, fault_marker: bytes = b"") -> None:
+    def __init__(
+        self, settings: Settings, topic: str, fault_marker: bytes = b"", fault_hang: bool = False
+    ) -> None:
         self.max_bytes = settings.max_message_bytes
         self.max_input_bytes = settings.max_input_bytes
         self.max_body_chars = settings.max_body_chars
         self.topic = topic
         self.fault_marker = fault_marker
+        self.fault_hang = fault_hang
 
     def decode(self, value: bytes) -> bytes:
         return value
@@ -129,7 +134,10 @@ class Normalize:
         """Decode and normalize one input record. Raises :class:`RejectedMessage`."""
         if self.fault_marker and self.fault_marker in value:
             # Fault drills only (NEWSFLOW_FAULT_MARKER, off by default): a step that
-            # raises unexpectedly, to show such input is dead-lettered and work goes on.
+            # raises unexpectedly, to show such input is dead-lettered and work goes on;
+            # or one that never returns, to show the stall watchdog stops the worker.
+            if self.fault_hang:
+                time.sleep(_HANG_SECONDS)
             raise RuntimeError("fault injection: input carries the configured fault marker")
         doc, _ = decode_input(value, max_bytes=self.max_input_bytes)
         if len(value) > self.max_bytes and not looks_like_html(doc.body):

@@ -239,7 +239,9 @@ def bind(
     rules = stages.rules
     # Made only for the nodes present (a worker of some nodes keeps only their tables).
     steps: dict[str, Callable[[], Step]] = {
-        "normalize": lambda: Normalize(s, s.topic_dedupe, s.fault_marker.encode()),
+        "normalize": lambda: Normalize(
+            s, s.topic_dedupe, s.fault_marker.encode(), fault_hang=s.fault_action == "hang"
+        ),
         "dedupe": lambda: Dedupe(s, s.topic_normalized, tables[DEDUPE_TABLE], clock),
         "tag": lambda: Tag(s.topic_tagged, live, model=s.ner == "all"),
         "flag": lambda: (

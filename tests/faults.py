@@ -189,15 +189,53 @@ def account(
     )
 
 
-def wait_accounted(env: Env, ids: set[str], timeout: float, isolation: str = UNCOMMITTED) -> float:
+@dataclass
+class Supervisor:
+    """What an orchestrator does for a worker: start it again when it stopped itself
+    because its input stopped moving (exit 3 after the stall watchdog's log line,
+    pipeline/worker/watchdog.py). Any other exit is a failure of the test."""
+
+    worker: Worker
+    restarts: int = 0
+
+    def __call__(self) -> None:
+        proc = self.worker.proc
+        if proc is None or proc.poll() is None:
+            return
+        log = self.worker.log.read_text()
+        assert proc.returncode == 3, f"the worker exited ({proc.returncode}): {log[-3000:]}"
+        assert "input partitions stalled" in log, log[-3000:]
+        self.restarts += 1
+        self.worker.start()
+
+    def went_on(self) -> str:
+        """How the worker came through: "" if the same process went on throughout, else
+        the restarts (for the fault's table line). The worker runs now."""
+        assert self.worker.proc is not None
+        assert self.worker.proc.poll() is None
+        if not self.restarts:
+            return ""
+        return f"; stalled, stopped itself, restarted ({self.restarts}x)"
+
+
+def wait_accounted(
+    env: Env,
+    ids: set[str],
+    timeout: float,
+    isolation: str = UNCOMMITTED,
+    supervisor: Supervisor | None = None,
+) -> float:
     """Seconds until every id is on the normalized or dead-letter topic, and every
-    normalized one on the tagged topic too.
+    normalized one on the tagged topic too; meanwhile ``supervisor`` (if any) restarts
+    a worker that stopped itself on a stall.
 
     Raises:
         AssertionError: not so within ``timeout`` seconds (with what is missing).
     """
     started = time.monotonic()
     while time.monotonic() - started < timeout:
+        if supervisor is not None:
+            supervisor()
         done, failed = _ids(env, isolation)
         # The tagged topic (the most to read and parse) only once the inputs are accounted for.
         if ids <= done | failed and done <= _tagged_ids(env, isolation):

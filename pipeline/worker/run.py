@@ -4,8 +4,9 @@ Stopping waits for the broker (commits, leaving the group); with the broker gone
 waited forever and SIGTERM never ended the process. After ``shutdown_timeout`` seconds
 the process exits with status 1: inputs not yet committed are replayed by the next
 worker (at-least-once), nothing is lost. :meth:`Worker.fail` is how a failure that
-cannot be handled (an output the broker finally refused) stops the worker: a clean stop
-when it can, then exit status 3.
+cannot be handled (an output the broker finally refused; input partitions that stopped
+advancing, pipeline/worker/watchdog.py) stops the worker: a clean stop when it can, then
+exit status 3.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pipeline.stages import charmap, language, screening
 from pipeline.topology import describe, uses_model
 from pipeline.worker.app import BindSteps, create_app
 from pipeline.worker.tasks import catch_up_watchlist
+from pipeline.worker.watchdog import Watchdog, WorkerState
 
 log = logs.get("newsflow.worker")
 
@@ -65,6 +67,13 @@ class Worker(faust.Worker):
         self.app.conf.stream_wait_empty = False
         self._arm_deadline("fatal failure", EXIT_FATAL)
         self._schedule_shutdown(signal.SIGTERM)
+
+    def fail_from_thread(self, reason: BaseException) -> None:
+        """:meth:`fail` from another thread (the stall watchdog). The deadline is armed
+        here as well: if the worker's own loop is the stuck part, ``fail`` never runs and
+        the process still ends, with EXIT_FATAL, within ``shutdown_timeout`` seconds."""
+        self._arm_deadline("stalled", EXIT_FATAL)
+        self.loop.call_soon_threadsafe(self.fail, reason)
 
     def _arm_deadline(self, cause: str, status: int) -> None:
         def give_up() -> None:
@@ -160,8 +169,22 @@ def run(settings: Settings, stages: Stages, bind_steps: BindSteps | None = None)
     # the worker: out of the collector's sight, full collections stay short (p99 publish
     # -> alert at 105 articles/s: 139-162 ms without, 65-84 ms with).
     gc.freeze()
+    watchdog = None
+    if settings.stall_timeout > 0:
+        watchdog = Watchdog(
+            settings,
+            topology.sources,
+            WorkerState(
+                assignment=lambda: [(tp.topic, tp.partition) for tp in app.consumer.assignment()],
+                settling=lambda: bool(app.rebalancing or getattr(app, "in_recovery", False)),
+            ),
+            on_stall=worker.fail_from_thread,
+        )
+        watchdog.start()
     try:
         worker.execute_from_commandline()
     finally:
+        if watchdog is not None:
+            watchdog.stop()
         if pool is not None:
             pool.close()

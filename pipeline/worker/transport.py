@@ -171,6 +171,8 @@ def new_app(settings: Settings) -> App:
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication,
         consumer_auto_offset_reset="earliest",
+        consumer_metadata_max_age_ms=settings.metadata_max_age_ms,
+        producer_metadata_max_age_ms=settings.metadata_max_age_ms,
         producer_acks=-1,
         # Batch sends: with idempotence one request is in flight per broker, so without
         # linger every record would wait a round trip of its own.

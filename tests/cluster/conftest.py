@@ -176,6 +176,9 @@ def cluster_env(cluster: Cluster, workdir: Path, **extra: str) -> Env:
         workdir,
         NEWSFLOW_TOPIC_REPLICATION="3",
         NEWSFLOW_TOPIC_MIN_INSYNC_REPLICAS="2",
+        # A worker whose input stops moving stops itself well inside the tests' 240 s
+        # (Supervisor, tests/faults.py, restarts it as an orchestrator would).
+        NEWSFLOW_STALL_TIMEOUT="45",
         **extra,
     )
     created = env.run_cli("topics", "create")

@@ -24,7 +24,15 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from tests.cluster.conftest import NODES, Cluster, cluster_env
-from tests.faults import COMMITTED, UNCOMMITTED, account, loaded_worker, report, wait_accounted
+from tests.faults import (
+    COMMITTED,
+    UNCOMMITTED,
+    Supervisor,
+    account,
+    loaded_worker,
+    report,
+    wait_accounted,
+)
 from tests.integration.conftest import Env, Worker
 
 COUNT = 1000  # half the single-broker drills: the cluster suite stays within its CI budget
@@ -109,16 +117,16 @@ def test_sigkill_of_the_input_partitions_leader(
         victim = cluster.busiest_leader(env.settings.topic_raw)
         cluster.kill(victim)
         killed = time.monotonic()
-        wait_accounted(env, ids, 240, isolation)
+        supervisor = Supervisor(worker)
+        wait_accounted(env, ids, 240, isolation, supervisor)
         recovery = time.monotonic() - killed
-        assert worker.proc is not None
-        assert worker.proc.poll() is None  # the same worker went on with the other two
+        went_on = supervisor.went_on()  # the same worker went on with the other two
         cluster.start(victim)
         resync = cluster.wait_fully_replicated(_topics(env))
         _finish(
             env,
             ids,
-            f"SIGKILL of node {victim}, leader of the input partitions; restarted",
+            f"SIGKILL of node {victim}, leader of the input partitions; restarted{went_on}",
             recovery,
             guarantee,
             resync_s=resync,
@@ -145,13 +153,13 @@ def test_rolling_restart_of_all_three_nodes(
             cluster.start(node)
             # An operator waits for the node to be back in sync before the next one.
             resync = max(resync, cluster.wait_fully_replicated(_topics(env)))
-        wait_accounted(env, ids, 240, isolation)
-        assert worker.proc is not None
-        assert worker.proc.poll() is None
+        supervisor = Supervisor(worker)
+        wait_accounted(env, ids, 240, isolation, supervisor)
+        went_on = supervisor.went_on()
         _finish(
             env,
             ids,
-            "rolling restart of nodes 1, 2, 3 (each back in sync before the next)",
+            f"rolling restart of nodes 1, 2, 3 (each back in sync before the next){went_on}",
             time.monotonic() - started,
             guarantee,
             resync_s=resync,
@@ -170,13 +178,14 @@ def test_one_node_down_longer_than_the_session_timeout(cluster: Cluster, tmp_pat
         time.sleep(DOWN_S)
         cluster.start(victim)
         resync = cluster.wait_fully_replicated(_topics(env))
-        wait_accounted(env, ids, 240, isolation)
-        assert worker.proc is not None
-        assert worker.proc.poll() is None
+        supervisor = Supervisor(worker)
+        wait_accounted(env, ids, 240, isolation, supervisor)
+        went_on = supervisor.went_on()
         _finish(
             env,
             ids,
-            f"node {victim} (the group's coordinator) SIGKILLed, down {DOWN_S} s, restarted",
+            f"node {victim} (the group's coordinator) SIGKILLed, down {DOWN_S} s, "
+            f"restarted{went_on}",
             time.monotonic() - killed,
             "at_least_once",
             resync_s=resync,
@@ -196,15 +205,15 @@ def test_a_controller_voter_lost_and_regained(cluster: Cluster, tmp_path: Path) 
         time.sleep(DOWN_S)
         cluster.start(victim)
         resync = cluster.wait_fully_replicated(_topics(env))
-        wait_accounted(env, ids, 240, isolation)
-        assert worker.proc is not None
-        assert worker.proc.poll() is None
+        supervisor = Supervisor(worker)
+        wait_accounted(env, ids, 240, isolation, supervisor)
+        went_on = supervisor.went_on()
         assert cluster.quorum_leader() in NODES
         _finish(
             env,
             ids,
             f"node {victim} (the quorum leader) SIGKILLed, node {elected} elected; "
-            f"back after {DOWN_S} s",
+            f"back after {DOWN_S} s{went_on}",
             time.monotonic() - killed,
             "at_least_once",
             resync_s=resync,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.settings import Settings
 from tests.faults import (
     COUNT,
     account,
@@ -168,3 +169,53 @@ def test_sigterm_while_the_broker_is_gone_still_ends_the_worker(
         assert code == 0 or (code == 1 and "shutdown did not finish in time" in log)
     finally:
         worker.stop()
+
+
+def test_a_worker_whose_input_stops_moving_stops_itself_and_its_successor_finishes(
+    broker: str, tmp_path: Path
+) -> None:
+    # The `hang` drill blocks the worker's own loop on one input: no commit, no error,
+    # as with the consumer that once kept fetching from a dead broker. The watchdog sees
+    # the partition's input waiting with its committed offset still and stops the worker.
+    marker = "HANG-DRILL-7f3e"
+    env = make_env(
+        broker,
+        tmp_path,
+        NEWSFLOW_FAULT_MARKER=marker,
+        NEWSFLOW_FAULT_ACTION="hang",
+        NEWSFLOW_STALL_TIMEOUT="8",
+        NEWSFLOW_LAG_INTERVAL="1",
+        NEWSFLOW_SHUTDOWN_TIMEOUT="5",
+    )
+    assert env.run_cli("topics", "create").returncode == 0
+    records, ids = inputs(200)
+    hung = b'{"id": "hung-1", "title": "Stuck", "body": "Nothing moves. ' + marker.encode() + b'"}'
+    records.insert(50, (b"hung-1", hung))
+    ids.add("hung-1")
+    stuck = Worker(env, "stuck")
+    stuck.start()
+    try:
+        publish_all(env, records)
+        started = time.monotonic()
+        assert stuck.proc is not None
+        code = stuck.proc.wait(120)
+        took = time.monotonic() - started
+        log = stuck.log.read_text()
+        print(f"\nstalled worker: exit {code} after {took:.1f} s")
+        assert code == 3, log[-3000:]
+        assert "input partitions stalled" in log
+        assert "worker stopping after a fatal failure" not in log  # its own loop never ran
+    finally:
+        stuck.stop()
+
+    calm = {k: v for k, v in env.vars.items() if not k.startswith("NEWSFLOW_FAULT_")}
+    successor = Worker(Env(calm, Settings.from_env(calm), tmp_path), "successor")
+    started = time.monotonic()
+    successor.start()
+    try:
+        wait_accounted(env, ids, 120)
+        fault = "stage hung, the watchdog stopped the worker; restarted"
+        report(account(env, ids, fault, time.monotonic() - started))
+        assert "input partitions stalled" not in successor.log.read_text()
+    finally:
+        successor.stop()

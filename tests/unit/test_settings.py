@@ -105,7 +105,10 @@ def test_validate_holds_settings_built_in_code_to_the_choices() -> None:
         ({"NEWSFLOW_DEDUPE_THRESHOLD": "1.5"}, r"\(0, 1\]"),
         ({"NEWSFLOW_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "USERNAME"),
         ({"NEWSFLOW_CONSUMER_FETCH_BYTES": "65536"}, "the largest input record"),
-        ({"NEWSFLOW_MAX_HTML_BYTES": "512"}, "MAX_HTML_BYTES must be at least 1024"),
+        ({"NEWSFLOW_MAX_HTML_BYTES": "512"}, "_MAX_HTML_BYTES must be >= 1024"),
+        ({"NEWSFLOW_MAX_MESSAGE_BYTES": "100"}, "MAX_MESSAGE_BYTES and _MAX_HTML_BYTES"),
+        ({"NEWSFLOW_STALL_TIMEOUT": "-1"}, "NEWSFLOW_STALL_TIMEOUT must be >= 0"),
+        ({"NEWSFLOW_METADATA_MAX_AGE_MS": "10"}, "METADATA_MAX_AGE_MS >= 100"),
         ({"NEWSFLOW_NER_PLACEMENT": "agent", "NEWSFLOW_NER": "all"}, "needs NEWSFLOW_NER=alerts"),
     ],
 )
