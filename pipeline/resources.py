@@ -171,8 +171,9 @@ def load_tagger_data() -> TaggerData:
     aliases = country_aliases(iso_country_names(), country_table())
     aliases += organization_aliases(_package_toml("organizations.toml"))
     aliases += location_aliases(places(), {key(a.surface) for a in aliases}, words)
-    groups = _package_toml("transliteration.toml")["groups"]
-    return TaggerData(aliases, transliteration_table(groups), words)
+    spellings = _package_toml("transliteration.toml")
+    table = transliteration_table(spellings["groups"], spellings["korean"])
+    return TaggerData(aliases, table, words)
 
 
 def sanctioned_jurisdictions(settings: Settings) -> frozenset[str]:

@@ -37,7 +37,7 @@ from pipeline.stages.gazetteer import Alias, Case, Gazetteer, Match, fold, key, 
 from pipeline.stages.legal_forms import form_words, without_legal_form
 from pipeline.stages.ner import ModelSpan, ScreenSpan, merge, model_entities
 from pipeline.stages.screening import ArticleContext, NameStats, name_words, screen
-from pipeline.stages.scripts import SPELLINGS, has_cyrillic, latin_views
+from pipeline.stages.scripts import SPELLINGS, has_cyrillic, korean_in_cyrillic, latin_views
 
 _SCHEMA_LABEL = {
     "Person": "PERSON",
@@ -372,6 +372,10 @@ def _person_variants(
             out.append(variant(spelled, SCORE_TRANSLITERATED, "transliteration"))
     if 2 <= len(tokens) <= 3:  # "Jong Un Kim" is rare; "Lavrov Sergei" occurs in lists
         out.append(variant(" ".join([tokens[-1], *tokens[:-1]]), SCORE_REORDERED, "reordered"))
+    if country in _KOREAN_COUNTRIES:
+        korean = {t[len(KOREAN) :]: v for t, v in transliterations.items() if t.startswith(KOREAN)}
+        for spelled in korean_in_cyrillic(korean_syllables(surface), korean):
+            out.append(variant(spelled, SCORE_TRANSLITERATED, KOREAN_IN_CYRILLIC))
     return out
 
 
@@ -379,14 +383,42 @@ def key_letters(surface: str) -> str:
     return "".join(c for c in surface if c.isalnum())
 
 
-def transliteration_table(groups: Iterable[Iterable[str]]) -> dict[str, tuple[str, ...]]:
-    """token -> every spelling of its group (the token itself first)."""
+def transliteration_table(
+    groups: Iterable[Iterable[str]], korean: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """token -> every spelling of its group (the token itself first); and, under
+    ``KOREAN + syllable``, the Cyrillic spellings of a Korean syllable (``korean``)."""
     table: dict[str, tuple[str, ...]] = {}
     for group in groups:
         spellings = tuple(dict.fromkeys(g.lower() for g in group))
         for s in spellings:
             table[s] = (s, *(o for o in spellings if o != s))
+    for syllable, cyrillic in (korean or {}).items():
+        table[KOREAN + syllable.lower()] = tuple(cyrillic)
     return table
+
+
+# The prefix of a Korean syllable's Cyrillic spellings in the transliteration table.
+KOREAN = "ko:"
+# Why a Korean name's Cyrillic spelling is an alias: found only in a Cyrillic text's
+# latin views ("kim son" is the Russian spelling of Song KIM, not an English "Kim Son").
+KOREAN_IN_CYRILLIC = "Korean name in Cyrillic"
+_KOREAN_COUNTRIES = frozenset({"KP", "KR"})
+
+
+def korean_syllables(surface: str) -> list[str]:
+    """A Korean name's syllables, family name first, as the table keys them: "Jong Un
+    KIM" -> jong un kim reordered to kim jong un; "Ch'o'l-Chae KO" -> ko chol chae."""
+    clean = surface.replace("'", "").replace("\u2019", "")
+    if "," in clean:
+        family, _, given = clean.partition(",")
+        words = family.split() + given.split()
+    else:
+        words = clean.split()
+        caps = [w for w in words if w.isupper()]
+        if caps and len(caps) < len(words):  # the family name in capitals, anywhere
+            words = caps + [w for w in words if not w.isupper()]
+    return [t.lower() for w in words for t in w.split("-") if t]
 
 
 # --- the tagger ------------------------------------------------------------------------
@@ -587,7 +619,7 @@ class EntityTagger:
         that scored below the screening threshold (candidates, not parties)."""
         text = article.text
         starts = [s for s, _ in article.sentences]
-        matches = self._matches(text)
+        matches = [m for m in self._matches(text) if m.alias.why != KOREAN_IN_CYRILLIC]
         via: dict[tuple[int, int, str], str] = {}
         if has_cyrillic(text):
             matches, via = self._with_latin(text, matches)

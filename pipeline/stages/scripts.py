@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 # Lower-case Cyrillic letter -> Latin (BGN/PCGN 1947 for Russian, without its
@@ -153,6 +154,43 @@ def _letters(word: str, spelling: Spelling) -> tuple[str, ...]:
             latin = latin.upper() if all_caps else latin[0].upper() + latin[1:]
         out.append(latin)
     return tuple(out)
+
+
+def korean_in_cyrillic(
+    syllables: Sequence[str], spellings: Mapping[str, Sequence[str]], limit: int = 48
+) -> list[str]:
+    """The keys (lower case, one word per syllable) under which the latin views of a
+    Russian text show a Korean name: ``syllables`` family name first, each with its
+    Cyrillic spellings in ``spellings``, the last word also in the Russian cases that
+    change its ending ("Ким Чен Ына", "Ким Чен Ыном"), in every view's romanisation.
+    Empty when a syllable has no Cyrillic spelling there. At most ``limit`` spellings
+    of the name are declined."""
+    options = [spellings.get(s) for s in syllables]
+    if not syllables or not all(options):
+        return []
+    out: dict[str, None] = {}
+    for combo in itertools.islice(itertools.product(*options), limit):  # type: ignore[arg-type]
+        for last in _declined(combo[-1].lower()):
+            words = [w.lower() for w in combo[:-1]] + [last]
+            for spelling in SPELLINGS:
+                out[" ".join("".join(_letters(w, spelling)) for w in words)] = None
+    return list(out)
+
+
+def _declined(word: str) -> tuple[str, ...]:
+    """A Korean syllable as the last word of a name in the Russian cases that change
+    it (genitive, dative, instrumental, prepositional): after a consonant the endings
+    are added, a soft sign gives way to them; a vowel (the ending of most women's names
+    too) is not declined."""
+    if word.endswith("ь"):
+        stem = word[:-1]
+        return (word, stem + "я", stem + "ю", stem + "ем", stem + "е")
+    if word[-1:] in _CONSONANTS:
+        return (word, word + "а", word + "у", word + "ом", word + "е")
+    return (word,)
+
+
+_CONSONANTS = frozenset("бвгджзклмнпрстфхцчшщ")
 
 
 def latin_view(

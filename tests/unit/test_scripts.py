@@ -14,11 +14,12 @@ from pipeline.models import Entity
 from pipeline.morphology import nominative
 from pipeline.resources import TaggerData, load_tagger_data
 from pipeline.settings import Settings
-from pipeline.stages.entities import EntityTagger, watchlist_entry
+from pipeline.stages.entities import EntityTagger, korean_syllables, watchlist_entry
 from pipeline.stages.screening import OTHER_SCRIPT, THRESHOLD
 from pipeline.stages.scripts import (
     SPELLINGS,
     has_cyrillic,
+    korean_in_cyrillic,
     latin_view,
     latin_views,
     romanize_word,
@@ -298,3 +299,86 @@ def test_live_watchlist_changes_reach_russian_text(data: TaggerData, tagger: Ent
     assert [e.id for e in accepted] == ["c-gromtrans"]
     accepted, _ = _screen(tagger, "Под санкции попали «Громтранс» и завод «Молот».")
     assert [e.id for e in accepted] == ["c-molot"]
+
+
+# --- Korean names in Cyrillic -------------------------------------------------------------
+
+
+def _korean(eid: str, names: list[str], country: str = "kp") -> Any:
+    entity = _entity(eid, "Person", names)
+    entity["properties"]["country"] = [country]
+    return entity
+
+
+# Invented North Korean parties, written as OFAC writes them (family name in capitals,
+# last, or first before a comma) and with McCune-Reischauer's apostrophes.
+KOREAN_LIST = [
+    _korean("p-ko-chol-nam", ["Chol Nam KO"]),
+    _korean("p-pak-son-hui", ["PAK, Son Hui"]),
+    _korean("p-ryom-chol-ung", ["Ch'o'l-Ung RYOM"]),
+    _korean("p-ri-il-bong", ["Il Bong RI"], country="ru"),  # not Korean by the list
+]
+
+
+@pytest.fixture(scope="module")
+def korean_tagger(data: TaggerData) -> EntityTagger:
+    return data.tagger([e for e in map(watchlist_entry, KOREAN_LIST) if e is not None])
+
+
+@pytest.mark.parametrize(
+    ("text", "listed", "surface"),
+    [
+        ("Санкции ввели против Ко Чхоль Нама.", "p-ko-chol-nam", "Ко Чхоль Нама"),  # declined
+        ("Минфин США внес Ко Чхоль Нам в список.", "p-ko-chol-nam", "Ко Чхоль Нам"),
+        ("Против Пак Сон Хи ввели санкции.", "p-pak-son-hui", "Пак Сон Хи"),  # not declined
+        ("Санкции против Рём Чхоль Уна продлены.", "p-ryom-chol-ung", "Рём Чхоль Уна"),
+    ],
+)
+def test_a_listed_korean_name_is_found_as_russian_writes_it(
+    korean_tagger: EntityTagger, text: str, listed: str, surface: str
+) -> None:
+    accepted, _ = _screen(korean_tagger, text)
+    (hit,) = [e for e in accepted if e.id == listed]
+    assert hit.text == surface
+    assert hit.match == "Korean name in Cyrillic (Cyrillic)"
+
+
+def test_korean_spellings_are_only_for_parties_the_list_gives_korea(
+    korean_tagger: EntityTagger,
+) -> None:
+    accepted, candidates = _screen(korean_tagger, "Санкции ввели против Ри Ир Бона.")
+    assert accepted == []
+    assert candidates == []
+
+
+def test_a_korean_name_with_another_given_name_is_not_the_listed_party(
+    korean_tagger: EntityTagger,
+) -> None:
+    accepted, _ = _screen(korean_tagger, "Санкции ввели против Ко Чхоль Мина.")
+    assert accepted == []
+
+
+def test_korean_syllables_come_family_name_first_and_whole() -> None:
+    assert korean_syllables("Jong Un KIM") == ["kim", "jong", "un"]
+    assert korean_syllables("KIM, Jong Un") == ["kim", "jong", "un"]
+    assert korean_syllables("Ch'o'l-Chae KO") == ["ko", "chol", "chae"]
+    assert korean_syllables("Yong Ho O") == ["o", "yong", "ho"]
+
+
+def test_a_korean_name_in_cyrillic_is_keyed_in_every_case_and_view() -> None:
+    spellings = {"kim": ["Ким"], "chol": ["Чхоль"], "hui": ["Хи"]}
+    keys = korean_in_cyrillic(["kim", "chol"], spellings)
+    assert keys[:5] == ["kim chkhol", "kim chkholya", "kim chkholyu", "kim chkholem", "kim chkhole"]
+    assert korean_in_cyrillic(["kim", "hui"], spellings) == ["kim khi"]  # a vowel: one form
+    assert korean_in_cyrillic(["kim", "mun"], spellings) == []  # a syllable not in the table
+
+
+def test_a_korean_name_spelled_as_russian_writes_it_counts_only_in_cyrillic_text(
+    korean_tagger: EntityTagger,
+) -> None:
+    # "Ko Chkhol Nam" is the Russian spelling in Latin letters: not how English writes it
+    accepted, candidates = _screen(korean_tagger, "Treasury sanctioned Ko Chkhol Nam today.")
+    assert accepted == []
+    assert candidates == []
+    accepted, _ = _screen(korean_tagger, "Treasury sanctioned Chol Nam Ko today.")
+    assert [e.id for e in accepted] == ["p-ko-chol-nam"]
