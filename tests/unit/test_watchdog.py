@@ -1,9 +1,15 @@
-"""The stall watchdog's judgement (pipeline/worker/watchdog.py), on offsets given by hand."""
+"""The stall watchdog's judgement (pipeline/worker/watchdog.py), on offsets given by hand,
+and the fault tests' supervisor that restarts a worker the watchdog stopped."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from pipeline.kafka import PartitionLag
 from pipeline.worker.watchdog import ConsumerStalled, StallWatch
+from tests.faults import Supervisor
 
 
 def lag(committed: int | None, end: int, partition: int = 0) -> PartitionLag:
@@ -78,3 +84,59 @@ def test_the_error_names_the_partitions_and_what_waits() -> None:
     watch.observe(0, [lag(1, 5), lag(2, 4, partition=3)])
     error = ConsumerStalled(watch.observe(12, [lag(1, 5), lag(2, 4, partition=3)]))
     assert str(error) == "no progress for 12 s on news.raw-0 (4 waiting), news.raw-3 (2 waiting)"
+
+
+# --- the fault tests' supervisor (tests/faults.py) ----------------------------------------
+
+
+class _Proc:
+    def __init__(self, code: int | None) -> None:
+        self.returncode = code
+
+    def poll(self) -> int | None:
+        return self.returncode
+
+
+class _Worker:
+    """What Supervisor reads of a worker: its process, its log, ``start``."""
+
+    def __init__(self, log: Path, code: int | None) -> None:
+        self.proc = _Proc(code)
+        self.log = log
+        self.started = 0
+
+    def start(self) -> None:
+        self.started += 1
+        self.proc = _Proc(None)
+
+
+def test_the_supervisor_restarts_a_worker_that_stopped_itself_on_a_stall(tmp_path: Path) -> None:
+    log = tmp_path / "w.log"
+    log.write_text('{"event": "input partitions stalled; the worker stops to be restarted"}\n')
+    worker = _Worker(log, 3)
+    supervisor = Supervisor(worker)  # type: ignore[arg-type]  # a stand-in with its attributes
+    supervisor()
+    assert worker.started == 1
+    assert supervisor.went_on() == "; stalled, stopped itself, restarted (1x)"
+    supervisor()  # running: nothing to do
+    assert worker.started == 1
+
+
+def test_the_supervisor_leaves_a_running_worker_alone(tmp_path: Path) -> None:
+    worker = _Worker(tmp_path / "w.log", None)
+    supervisor = Supervisor(worker)  # type: ignore[arg-type]
+    supervisor()
+    assert worker.started == 0
+    assert supervisor.went_on() == ""
+
+
+@pytest.mark.parametrize(
+    ("code", "line"),
+    [(1, "input partitions stalled"), (3, "worker stopping after a fatal failure")],
+)
+def test_any_other_stop_fails_the_test(tmp_path: Path, code: int, line: str) -> None:
+    log = tmp_path / "w.log"
+    log.write_text(line + "\n")
+    supervisor = Supervisor(_Worker(log, code))  # type: ignore[arg-type]
+    with pytest.raises(AssertionError):
+        supervisor()
