@@ -64,6 +64,7 @@ _KEYS = {
         "quantity",
         "negated",
         "backdrop",
+        "dated",
     },
     "a local cue": {"patterns", "phrases", "examples", "counterexamples"},
     "[[event]]": {
@@ -128,6 +129,10 @@ LANGUAGE_CONFIDENCE = 0.5
 # the West imposed sanctions", "in response to its nuclear test") may open further back.
 NEGATION_REACH = 40
 BACKDROP_REACH = 80
+# A year-only date after a trigger ("ввел эмбарго в декабре 2013 года") qualifies it up to
+# this many characters after its end (before it, up to BACKDROP_REACH).
+DATED_REACH_AFTER = 50
+_YEAR = re.compile(r"(?:19|20)\d\d")
 # Between a cue and its trigger, any of these ends the cue's clause: "after the invasion,
 # the EU imposed sanctions" is a new measure (a full stop too: the sentence splitter may
 # have left two sentences as one).
@@ -177,6 +182,43 @@ class LocalCues:
             for cue in phrase.finditer(sentence, max(0, start - self.reach), start):
                 if start <= cue.end() + 1:
                     return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class DatedCues:
+    """A date given by its year alone in the trigger's clause, before or after it ("adoptée
+    en 2007", "в 2018 году США ввели", "ввел эмбарго в декабре 2013 года"): a measure of an
+    earlier year than the article's is a past one, weighed as ``backdrop``. A new measure is
+    dated by its day ("lundi", "23 октября"), and a year of the article's own or a later one
+    says nothing. Per language, as the other local cues; an article without a publication
+    date has no year to compare with, and its triggers are left alone."""
+
+    by_language: Mapping[str, re.Pattern[str]]
+    examples: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+
+    def qualify(
+        self, sentence: str, start: int, end: int, language: str | None, year: int | None
+    ) -> bool:
+        """Whether a year-only date of ``language`` earlier than ``year`` stands in the
+        clause of the trigger ``sentence[start:end]``: ending at most BACKDROP_REACH
+        characters before it, or starting at most DATED_REACH_AFTER after it, with no clause
+        break between."""
+        if language is None or year is None:
+            return False
+        pattern = self.by_language.get(language)
+        if pattern is None:
+            return False
+        reach = (max(0, start - BACKDROP_REACH), end + DATED_REACH_AFTER)
+        for cue in pattern.finditer(sentence, *reach):
+            found = _YEAR.search(cue.group(0))
+            if found is None or int(found.group(0)) >= year:
+                continue
+            if cue.end() <= start:
+                if not _CLAUSE_BREAK.search(sentence, cue.end(), start):
+                    return True
+            elif cue.start() >= end and not _CLAUSE_BREAK.search(sentence, end, cue.start()):
+                return True
         return False
 
 
@@ -276,6 +318,7 @@ class RuleSet:
     quantity: re.Pattern[str]
     negated: LocalCues  # a negation just before a trigger ("n'a pas imposé")
     backdrop: LocalCues  # a past or background mention ("already", "in response to")
+    dated: DatedCues  # a year-only date earlier than the article's ("en 2007", "в 2018 году")
     events: tuple[EventRule, ...]
     event_types: tuple[str, ...]  # the event codes, in the order the rules file gives them
     families: Mapping[str, str]  # event code -> the kind of action it reports
@@ -298,6 +341,14 @@ def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
         return re.compile(r"(?=\w)\b(?:" + body + r")\b", re.I)
     except re.error as exc:
         raise FatalError(f"bad pattern in {where}: {exc}") from exc
+
+
+def _dated_cues(table: Mapping[str, Any]) -> DatedCues:
+    """``[context.dated.<language>]`` tables, compiled per language."""
+    cues = _local_cues(table, "dated", BACKDROP_REACH, inside=False)
+    if cues.phrases:
+        raise FatalError("context.dated: phrases are not read (patterns only)")
+    return DatedCues(cues.by_language, cues.examples)
 
 
 def _local_cues(table: Mapping[str, Any], kind: str, reach: int, *, inside: bool) -> LocalCues:
@@ -438,6 +489,8 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     raise FatalError(f"{e.code}/{r.name}: yields_to names no event: {unknown}")
         ctx = rules["context"]
         sev = rules["severity"]
+        if ctx.get("dated") and "backdrop" not in rules["modifiers"]:
+            raise FatalError("[context.dated] needs the backdrop factor in [modifiers]")
         for kind in ("negated", "backdrop"):
             if ctx.get(kind) and kind not in rules["modifiers"]:
                 raise FatalError(f"[context.{kind}] needs its factor in [modifiers] ({kind} = ...)")
@@ -462,6 +515,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             quantity=_alternation(ctx["quantity"], "context.quantity"),
             negated=_local_cues(ctx.get("negated", {}), "negated", NEGATION_REACH, inside=True),
             backdrop=_local_cues(ctx.get("backdrop", {}), "backdrop", BACKDROP_REACH, inside=False),
+            dated=_dated_cues(ctx.get("dated", {})),
             events=tuple(events),
             event_types=tuple(dict.fromkeys(e.code for e in events)),
             families={e.code: e.family for e in events},
@@ -626,6 +680,7 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     )
     language = article.language if article.language and confident else None
     paragraph_language = _ParagraphLanguages(text, language)
+    year = _year_of(article.published_at)
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
     for i, candidates in per_sentence.items():
@@ -652,7 +707,12 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
             hits = [h for h in hits if not h[1].yields_to & here]
         for event, rule, m in hits:
             modifier = _modifier(
-                sentence, m, rules, headline=has_title and i == 0, language=sentence_language
+                sentence,
+                m,
+                rules,
+                headline=has_title and i == 0,
+                language=sentence_language,
+                year=year,
             )
             w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
             weights.setdefault(event.code, []).append(min(w, 0.95))
@@ -865,21 +925,37 @@ def _sentence(article: Any, i: int) -> str:
     return str(article.text[start:end])
 
 
+def _year_of(published_at: str | None) -> int | None:
+    """The year of an ISO 8601 publication time, if it has one."""
+    if published_at and len(published_at) >= 4 and published_at[:4].isdigit():
+        return int(published_at[:4])
+    return None
+
+
 def _modifier(
-    sentence: str, m: re.Match[str], rules: RuleSet, *, headline: bool, language: str | None
+    sentence: str,
+    m: re.Match[str],
+    rules: RuleSet,
+    *,
+    headline: bool,
+    language: str | None,
+    year: int | None = None,
 ) -> float:
     """Headline, denial, backdrop, prospect and hedge weights for one hit. A prospect
     ("would", "calls for") counts only just before the trigger: it qualifies that verb, not
     the whole sentence ("it would stop buying after the US imposed sanctions"); so do the
     local cues of the sentence's language, a negation ("n'a pas imposé") and a backdrop
-    ("bereits verhängte", "в ответ на")."""
+    ("bereits verhängte", "в ответ на"), and a year-only date earlier than the article's
+    ("adoptée en 2007")."""
     trigger_at = m.start()
     factor = rules.modifiers["headline"] if headline else 1.0
     if rules.denied.search(sentence):
         factor *= rules.modifiers["denied"]
     elif rules.negated.qualify(sentence, trigger_at, m.end(), language):
         factor *= rules.modifiers["negated"]
-    elif rules.backdrop.qualify(sentence, trigger_at, m.end(), language):
+    elif rules.backdrop.qualify(sentence, trigger_at, m.end(), language) or rules.dated.qualify(
+        sentence, trigger_at, m.end(), language, year
+    ):
         factor *= rules.modifiers["backdrop"]
     elif rules.prospective.search(sentence, max(0, trigger_at - 40), trigger_at + 1):
         factor *= rules.modifiers["prospective"]
