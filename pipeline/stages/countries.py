@@ -33,7 +33,14 @@ _LOCATED = re.compile(
     r"\b(?:based|located|registered|headquartered|incorporated|domiciled|operating|"
     r"residents?|nationals?|basée?s?|situées?|établies?|ansässig(?:e|en)?|mit\s+Sitz|"
     r"con\s+sede|radicad[oa]s?|ubicad[oa]s?|зарегистрированн\w*|базирующ\w*)\s+"
-    r"(?:in|at|out\s+of|of|en|au|aux|à|dans|в|на)\s+(?:the\s+|l[ae]\s+|les\s+|el\s+|der\s+)?$",
+    r"(?:in|at|out\s+of|of|en|au|aux|à|dans|в|на)\s+(?:the\s+|l[ae]\s+|les\s+|el\s+|der\s+)?$"
+    # French and Russian (2026.12.01-35): "enregistré au Liberia", "sous pavillon du Panama",
+    # "au large de Chypre", "компании из Китая", "под флагом Панамы", "у берегов Кипра"  # noqa: RUF003
+    r"|\b(?:enregistrée?s?|immatriculée?s?|domiciliée?s?|implantée?s?)\s+(?:en|au|aux|à)\s+$"
+    r"|\bsous\s+pavillon\s+(?:du\s+|de\s+la\s+|des\s+|de\s+l'|d')?$|\bau\s+large\s+(?:de|du|des|d')\s*$"
+    r"|\b(?:компани|фирм|организаци|предприяти|банк|структур|поставщик|производител|лиц)\w*"
+    r"\s+(?:\w+\s+){0,2}?из\s+$"
+    r"|\b(?:под\s+флагом|у\s+берегов|находящ\w*\s+в|расположенн\w*\s+в)\s+$",  # noqa: RUF001
     re.IGNORECASE,
 )
 _BASED_AFTER = re.compile(r"^-?(?:based|registered|headquartered)\b", re.IGNORECASE)
@@ -45,11 +52,29 @@ _THROUGH = re.compile(
     re.IGNORECASE,
 )
 # A list of countries goes on: "in Armenia, China, Malta and the UAE".
-_LIST_GAP = re.compile(r"^\s*(?:,|,?\s+(?:and|or|et|und|y|и))\s+(?:the\s+)?$", re.IGNORECASE)
+_LIST_GAP = re.compile(
+    r"^\s*(?:,|,?\s+(?:and|or|et|und|y|и))\s+(?:the\s+)?$"
+    # the preposition repeated at each item in French and Russian (2026.12.01-35): "en Iran,
+    # aux Emirats arabes unis, à Hong Kong et au Vietnam", "из Китая и две из Намибии"
+    r"|^\s*(?:,|,?\s+(?:et|и))\s+(?:(?:aux?|à|en|du|des|de\s+la|de\s+l'|la|le|les|l')\s*"
+    r"|(?:\w+\s+)?(?:из|в|во)\s+)$"
+    # a count before each item: "двух фирм из ОАЭ, одной индийской и одной иранской"
+    r"|^\s*(?:,|,?\s+и)\s+(?:одн|дв|тр|четыр|пят|шест|нескольк)\w*\s+$",
+    re.IGNORECASE,
+)
 _PARTY_NOUN = re.compile(
     r"^\W*(?:\w+\s+){0,2}?(?:firms?|compan(?:y|ies)|entit(?:y|ies)|businesses|individuals|"
     r"nationals|networks?|front\s+compan(?:y|ies)|traders?|brokers?|intermediar(?:y|ies)|"
-    r"banks?|shipping|exchanges?)\b",
+    r"banks?|shipping|exchanges?"
+    # Russian (2026.12.01-35): "китайских организаций", "турецких компаний"
+    r"|компани\w*|фирм\w*|организаци\w*|предприяти\w*|банк\w*|структур\w*|поставщик\w*)\b",
+    re.IGNORECASE,
+)
+# French puts the demonym after its noun: "deux sociétés iraniennes", "53 entités,
+# majoritairement russes et chinoises" (2026.12.01-35)
+_PARTY_NOUN_BEFORE = re.compile(
+    r"\b(?:sociétés?|entreprises?|entités?|firmes?|banques?|compagnies?|ressortissants?|"
+    r"fournisseurs?|intermédiaires?|navires?|pétroliers?|armateurs?)\W+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
 _SUPPLIER_NOUN = re.compile(
@@ -63,6 +88,18 @@ _ACTOR_NOUN = re.compile(
     r"coast\s+guard|police|court|prosecutors|customs|regulators?|state|administration|"
     r"cabinet|parliament|federal|gouvernement|autorités|Regierung|Behörden|gobierno|"
     r"autoridades|правительство|власти|МИД|Минфин)\b",
+    re.IGNORECASE,
+)
+# The government's noun before the country in Russian and French (2026.12.01-35): "Власти
+# Италии", "Министерство торговли США", "le gouvernement du Japon", "les autorités italiennes",
+# "la justice américaine".
+_ACTOR_BEFORE = re.compile(
+    r"(?:\b(?:власти|правительств\w*|министерств\w*(?:\s+\w+){0,2}?|минфин\w*|минторг\w*|"
+    r"минюст\w*|МИД|госдеп\w*|казначейств\w*|прокуратур\w*|таможн\w*|полици\w*|ведомств\w*|"
+    r"суд|суда|парламент\w*|посольств\w*)"
+    r"|\b(?:gouvernement|autorités|Trésor|ministère(?:\s+[\w'-]+){0,3}?|justice|douanes?|"
+    r"département\s+d.État|administration|diplomatie|marine|garde-côtes|parquet|tribunal)"
+    r"(?:\s+(?:du|de\s+la|des|de\s+l'|d'))?)\s*$",
     re.IGNORECASE,
 )
 # Before the actor at the start of a clause: "On Monday, ", "The ", "Meanwhile ".
@@ -80,6 +117,16 @@ _BY = re.compile(
 _AGAINST = re.compile(
     r"\b(?:against|on|to|targeting|contre|sur|vers|gegen|auf|nach|contra|sobre|hacia|"
     r"против|в\s+отношении)\s+(?:the\s+|la\s+|le\s+|l'|el\s+|den\s+|die\s+)?$",
+    re.IGNORECASE,
+)
+
+
+# The same after a trigger in Russian and French, with the party's noun between (2026.12.01-35):
+# "санкции в отношении банков Казахстана, Кыргызстана и Таджикистана", "против компаний из",
+# "à l'encontre de la Russie"; a list goes on from it.
+_AGAINST_I18N = re.compile(
+    r"\b(?:против|в\s+отношении)\s+(?:\w+\s+){0,3}?$"
+    r"|\b(?:à\s+l.encontre\s+(?:de\s+la|de\s+l'|du|des|de|d')|visant\s+(?:la|le|l'|les))\s*$",
     re.IGNORECASE,
 )
 
@@ -142,6 +189,7 @@ def country_roles(
             tuple(t for ev in evs if (t := text.find(ev.trigger, start, end)) >= 0),
         )
         located_from: int | None = None  # the end of the mention a list of places goes on from
+        chain_role: CountryRoleName | None = None  # the role a list goes on with
         for e in sorted(mentions[i], key=lambda e: e.start):
             country = e.country or ""
             if e.label == "WATCHLIST" or (is_country(e) and e.id in policy.sanctioned):
@@ -149,8 +197,15 @@ def country_roles(
             chained = located_from is not None and bool(
                 _LIST_GAP.match(text[located_from : e.start])
             )
-            role = "location" if chained else _role(e, where, policy)
-            located_from = e.end if role == "location" else None
+            role = chain_role if chained else _role(e, where, policy)
+            # a list goes on with a place, or with a target named after a Russian or French
+            # "against" (not an English one: its figures stay as they were)
+            chain_role = (
+                role
+                if role == "location" or (role == "target" and (chained or _against_i18n(e, where)))
+                else None
+            )
+            located_from = e.end if chain_role is not None else None
             if role is not None:
                 roles.setdefault((country, role), CountryRole(country, role, i))
     for f in flows:
@@ -196,7 +251,7 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
         return "intermediary"
     if e.label == "NORP" and _SUPPLIER_NOUN.match(after):
         return "supplier"
-    if e.label == "NORP" and _PARTY_NOUN.match(after):
+    if e.label == "NORP" and (_PARTY_NOUN.match(after) or _PARTY_NOUN_BEFORE.search(before)):
         return "location"
     if not where.measure:
         return None
@@ -208,9 +263,16 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
         return "designator"
     if after_trigger and _BY.search(before):
         return "designator"
-    if after_trigger and _AGAINST.search(before):
+    if after_trigger and (_AGAINST.search(before) or _against_i18n(e, where)):
         return "target"
     return None
+
+
+def _against_i18n(e: Entity, where: _Sentence) -> bool:
+    """A Russian or French "against" before ``e``, after a trigger of its sentence."""
+    if not any(t < e.start for t in where.triggers):
+        return False
+    return bool(_AGAINST_I18N.search(where.text[max(where.start, e.start - 80) : e.start]))
 
 
 def _counts(e: Entity) -> bool:
@@ -227,6 +289,8 @@ def _actor(e: Entity, where: _Sentence, after: str, policy: Policy) -> bool:
     if e.label not in ("COUNTRY", "NORP"):
         return False
     if _ACTOR_NOUN.match(after):
+        return True
+    if _ACTOR_BEFORE.search(where.text[max(where.start, e.start - 60) : e.start]):
         return True
     return e.label == "COUNTRY" and bool(_CLAUSE_START.search(where.text[where.start : e.start]))
 
