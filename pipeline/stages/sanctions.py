@@ -90,10 +90,11 @@ _KEYS = {
 }
 
 
-def _window(table: Mapping[str, Any], where: str) -> str:
+def _window(table: Mapping[str, Any], where: str, *, rule: bool = False) -> str:
     window = str(table.get("window", "adjacent"))
-    if window not in ("adjacent", "sentence"):
-        raise FatalError(f"{where}: window must be 'adjacent' or 'sentence'")
+    allowed = ("adjacent", "sentence", "near") if rule else ("adjacent", "sentence")
+    if window not in allowed:
+        raise FatalError(f"{where}: window must be one of {', '.join(allowed)}")
     return window
 
 
@@ -238,6 +239,10 @@ class Rule:
     # `yields_to`: event codes whose hit in the same sentence takes this rule's hit's place
     # (a measure the Security Council takes is its action, not a designation)
     yields_to: frozenset[str] = frozenset()
+    # `window = "near"` on the rule: its requirement may be met up to two sentences before
+    # or after it (a trigger that names the sanctions it evades, "уклонение от санкций",
+    # two sentences after its party), whatever its event's window
+    near: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +256,8 @@ class EventRule:
     # the kind of action it reports (the rules file's `family`, else the code itself):
     # alert routing treats events of one family as one action
     family: str = ""
+    # whether one of its rules has the "near" window
+    near: bool = False
 
 
 def _anchor_automaton(events: list[EventRule]) -> Any:
@@ -462,8 +469,9 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     frozenset(str(lang) for lang in r.get("languages", ())),
                     tuple(str(x) for x in r.get("examples", ())),
                     tuple(str(x) for x in r.get("counterexamples", ())),
-                    _window(r, f"{code}/{r['name']}") == "sentence",
+                    _window(r, f"{code}/{r['name']}", rule=True) == "sentence",
                     frozenset(str(c) for c in r.get("yields_to", ())),
+                    _window(r, f"{code}/{r['name']}", rule=True) == "near",
                 )
                 for r in ev["rule"]
             )
@@ -480,6 +488,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     window == "sentence",
                     anchor_re,
                     str(ev.get("family", code)),
+                    any(r.near for r in compiled),
                 )
             )
         codes = {e.code for e in events}
@@ -643,9 +652,17 @@ def _facts(
 _AUTHORITY_IDS = frozenset({"un-security-council", "un-panel-of-experts", "msmt", "fatf", "iaea"})
 
 
-def _requirement_met(facts: list[_SentenceFacts], i: int, event: EventRule) -> bool:
+def _requirement_met(
+    facts: list[_SentenceFacts], i: int, event: EventRule, *, near: bool = False
+) -> bool:
+    """Whether the event's requirement holds for sentence ``i``: in its window, or, with
+    ``near``, in the two sentences before and after it."""
     requires = event.requires
-    if event.same_sentence:
+    if near:
+        window = facts[max(0, i - 2) : i + 3]
+        if any(f.sanctioned for f in window):
+            return True
+    elif event.same_sentence:
         window = facts[i : i + 1]
         if window[0].sanctioned_actor:
             return True
@@ -654,6 +671,22 @@ def _requirement_met(facts: list[_SentenceFacts], i: int, event: EventRule) -> b
         if any(f.sanctioned for f in window):
             return True
     return requires == "authority" and any(f.authority for f in window)
+
+
+def _live_events(
+    facts: list[_SentenceFacts], i: int, candidates: Iterable[int], rules: RuleSet
+) -> tuple[list[int], set[int]]:
+    """The candidate events of sentence ``i`` whose requirement holds, and among them those
+    whose requirement holds only two sentences away (only their "near" rules may match)."""
+    live, near_only = [], set()
+    for c in candidates:
+        event = rules.events[c]
+        if _requirement_met(facts, i, event):
+            live.append(c)
+        elif event.near and _requirement_met(facts, i, event, near=True):
+            live.append(c)
+            near_only.add(c)
+    return sorted(live), near_only
 
 
 def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> Alert | None:
@@ -686,7 +719,7 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     for i, candidates in per_sentence.items():
         # The requirement (a sanctioned party or authority near by) is known from the
         # entities alone: checked before any pattern runs on the sentence.
-        live = sorted(c for c in candidates if _requirement_met(facts, i, rules.events[c]))
+        live, near_only = _live_events(facts, i, candidates, rules)
         if not live:
             continue
         start, end = spans[i]
@@ -695,8 +728,11 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         actor_here = facts[i].sanctioned_actor
         hits = [
             (event, rule, m)
-            for event in map(rules.events.__getitem__, live)
-            for rule, m in _first_match(event, sentence, sentence_language, actor_here)
+            for c in live
+            for event in (rules.events[c],)
+            for rule, m in _first_match(
+                event, sentence, sentence_language, actor_here, near_only=c in near_only
+            )
         ]
         # A sentence in another sense of "sanction" counts for nothing; asked only of a
         # sentence with a hit (most sentences with an anchor have none).
@@ -841,16 +877,25 @@ def _disagrees(paragraph: str, language: str) -> bool:
 
 
 def _first_match(
-    event: EventRule, sentence: str, language: str | None, actor_here: bool = True
+    event: EventRule,
+    sentence: str,
+    language: str | None,
+    actor_here: bool = True,
+    *,
+    near_only: bool = False,
 ) -> tuple[tuple[Rule, re.Match[str]], ...]:
     """The event's first rule that matches ``sentence``, with its match (one hit per event
     type and sentence), or nothing. A rule for other languages than the article's is
     skipped (an article of no known language runs them all), and so is a rule of the
-    sentence window in a sentence that names no sanctioned party (``actor_here``)."""
+    sentence window in a sentence that names no sanctioned party (``actor_here``); with
+    ``near_only`` (the requirement holds only two sentences away) only rules of the "near"
+    window run."""
     for rule in event.rules:
         if rule.languages and language is not None and language not in rule.languages:
             continue
         if rule.same_sentence and not actor_here:
+            continue
+        if near_only and not rule.near:
             continue
         m = rule.pattern.search(sentence)
         if m is not None:

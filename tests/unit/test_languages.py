@@ -540,3 +540,18 @@ def test_arms_received_by_a_sanctioned_state_are_a_transfer(stages: Stages) -> N
     )
     assert alert is not None
     assert "arms_transfer" in alert.event_types
+
+
+def test_evading_the_sanctions_counts_two_sentences_from_its_party(stages: Stages) -> None:
+    """A trigger that names the sanctions it evades (rule window "near") counts with its
+    sanctioned party two sentences away, not three (2026.12.01-35)."""
+    party = "Яхта принадлежит российскому бизнесмену, попавшему под санкции."
+    filler = "Об этом говорится в пресс-релизе ведомства."
+    evasion = "Иск подан на основании уклонения от санкций и отмывания денег."
+    seized = "Власти США потребовали конфискации яхты."
+    near = flag_one(stages, "", f"{seized} {party} {filler} {evasion}")
+    assert near is not None
+    assert "sanctions_evasion" in near.event_types
+    far = flag_one(stages, "", f"{seized} {party} {filler} {filler} {evasion}")
+    assert far is not None
+    assert "sanctions_evasion" not in far.event_types
