@@ -193,7 +193,8 @@ class DatedCues:
     earlier year than the article's is a past one, weighed as ``backdrop``. A new measure is
     dated by its day ("lundi", "23 октября"), and a year of the article's own or a later one
     says nothing. Per language, as the other local cues; an article without a publication
-    date has no year to compare with, and its triggers are left alone."""
+    date is taken to be of the latest year it names (none named: its triggers are left
+    alone)."""
 
     by_language: Mapping[str, re.Pattern[str]]
     examples: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
@@ -713,7 +714,7 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     )
     language = article.language if article.language and confident else None
     paragraph_language = _ParagraphLanguages(text, language)
-    year = _year_of(article.published_at)
+    year = _year_of(article.published_at) or _latest_year(text)
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
     for i, candidates in per_sentence.items():
@@ -975,6 +976,16 @@ def _year_of(published_at: str | None) -> int | None:
     if published_at and len(published_at) >= 4 and published_at[:4].isdigit():
         return int(published_at[:4])
     return None
+
+
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)")
+
+
+def _latest_year(text: str) -> int | None:
+    """The latest year the text names, for an article without a publication date: it was
+    written that year or later (a year-only date before it is a past one)."""
+    years = [int(y) for y in _YEAR_IN_TEXT.findall(text)]
+    return max(years) if years else None
 
 
 def _modifier(

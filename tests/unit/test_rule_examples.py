@@ -155,3 +155,10 @@ def test_local_cues_without_their_modifier_stop_start_up(settings: Settings) -> 
     del doc["modifiers"]["backdrop"]
     with pytest.raises(FatalError, match="backdrop"):
         build_ruleset(doc, regimes)
+
+
+def test_an_undated_article_is_as_recent_as_the_latest_year_it_names() -> None:
+    from pipeline.stages.sanctions import _latest_year
+
+    assert _latest_year("В 2014 году ЕС ввел санкции; в 2023 году их продлили.") == 2023
+    assert _latest_year("Без дат, 12345 долларов.") is None
