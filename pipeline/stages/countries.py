@@ -131,6 +131,11 @@ _AGAINST_I18N = re.compile(
 )
 
 
+# The languages whose lists of countries go on with the first one's role, whatever it is
+# (2026.12.01-35; English keeps its own rules).
+_LISTS_GO_ON = frozenset({"fr", "ru"})
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """What the roles need from the rules: the sanctioned jurisdictions, the designating
@@ -159,9 +164,13 @@ def country_roles(
     *,
     policy: Policy,
     title: bool = True,
+    language: str | None = None,
 ) -> tuple[CountryRole, ...]:
     """Every (country, role) the evidence sentences (and the title, when ``title``) give,
-    first sentence first."""
+    first sentence first. In a French or Russian article (``language``) a list goes on
+    with any role its first country has ("Страны G7 (Великобритания, Германия, Италия ...)
+    запретят", "la France, l'Allemagne et l'Italie ont gelé")."""
+    lists_go_on = language in _LISTS_GO_ON
     by_sentence: dict[int, list[Evidence]] = {}
     for ev in evidence:
         by_sentence.setdefault(ev.sentence, []).append(ev)
@@ -202,7 +211,9 @@ def country_roles(
             # "against" (not an English one: its figures stay as they were)
             chain_role = (
                 role
-                if role == "location" or (role == "target" and (chained or _against_i18n(e, where)))
+                if role == "location"
+                or (role == "target" and (chained or _against_i18n(e, where)))
+                or (role is not None and lists_go_on)
                 else None
             )
             located_from = e.end if chain_role is not None else None

@@ -124,9 +124,31 @@ def test_a_country_named_in_passing_gets_no_role(stages: Stages) -> None:
             "qui aident la Russie.",
             {("CN", "location"), ("RU", "target"), ("JP", "designator")},
         ),
+        (
+            "Страны G7 запретят импорт алмазов",
+            "Страны G7 (Великобритания, Германия, Италия и Франция) запретят импорт алмазов "
+            "из России.",
+            {
+                ("GB", "designator"),
+                ("DE", "designator"),
+                ("IT", "designator"),
+                ("FR", "designator"),
+            },
+        ),
     ],
 )
 def test_french_and_russian_phrasings_give_the_roles(
     stages: Stages, title: str, body: str, expected: set[tuple[str, str]]
 ) -> None:
     assert expected <= _roles(stages, title, body)
+
+
+def test_an_english_list_keeps_its_own_roles(stages: Stages) -> None:
+    """Only French and Russian lists go on with any role: an English one as before."""
+    roles = _roles(
+        stages,
+        "Diamond ban",
+        "Britain, Germany and Italy banned imports of diamonds from Russia on Monday.",
+    )
+    assert ("GB", "designator") in roles
+    assert ("DE", "designator") not in roles
