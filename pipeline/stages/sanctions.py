@@ -714,7 +714,12 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     )
     language = article.language if article.language and confident else None
     paragraph_language = _ParagraphLanguages(text, language)
-    year = _year_of(article.published_at) or _latest_year(text)
+    # the year a year-only date is compared with (only read in a language with dated cues)
+    year = (
+        _year_of(article.published_at) or _latest_year(text)
+        if language in rules.dated.by_language
+        else None
+    )
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
     for i, candidates in per_sentence.items():
