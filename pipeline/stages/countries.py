@@ -33,10 +33,14 @@ _LOCATED = re.compile(
     r"\b(?:based|located|registered|headquartered|incorporated|domiciled|operating|"
     r"residents?|nationals?|basée?s?|situées?|établies?|ansässig(?:e|en)?|mit\s+Sitz|"
     r"con\s+sede|radicad[oa]s?|ubicad[oa]s?|зарегистрированн\w*|базирующ\w*)\s+"
-    r"(?:in|at|out\s+of|of|en|au|aux|à|dans|в|на)\s+(?:the\s+|l[ae]\s+|les\s+|el\s+|der\s+)?$"
-    # French and Russian (2026.12.01-35): "enregistré au Liberia", "sous pavillon du Panama",
-    # "au large de Chypre", "компании из Китая", "под флагом Панамы", "у берегов Кипра"  # noqa: RUF003
-    r"|\b(?:enregistrée?s?|immatriculée?s?|domiciliée?s?|implantée?s?)\s+(?:en|au|aux|à)\s+$"
+    r"(?:in|at|out\s+of|of|en|au|aux|à|dans|в|на)\s+(?:the\s+|l[ae]\s+|les\s+|el\s+|der\s+)?$",
+    re.IGNORECASE,
+)
+# The phrasings below are French and Russian (2026.12.01-35), asked only of an article in one
+# of those languages (``_FR_RU``): where a party is: "enregistré au Liberia", "sous pavillon
+# du Panama", "au large de Chypre", "компании из Китая", "под флагом Панамы", "у берегов Кипра"  # noqa: RUF003
+_LOCATED_FR_RU = re.compile(
+    r"\b(?:enregistrée?s?|immatriculée?s?|domiciliée?s?|implantée?s?)\s+(?:en|au|aux|à)\s+$"
     r"|\bsous\s+pavillon\s+(?:du\s+|de\s+la\s+|des\s+|de\s+l'|d')?$|\bau\s+large\s+(?:de|du|des|d')\s*$"
     r"|\b(?:компани|фирм|организаци|предприяти|банк|структур|поставщик|производител|лиц)\w*"
     r"\s+(?:\w+\s+){0,2}?из\s+$"
@@ -52,11 +56,11 @@ _THROUGH = re.compile(
     re.IGNORECASE,
 )
 # A list of countries goes on: "in Armenia, China, Malta and the UAE".
-_LIST_GAP = re.compile(
-    r"^\s*(?:,|,?\s+(?:and|or|et|und|y|и))\s+(?:the\s+)?$"
-    # the preposition repeated at each item in French and Russian (2026.12.01-35): "en Iran,
-    # aux Emirats arabes unis, à Hong Kong et au Vietnam", "из Китая и две из Намибии"
-    r"|^\s*(?:,|,?\s+(?:et|и))\s+(?:(?:aux?|à|en|du|des|de\s+la|de\s+l'|la|le|les|l')\s*"
+_LIST_GAP = re.compile(r"^\s*(?:,|,?\s+(?:and|or|et|und|y|и))\s+(?:the\s+)?$", re.IGNORECASE)
+# ... with the preposition repeated at each item in French and Russian: "en Iran, aux Emirats
+# arabes unis, à Hong Kong et au Vietnam", "из Китая и две из Намибии"
+_LIST_GAP_FR_RU = re.compile(
+    r"^\s*(?:,|,?\s+(?:et|и))\s+(?:(?:aux?|à|en|du|des|de\s+la|de\s+l'|la|le|les|l')\s*"
     r"|(?:\w+\s+)?(?:из|в|во)\s+)$"
     # a count before each item: "двух фирм из ОАЭ, одной индийской и одной иранской"
     r"|^\s*(?:,|,?\s+и)\s+(?:одн|дв|тр|четыр|пят|шест|нескольк)\w*\s+$",
@@ -65,9 +69,12 @@ _LIST_GAP = re.compile(
 _PARTY_NOUN = re.compile(
     r"^\W*(?:\w+\s+){0,2}?(?:firms?|compan(?:y|ies)|entit(?:y|ies)|businesses|individuals|"
     r"nationals|networks?|front\s+compan(?:y|ies)|traders?|brokers?|intermediar(?:y|ies)|"
-    r"banks?|shipping|exchanges?"
-    # Russian (2026.12.01-35): "китайских организаций", "турецких компаний"
-    r"|компани\w*|фирм\w*|организаци\w*|предприяти\w*|банк\w*|структур\w*|поставщик\w*)\b",
+    r"banks?|shipping|exchanges?)\b",
+    re.IGNORECASE,
+)
+# Russian: "китайских организаций", "турецких компаний"
+_PARTY_NOUN_RU = re.compile(
+    r"^\W*(?:\w+\s+){0,2}?(?:компани|фирм|организаци|предприяти|банк|структур|поставщик)\w*",
     re.IGNORECASE,
 )
 # French puts the demonym after its noun: "deux sociétés iraniennes", "53 entités,
@@ -131,9 +138,9 @@ _AGAINST_I18N = re.compile(
 )
 
 
-# The languages whose lists of countries go on with the first one's role, whatever it is
-# (2026.12.01-35; English keeps its own rules).
-_LISTS_GO_ON = frozenset({"fr", "ru"})
+# The languages the _FR_RU phrasings are asked of; their lists of countries also go on with
+# the first one's role, whatever it is (2026.12.01-35; the other languages keep their rules).
+_FR_RU = frozenset({"fr", "ru"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +160,7 @@ class _Sentence:
     end: int
     measure: bool  # its evidence is a measure or an enforcement action
     triggers: tuple[int, ...]  # where its rules matched (offsets in text)
+    fr_ru: bool = False  # the article is French or Russian: the _FR_RU phrasings count
 
 
 def country_roles(
@@ -170,7 +178,7 @@ def country_roles(
     first sentence first. In a French or Russian article (``language``) a list goes on
     with any role its first country has ("Страны G7 (Великобритания, Германия, Италия ...)
     запретят", "la France, l'Allemagne et l'Italie ont gelé")."""
-    lists_go_on = language in _LISTS_GO_ON
+    fr_ru = language in _FR_RU
     by_sentence: dict[int, list[Evidence]] = {}
     for ev in evidence:
         by_sentence.setdefault(ev.sentence, []).append(ev)
@@ -187,7 +195,7 @@ def country_roles(
         if evs is None:
             # a sentence without evidence: where the article's parties are based and
             # where goods pass, nothing else
-            _places(text, (start, end), mentions[i], roles, i)
+            _places(text, (start, end), mentions[i], roles, i, fr_ru=fr_ru)
             continue
         where = _Sentence(
             text,
@@ -196,6 +204,7 @@ def country_roles(
             # the title of an alert about a measure names who acts in it
             any(ev.event_type in policy.measures for ev in (evs or evidence if i == 0 else evs)),
             tuple(t for ev in evs if (t := text.find(ev.trigger, start, end)) >= 0),
+            fr_ru,
         )
         located_from: int | None = None  # the end of the mention a list of places goes on from
         chain_role: CountryRoleName | None = None  # the role a list goes on with
@@ -203,8 +212,8 @@ def country_roles(
             country = e.country or ""
             if e.label == "WATCHLIST" or (is_country(e) and e.id in policy.sanctioned):
                 roles.setdefault((country, "target"), CountryRole(country, "target", i))
-            chained = located_from is not None and bool(
-                _LIST_GAP.match(text[located_from : e.start])
+            chained = located_from is not None and _list_goes_on(
+                text[located_from : e.start], fr_ru=fr_ru
             )
             role = chain_role if chained else _role(e, where, policy)
             # a list goes on with a place, or with a target named after a Russian or French
@@ -213,7 +222,7 @@ def country_roles(
                 role
                 if role == "location"
                 or (role == "target" and (chained or _against_i18n(e, where)))
-                or (role is not None and lists_go_on)
+                or (role is not None and fr_ru)
                 else None
             )
             located_from = e.end if chain_role is not None else None
@@ -233,6 +242,8 @@ def _places(
     found: list[Entity],
     roles: dict[tuple[str, CountryRoleName], CountryRole],
     i: int,
+    *,
+    fr_ru: bool = False,
 ) -> None:
     """Locations and intermediaries of one sentence without evidence."""
     start, end = bounds
@@ -241,9 +252,11 @@ def _places(
         country = e.country or ""
         before = text[max(start, e.start - 80) : e.start]
         after = text[e.end : min(end, e.end + 60)]
-        chained = located_from is not None and _LIST_GAP.match(text[located_from : e.start])
+        chained = located_from is not None and _list_goes_on(
+            text[located_from : e.start], fr_ru=fr_ru
+        )
         role: CountryRoleName | None = None
-        if chained or _LOCATED.search(before) or _BASED_AFTER.match(after):
+        if chained or _located(before, after, fr_ru=fr_ru):
             role = "location"
         elif _THROUGH.search(before):
             role = "intermediary"
@@ -256,13 +269,16 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
     """The role the words around one mention give its country, if any."""
     before = where.text[max(where.start, e.start - 80) : e.start]
     after = where.text[e.end : min(where.end, e.end + 60)]
-    if _LOCATED.search(before) or _BASED_AFTER.match(after):
+    if _located(before, after, fr_ru=where.fr_ru):
         return "location"
     if _THROUGH.search(before):
         return "intermediary"
     if e.label == "NORP" and _SUPPLIER_NOUN.match(after):
         return "supplier"
-    if e.label == "NORP" and (_PARTY_NOUN.match(after) or _PARTY_NOUN_BEFORE.search(before)):
+    if e.label == "NORP" and (
+        _PARTY_NOUN.match(after)
+        or (where.fr_ru and (_PARTY_NOUN_RU.match(after) or _PARTY_NOUN_BEFORE.search(before)))
+    ):
         return "location"
     if not where.measure:
         return None
@@ -281,9 +297,21 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
 
 def _against_i18n(e: Entity, where: _Sentence) -> bool:
     """A Russian or French "against" before ``e``, after a trigger of its sentence."""
-    if not any(t < e.start for t in where.triggers):
+    if not where.fr_ru or not any(t < e.start for t in where.triggers):
         return False
     return bool(_AGAINST_I18N.search(where.text[max(where.start, e.start - 80) : e.start]))
+
+
+def _located(before: str, after: str, *, fr_ru: bool) -> bool:
+    """Whether the words around a mention make it where a party is based."""
+    if _LOCATED.search(before) or _BASED_AFTER.match(after):
+        return True
+    return fr_ru and _LOCATED_FR_RU.search(before) is not None
+
+
+def _list_goes_on(gap: str, *, fr_ru: bool) -> bool:
+    """Whether ``gap`` between two mentions goes on with a list."""
+    return bool(_LIST_GAP.match(gap) or (fr_ru and _LIST_GAP_FR_RU.match(gap)))
 
 
 def _counts(e: Entity) -> bool:
@@ -301,7 +329,7 @@ def _actor(e: Entity, where: _Sentence, after: str, policy: Policy) -> bool:
         return False
     if _ACTOR_NOUN.match(after):
         return True
-    if _ACTOR_BEFORE.search(where.text[max(where.start, e.start - 60) : e.start]):
+    if where.fr_ru and _ACTOR_BEFORE.search(where.text[max(where.start, e.start - 60) : e.start]):
         return True
     return e.label == "COUNTRY" and bool(_CLAUSE_START.search(where.text[where.start : e.start]))
 
