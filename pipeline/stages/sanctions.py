@@ -84,6 +84,7 @@ _KEYS = {
         "languages",
         "window",
         "yields_to",
+        "not_alone",
         "examples",
         "counterexamples",
     },
@@ -244,6 +245,10 @@ class Rule:
     # or after it (a trigger that names the sanctions it evades, "уклонение от санкций",
     # two sentences after its party), whatever its event's window
     near: bool = False
+    # `not_alone`: countries that do not meet its requirement alone (a Russian article's
+    # Russia, named at home): the trigger's sentence, or the one before or after, must also
+    # name a listed party, a sanctions authority or another country
+    not_alone: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,6 +478,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     _window(r, f"{code}/{r['name']}", rule=True) == "sentence",
                     frozenset(str(c) for c in r.get("yields_to", ())),
                     _window(r, f"{code}/{r['name']}", rule=True) == "near",
+                    frozenset(str(c).upper() for c in r.get("not_alone", ())),
                 )
                 for r in ev["rule"]
             )
@@ -674,6 +680,31 @@ def _requirement_met(
     return requires == "authority" and any(f.authority for f in window)
 
 
+def _kept(
+    hits: list[tuple[EventRule, Rule, re.Match[str]]], facts: list[_SentenceFacts], i: int
+) -> list[tuple[EventRule, Rule, re.Match[str]]]:
+    """The hits of sentence ``i`` that stand: a rule's hit yields to a hit of its
+    ``yields_to`` events in the sentence, and a rule with ``not_alone`` countries needs more
+    than them near by."""
+    if len(hits) > 1 and any(rule.yields_to for _, rule, _ in hits):
+        here = {event.code for event, _, _ in hits}
+        hits = [h for h in hits if not h[1].yields_to & here]
+    if any(rule.not_alone for _, rule, _ in hits):
+        hits = [h for h in hits if _beyond(facts, i, h[1].not_alone)]
+    return hits
+
+
+def _beyond(facts: list[_SentenceFacts], i: int, alone: frozenset[str]) -> bool:
+    """Whether sentence ``i`` or a neighbour names more than the ``alone`` countries: a
+    listed party, a sanctions authority or another country (always, without ``alone``)."""
+    if not alone:
+        return True
+    return any(
+        f.watchlist or f.authority or bool(f.countries - alone)
+        for f in facts[max(0, i - 1) : i + 2]
+    )
+
+
 def _live_events(
     facts: list[_SentenceFacts], i: int, candidates: Iterable[int], rules: RuleSet
 ) -> tuple[list[int], set[int]]:
@@ -744,10 +775,7 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         # sentence with a hit (most sentences with an anchor have none).
         if not hits or rules.negative.search(sentence):
             continue
-        if len(hits) > 1 and any(rule.yields_to for _, rule, _ in hits):
-            here = {event.code for event, _, _ in hits}
-            hits = [h for h in hits if not h[1].yields_to & here]
-        for event, rule, m in hits:
+        for event, rule, m in _kept(hits, facts, i):
             modifier = _modifier(
                 sentence,
                 m,
