@@ -138,6 +138,9 @@ _AGAINST_I18N = re.compile(
 )
 
 
+# Evidence that authorities pursue (evasion, export-control breaches, theft): in French and
+# Russian the state whose agency is named before it acts (not a state that reports troops).
+_PURSUED = frozenset({"sanctions_evasion", "export_control", "cyber_theft"})
 # The languages the _FR_RU phrasings are asked of; their lists of countries also go on with
 # the first one's role, whatever it is (2026.12.01-35; the other languages keep their rules).
 _FR_RU = frozenset({"fr", "ru"})
@@ -161,6 +164,7 @@ class _Sentence:
     measure: bool  # its evidence is a measure or an enforcement action
     triggers: tuple[int, ...]  # where its rules matched (offsets in text)
     fr_ru: bool = False  # the article is French or Russian: the _FR_RU phrasings count
+    pursued: bool = False  # its evidence is evasion or theft that authorities pursue
 
 
 def country_roles(
@@ -205,6 +209,7 @@ def country_roles(
             any(ev.event_type in policy.measures for ev in (evs or evidence if i == 0 else evs)),
             tuple(t for ev in evs if (t := text.find(ev.trigger, start, end)) >= 0),
             fr_ru,
+            any(ev.event_type in _PURSUED for ev in evs),
         )
         located_from: int | None = None  # the end of the mention a list of places goes on from
         chain_role: CountryRoleName | None = None  # the role a list goes on with
@@ -281,6 +286,16 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
     ):
         return "location"
     if not where.measure:
+        # in French and Russian, the state whose authorities act against evasion or theft:
+        # "Les douanes françaises ont découvert", "Le FBI impute", "Минюст США сообщил"
+        # (its government's noun or agency before the trigger)
+        if where.fr_ru and where.pursued and e.end <= min(where.triggers, default=where.end):
+            if e.label == "ORGANIZATION" and e.country in policy.designators:
+                return "designator"
+            if is_country(e) and _ACTOR_BEFORE.search(
+                where.text[max(where.start, e.start - 60) : e.start]
+            ):
+                return "designator"
         return None
     if e.country in policy.designators and (is_country(e) or e.label == "ORGANIZATION"):
         return "designator"  # a designating state in a measure's evidence

@@ -152,3 +152,15 @@ def test_an_english_list_keeps_its_own_roles(stages: Stages) -> None:
     )
     assert ("GB", "designator") in roles
     assert ("DE", "designator") not in roles
+
+
+def test_french_customs_acting_against_evasion_are_its_designator(stages: Stages) -> None:
+    """In French and Russian, the state whose agency acts against evasion is named by its
+    noun before the trigger ("les douanes françaises"), though evasion is no measure."""
+    roles = _roles(
+        stages,
+        "Réseau d'exportations illégales démantelé",
+        "Les douanes françaises ont découvert un réseau de contrebande de composants "
+        "électroniques vers la Russie.",
+    )
+    assert ("FR", "designator") in roles
