@@ -41,10 +41,10 @@ _LOCATED = re.compile(
 # du Panama", "au large de Chypre", "компании из Китая", "под флагом Панамы", "у берегов Кипра"  # noqa: RUF003
 _LOCATED_FR_RU = re.compile(
     r"\b(?:enregistrée?s?|immatriculée?s?|domiciliée?s?|implantée?s?)\s+(?:en|au|aux|à)\s+$"
-    r"|\bsous\s+pavillon\s+(?:du\s+|de\s+la\s+|des\s+|de\s+l'|d')?$|\bau\s+large\s+(?:de|du|des|d')\s*$"
+    r"|\bsous\s+pavillons?\s+(?:du\s+|de\s+la\s+|des\s+|de\s+l'|d')?$|\bau\s+large\s+(?:de|du|des|d')\s*$"
     r"|\b(?:компани|фирм|организаци|предприяти|банк|структур|поставщик|производител|лиц)\w*"
     r"\s+(?:\w+\s+){0,2}?из\s+$"
-    r"|\b(?:под\s+флагом|у\s+берегов|находящ\w*\s+в|расположенн\w*\s+в)\s+$",  # noqa: RUF001
+    r"|\b(?:под\s+флаг(?:ом|ами)|у\s+берегов|находящ\w*\s+в|расположенн\w*\s+в)\s+$",  # noqa: RUF001
     re.IGNORECASE,
 )
 _BASED_AFTER = re.compile(r"^-?(?:based|registered|headquartered)\b", re.IGNORECASE)
