@@ -29,7 +29,7 @@ SHORT_FORMS = {
     "EU": {"fr": ["UE"], "es": ["UE"], "ru": ["ЕС", "Евросоюз"]},  # noqa: RUF001 -- Cyrillic
     "US": {"es": ["EE.UU.", "EEUU", "EE. UU."], "ru": ["США"]},
     "RU": {"ru": ["РФ"]},
-    "GB": {"de": ["Großbritannien"], "ru": ["Британия"]},
+    "GB": {"de": ["Großbritannien"], "ru": ["Британия"], "fr": ["Grande-Bretagne"]},
     "KP": {"ru": ["Северная Корея"]},
     "CF": {"fr": ["RCA"], "es": ["RCA"], "ru": ["ЦАР"]},
     "CD": {
@@ -42,6 +42,8 @@ SHORT_FORMS = {
     "DE": {"ru": ["ФРГ"]},
     # the everyday names where CLDR gives the formal or the other one (2026.12.01-35)
     "KG": {"fr": ["Kirghizistan"], "ru": ["Кыргызстан"]},
+    "AE": {"fr": ["Émirats"], "ru": ["Объединенные Арабские Эмираты", "Эмираты"]},
+    "CZ": {"fr": ["République tchèque"]},
     "KR": {"ru": ["Южная Корея"]},
     "HK": {"ru": ["Гонконг"]},
     "BY": {"ru": ["Белоруссия"]},
