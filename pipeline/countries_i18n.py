@@ -29,7 +29,7 @@ SHORT_FORMS = {
     "EU": {"fr": ["UE"], "es": ["UE"], "ru": ["ЕС", "Евросоюз"]},  # noqa: RUF001 -- Cyrillic
     "US": {"es": ["EE.UU.", "EEUU", "EE. UU."], "ru": ["США"]},
     "RU": {"ru": ["РФ"]},
-    "GB": {"de": ["Großbritannien"], "ru": ["Британия"]},
+    "GB": {"de": ["Großbritannien"], "ru": ["Британия"], "fr": ["Grande-Bretagne"]},
     "KP": {"ru": ["Северная Корея"]},
     "CF": {"fr": ["RCA"], "es": ["RCA"], "ru": ["ЦАР"]},
     "CD": {
@@ -40,6 +40,14 @@ SHORT_FORMS = {
     },
     "CN": {"ru": ["КНР"]},  # noqa: RUF001 -- Cyrillic
     "DE": {"ru": ["ФРГ"]},
+    # the everyday names where CLDR gives the formal or the other one (2026.12.01-35)
+    "KG": {"fr": ["Kirghizistan"], "ru": ["Кыргызстан"]},
+    "AE": {"fr": ["Émirats"], "ru": ["Объединенные Арабские Эмираты", "Эмираты"]},
+    "CZ": {"fr": ["République tchèque"]},
+    "KR": {"ru": ["Южная Корея"]},
+    "HK": {"ru": ["Гонконг"]},
+    "BY": {"ru": ["Белоруссия"]},
+    "MD": {"ru": ["Молдавия"]},
 }
 # Capitals and seats of power named for their state, as the English table has them
 # (Moscow, the Kremlin, Pyongyang, Tehran), where the language writes them otherwise
@@ -111,7 +119,59 @@ DEMONYMS = {
     "SD": {"fr": ["soudanais"], "de": ["sudanesisch"], "es": ["sudanés"], "ru": ["суданский"]},
     "ML": {"fr": ["malien"], "de": ["malisch"], "es": ["maliense"], "ru": ["малийский"]},
     "EU": {"fr": ["européen"], "de": ["europäisch"], "es": ["europeo"], "ru": ["европейский"]},
+    # French and Russian for more of the states sanctions stories name as designators,
+    # locations of listed firms and intermediaries (2026.12.01-35)
+    "JP": {"fr": ["japonais"], "ru": ["японский"]},
+    "IN": {"fr": ["indien"], "ru": ["индийский"]},
+    "IT": {"fr": ["italien"], "ru": ["итальянский"]},
+    "CH": {"ru": ["швейцарский"]},
+    "SG": {"fr": ["singapourien"], "ru": ["сингапурский"]},
+    "HK": {"fr": ["hongkongais"], "ru": ["гонконгский"]},
+    "KZ": {"fr": ["kazakhstanais"], "ru": ["казахстанский"]},
+    "KG": {"fr": ["kirghize"], "ru": ["киргизский", "кыргызский"]},
+    "TJ": {"fr": ["tadjik"], "ru": ["таджикский"]},
+    "UZ": {"fr": ["ouzbek"], "ru": ["узбекский"]},
+    "AM": {"fr": ["arménien"], "ru": ["армянский"]},
+    "GE": {"fr": ["géorgien"], "ru": ["грузинский"]},
+    "AZ": {"fr": ["azerbaïdjanais"], "ru": ["азербайджанский"]},
+    "SA": {"fr": ["saoudien"], "ru": ["саудовский"]},
+    "PK": {"fr": ["pakistanais"], "ru": ["пакистанский"]},
+    "CA": {"fr": ["canadien"], "ru": ["канадский"]},
+    "AU": {"fr": ["australien"], "ru": ["австралийский"]},
+    "PL": {"fr": ["polonais"], "ru": ["польский"]},
+    "EE": {"fr": ["estonien"], "ru": ["эстонский"]},
+    "LV": {"fr": ["letton"], "ru": ["латвийский"]},
+    "LT": {"fr": ["lituanien"], "ru": ["литовский"]},
+    "FI": {"fr": ["finlandais"], "ru": ["финляндский", "финский"]},
+    "NO": {"fr": ["norvégien"], "ru": ["норвежский"]},
+    "HU": {"fr": ["hongrois"], "ru": ["венгерский"]},
+    "GR": {"fr": ["grec"], "ru": ["греческий"]},
+    "CY": {"fr": ["chypriote"], "ru": ["кипрский"]},
+    "PA": {"fr": ["panaméen"], "ru": ["панамский"]},
+    "LR": {"fr": ["libérien"], "ru": ["либерийский"]},
+    "VN": {"fr": ["vietnamien"], "ru": ["вьетнамский"]},
+    "MY": {"fr": ["malaisien"], "ru": ["малайзийский"]},
+    "TH": {"fr": ["thaïlandais"], "ru": ["таиландский", "тайский"]},
+    "LB": {"fr": ["libanais"], "ru": ["ливанский"]},
+    "EG": {"fr": ["égyptien"], "ru": ["египетский"]},
+    "QA": {"ru": ["катарский"]},
+    "NI": {"fr": ["nicaraguayen"], "ru": ["никарагуанский"]},
+    "ER": {"fr": ["érythréen"], "ru": ["эритрейский"]},
+    "SO": {"fr": ["somalien"], "ru": ["сомалийский"]},
+    "ZW": {"fr": ["zimbabwéen"], "ru": ["зимбабвийский"]},
+    "RS": {"fr": ["serbe"], "ru": ["сербский"]},
+    "NL": {"fr": ["néerlandais"], "ru": ["нидерландский"]},
+    "BE": {"fr": ["belge"], "ru": ["бельгийский"]},
+    "ES": {"fr": ["espagnol"], "ru": ["испанский"]},
 }
+# The codes added to DEMONYMS for French and Russian in 2026.12.01-35: their forms are also
+# left out where they are another language's name of a country (French "italien", "indien",
+# "australien" are German "Italien", "Indien", "Australien", and a demonym matches in any
+# case); the earlier entries are kept as they were.
+_CHECKED_DEMONYMS = frozenset(
+    "JP IN IT CH SG HK KZ KG TJ UZ AM GE AZ SA PK CA AU PL EE LV LT FI NO HU GR CY PA LR VN MY"
+    " TH LB EG QA NI ER SO ZW RS NL BE ES".split()
+)
 # Russian nouns for the people (declined too): "россиян", "иранцев".
 DEMONYM_NOUNS_RU = {
     "RU": ["россиянин", "россияне"],
@@ -227,6 +287,7 @@ def generate() -> str:
     known = {n for names in iso.values() for n in names} | set(english.values())
     lines = [_HEADER]
     codes = sorted((set(iso) | {"EU"}) & set(english))
+    country_names = {n.lower() for lang in LANGUAGES for n in Locale(lang).territories.values()}
     for code in codes:
         entries: list[str] = []
         ambiguous: list[str] = []
@@ -258,7 +319,9 @@ def generate() -> str:
             f
             for lang in LANGUAGES
             for f in demonyms(lang, code, morph)
-            if zipf_frequency(f.lower(), "en") < 2.5 and f not in known
+            if zipf_frequency(f.lower(), "en") < 2.5
+            and f not in known
+            and (code not in _CHECKED_DEMONYMS or f.lower() not in country_names)
         ]
         if people:
             entries.append(f"demonyms = {_toml_list(list(dict.fromkeys(people)))}")

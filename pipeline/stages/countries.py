@@ -36,6 +36,17 @@ _LOCATED = re.compile(
     r"(?:in|at|out\s+of|of|en|au|aux|à|dans|в|на)\s+(?:the\s+|l[ae]\s+|les\s+|el\s+|der\s+)?$",
     re.IGNORECASE,
 )
+# The phrasings below are French and Russian (2026.12.01-35), asked only of an article in one
+# of those languages (``_FR_RU``): where a party is: "enregistré au Liberia", "sous pavillon
+# du Panama", "au large de Chypre", "компании из Китая", "под флагом Панамы", "у берегов Кипра"  # noqa: RUF003
+_LOCATED_FR_RU = re.compile(
+    r"\b(?:enregistrée?s?|immatriculée?s?|domiciliée?s?|implantée?s?)\s+(?:en|au|aux|à)\s+$"
+    r"|\bsous\s+pavillons?\s+(?:du\s+|de\s+la\s+|des\s+|de\s+l'|d')?$|\bau\s+large\s+(?:de|du|des|d')\s*$"
+    r"|\b(?:компани|фирм|организаци|предприяти|банк|структур|поставщик|производител|лиц)\w*"
+    r"\s+(?:\w+\s+){0,2}?из\s+$"
+    r"|\b(?:под\s+флаг(?:ом|ами)|у\s+берегов|находящ\w*\s+в|расположенн\w*\s+в)\s+$",  # noqa: RUF001
+    re.IGNORECASE,
+)
 _BASED_AFTER = re.compile(r"^-?(?:based|registered|headquartered)\b", re.IGNORECASE)
 _THROUGH = re.compile(
     r"\b(?:via|through|transit(?:ed|ing)?(?:\s+(?:through|in|via))?|"
@@ -46,10 +57,31 @@ _THROUGH = re.compile(
 )
 # A list of countries goes on: "in Armenia, China, Malta and the UAE".
 _LIST_GAP = re.compile(r"^\s*(?:,|,?\s+(?:and|or|et|und|y|и))\s+(?:the\s+)?$", re.IGNORECASE)
+# ... with the preposition repeated at each item in French and Russian: "en Iran, aux Emirats
+# arabes unis, à Hong Kong et au Vietnam", "из Китая и две из Намибии"
+_LIST_GAP_FR_RU = re.compile(
+    r"^\s*(?:,|,?\s+(?:et|и))\s+(?:(?:aux?|à|en|du|des|de\s+la|de\s+l'|la|le|les|l')\s*"
+    r"|(?:\w+\s+)?(?:из|в|во)\s+)$"
+    # a count before each item: "двух фирм из ОАЭ, одной индийской и одной иранской"
+    r"|^\s*(?:,|,?\s+и)\s+(?:одн|дв|тр|четыр|пят|шест|нескольк)\w*\s+$",
+    re.IGNORECASE,
+)
 _PARTY_NOUN = re.compile(
     r"^\W*(?:\w+\s+){0,2}?(?:firms?|compan(?:y|ies)|entit(?:y|ies)|businesses|individuals|"
     r"nationals|networks?|front\s+compan(?:y|ies)|traders?|brokers?|intermediar(?:y|ies)|"
     r"banks?|shipping|exchanges?)\b",
+    re.IGNORECASE,
+)
+# Russian: "китайских организаций", "турецких компаний"
+_PARTY_NOUN_RU = re.compile(
+    r"^\W*(?:\w+\s+){0,2}?(?:компани|фирм|организаци|предприяти|банк|структур|поставщик)\w*",
+    re.IGNORECASE,
+)
+# French puts the demonym after its noun: "deux sociétés iraniennes", "53 entités,
+# majoritairement russes et chinoises" (2026.12.01-35)
+_PARTY_NOUN_BEFORE = re.compile(
+    r"\b(?:sociétés?|entreprises?|entités?|firmes?|banques?|compagnies?|ressortissants?|"
+    r"fournisseurs?|intermédiaires?|navires?|pétroliers?|armateurs?)\W+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
 _SUPPLIER_NOUN = re.compile(
@@ -63,6 +95,18 @@ _ACTOR_NOUN = re.compile(
     r"coast\s+guard|police|court|prosecutors|customs|regulators?|state|administration|"
     r"cabinet|parliament|federal|gouvernement|autorités|Regierung|Behörden|gobierno|"
     r"autoridades|правительство|власти|МИД|Минфин)\b",
+    re.IGNORECASE,
+)
+# The government's noun before the country in Russian and French (2026.12.01-35): "Власти
+# Италии", "Министерство торговли США", "le gouvernement du Japon", "les autorités italiennes",
+# "la justice américaine".
+_ACTOR_BEFORE = re.compile(
+    r"(?:\b(?:власти|правительств\w*|министерств\w*(?:\s+\w+){0,2}?|минфин\w*|минторг\w*|"
+    r"минюст\w*|МИД|госдеп\w*|казначейств\w*|прокуратур\w*|таможн\w*|полици\w*|ведомств\w*|"
+    r"суд|суда|парламент\w*|посольств\w*)"
+    r"|\b(?:gouvernement|autorités|Trésor|ministère(?:\s+[\w'-]+){0,3}?|justice|douanes?|"
+    r"département\s+d.État|administration|diplomatie|marine|garde-côtes|parquet|tribunal)"
+    r"(?:\s+(?:du|de\s+la|des|de\s+l'|d'))?)\s*$",
     re.IGNORECASE,
 )
 # Before the actor at the start of a clause: "On Monday, ", "The ", "Meanwhile ".
@@ -84,6 +128,24 @@ _AGAINST = re.compile(
 )
 
 
+# The same after a trigger in Russian and French, with the party's noun between (2026.12.01-35):
+# "санкции в отношении банков Казахстана, Кыргызстана и Таджикистана", "против компаний из",
+# "à l'encontre de la Russie"; a list goes on from it.
+_AGAINST_I18N = re.compile(
+    r"\b(?:против|в\s+отношении)\s+(?:\w+\s+){0,3}?$"
+    r"|\b(?:à\s+l.encontre\s+(?:de\s+la|de\s+l'|du|des|de|d')|visant\s+(?:la|le|l'|les))\s*$",
+    re.IGNORECASE,
+)
+
+
+# Evidence that authorities pursue (evasion, export-control breaches, theft): in French and
+# Russian the state whose agency is named before it acts (not a state that reports troops).
+_PURSUED = frozenset({"sanctions_evasion", "export_control", "cyber_theft"})
+# The languages the _FR_RU phrasings are asked of; their lists of countries also go on with
+# the first one's role, whatever it is (2026.12.01-35; the other languages keep their rules).
+_FR_RU = frozenset({"fr", "ru"})
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """What the roles need from the rules: the sanctioned jurisdictions, the designating
@@ -101,6 +163,8 @@ class _Sentence:
     end: int
     measure: bool  # its evidence is a measure or an enforcement action
     triggers: tuple[int, ...]  # where its rules matched (offsets in text)
+    fr_ru: bool = False  # the article is French or Russian: the _FR_RU phrasings count
+    pursued: bool = False  # its evidence is evasion or theft that authorities pursue
 
 
 def country_roles(
@@ -112,9 +176,13 @@ def country_roles(
     *,
     policy: Policy,
     title: bool = True,
+    language: str | None = None,
 ) -> tuple[CountryRole, ...]:
     """Every (country, role) the evidence sentences (and the title, when ``title``) give,
-    first sentence first."""
+    first sentence first. In a French or Russian article (``language``) a list goes on
+    with any role its first country has ("Страны G7 (Великобритания, Германия, Италия ...)
+    запретят", "la France, l'Allemagne et l'Italie ont gelé")."""
+    fr_ru = language in _FR_RU
     by_sentence: dict[int, list[Evidence]] = {}
     for ev in evidence:
         by_sentence.setdefault(ev.sentence, []).append(ev)
@@ -131,7 +199,7 @@ def country_roles(
         if evs is None:
             # a sentence without evidence: where the article's parties are based and
             # where goods pass, nothing else
-            _places(text, (start, end), mentions[i], roles, i)
+            _places(text, (start, end), mentions[i], roles, i, fr_ru=fr_ru)
             continue
         where = _Sentence(
             text,
@@ -140,17 +208,29 @@ def country_roles(
             # the title of an alert about a measure names who acts in it
             any(ev.event_type in policy.measures for ev in (evs or evidence if i == 0 else evs)),
             tuple(t for ev in evs if (t := text.find(ev.trigger, start, end)) >= 0),
+            fr_ru,
+            any(ev.event_type in _PURSUED for ev in evs),
         )
         located_from: int | None = None  # the end of the mention a list of places goes on from
+        chain_role: CountryRoleName | None = None  # the role a list goes on with
         for e in sorted(mentions[i], key=lambda e: e.start):
             country = e.country or ""
             if e.label == "WATCHLIST" or (is_country(e) and e.id in policy.sanctioned):
                 roles.setdefault((country, "target"), CountryRole(country, "target", i))
-            chained = located_from is not None and bool(
-                _LIST_GAP.match(text[located_from : e.start])
+            chained = located_from is not None and _list_goes_on(
+                text[located_from : e.start], fr_ru=fr_ru
             )
-            role = "location" if chained else _role(e, where, policy)
-            located_from = e.end if role == "location" else None
+            role = chain_role if chained else _role(e, where, policy)
+            # a list goes on with a place, or with a target named after a Russian or French
+            # "against" (not an English one: its figures stay as they were)
+            chain_role = (
+                role
+                if role == "location"
+                or (role == "target" and (chained or _against_i18n(e, where)))
+                or (role is not None and fr_ru)
+                else None
+            )
+            located_from = e.end if chain_role is not None else None
             if role is not None:
                 roles.setdefault((country, role), CountryRole(country, role, i))
     for f in flows:
@@ -167,6 +247,8 @@ def _places(
     found: list[Entity],
     roles: dict[tuple[str, CountryRoleName], CountryRole],
     i: int,
+    *,
+    fr_ru: bool = False,
 ) -> None:
     """Locations and intermediaries of one sentence without evidence."""
     start, end = bounds
@@ -175,9 +257,11 @@ def _places(
         country = e.country or ""
         before = text[max(start, e.start - 80) : e.start]
         after = text[e.end : min(end, e.end + 60)]
-        chained = located_from is not None and _LIST_GAP.match(text[located_from : e.start])
+        chained = located_from is not None and _list_goes_on(
+            text[located_from : e.start], fr_ru=fr_ru
+        )
         role: CountryRoleName | None = None
-        if chained or _LOCATED.search(before) or _BASED_AFTER.match(after):
+        if chained or _located(before, after, fr_ru=fr_ru):
             role = "location"
         elif _THROUGH.search(before):
             role = "intermediary"
@@ -190,15 +274,28 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
     """The role the words around one mention give its country, if any."""
     before = where.text[max(where.start, e.start - 80) : e.start]
     after = where.text[e.end : min(where.end, e.end + 60)]
-    if _LOCATED.search(before) or _BASED_AFTER.match(after):
+    if _located(before, after, fr_ru=where.fr_ru):
         return "location"
     if _THROUGH.search(before):
         return "intermediary"
     if e.label == "NORP" and _SUPPLIER_NOUN.match(after):
         return "supplier"
-    if e.label == "NORP" and _PARTY_NOUN.match(after):
+    if e.label == "NORP" and (
+        _PARTY_NOUN.match(after)
+        or (where.fr_ru and (_PARTY_NOUN_RU.match(after) or _PARTY_NOUN_BEFORE.search(before)))
+    ):
         return "location"
     if not where.measure:
+        # in French and Russian, the state whose authorities act against evasion or theft:
+        # "Les douanes françaises ont découvert", "Le FBI impute", "Минюст США сообщил"
+        # (its government's noun or agency before the trigger)
+        if where.fr_ru and where.pursued and e.end <= min(where.triggers, default=where.end):
+            if e.label == "ORGANIZATION" and e.country in policy.designators:
+                return "designator"
+            if is_country(e) and _ACTOR_BEFORE.search(
+                where.text[max(where.start, e.start - 60) : e.start]
+            ):
+                return "designator"
         return None
     if e.country in policy.designators and (is_country(e) or e.label == "ORGANIZATION"):
         return "designator"  # a designating state in a measure's evidence
@@ -208,9 +305,28 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
         return "designator"
     if after_trigger and _BY.search(before):
         return "designator"
-    if after_trigger and _AGAINST.search(before):
+    if after_trigger and (_AGAINST.search(before) or _against_i18n(e, where)):
         return "target"
     return None
+
+
+def _against_i18n(e: Entity, where: _Sentence) -> bool:
+    """A Russian or French "against" before ``e``, after a trigger of its sentence."""
+    if not where.fr_ru or not any(t < e.start for t in where.triggers):
+        return False
+    return bool(_AGAINST_I18N.search(where.text[max(where.start, e.start - 80) : e.start]))
+
+
+def _located(before: str, after: str, *, fr_ru: bool) -> bool:
+    """Whether the words around a mention make it where a party is based."""
+    if _LOCATED.search(before) or _BASED_AFTER.match(after):
+        return True
+    return fr_ru and _LOCATED_FR_RU.search(before) is not None
+
+
+def _list_goes_on(gap: str, *, fr_ru: bool) -> bool:
+    """Whether ``gap`` between two mentions goes on with a list."""
+    return bool(_LIST_GAP.match(gap) or (fr_ru and _LIST_GAP_FR_RU.match(gap)))
 
 
 def _counts(e: Entity) -> bool:
@@ -227,6 +343,8 @@ def _actor(e: Entity, where: _Sentence, after: str, policy: Policy) -> bool:
     if e.label not in ("COUNTRY", "NORP"):
         return False
     if _ACTOR_NOUN.match(after):
+        return True
+    if where.fr_ru and _ACTOR_BEFORE.search(where.text[max(where.start, e.start - 60) : e.start]):
         return True
     return e.label == "COUNTRY" and bool(_CLAUSE_START.search(where.text[where.start : e.start]))
 

@@ -64,6 +64,7 @@ _KEYS = {
         "quantity",
         "negated",
         "backdrop",
+        "dated",
     },
     "a local cue": {"patterns", "phrases", "examples", "counterexamples"},
     "[[event]]": {
@@ -83,16 +84,18 @@ _KEYS = {
         "languages",
         "window",
         "yields_to",
+        "not_alone",
         "examples",
         "counterexamples",
     },
 }
 
 
-def _window(table: Mapping[str, Any], where: str) -> str:
+def _window(table: Mapping[str, Any], where: str, *, rule: bool = False) -> str:
     window = str(table.get("window", "adjacent"))
-    if window not in ("adjacent", "sentence"):
-        raise FatalError(f"{where}: window must be 'adjacent' or 'sentence'")
+    allowed = ("adjacent", "sentence", "near") if rule else ("adjacent", "sentence")
+    if window not in allowed:
+        raise FatalError(f"{where}: window must be one of {', '.join(allowed)}")
     return window
 
 
@@ -128,6 +131,10 @@ LANGUAGE_CONFIDENCE = 0.5
 # the West imposed sanctions", "in response to its nuclear test") may open further back.
 NEGATION_REACH = 40
 BACKDROP_REACH = 80
+# A year-only date after a trigger ("ввел эмбарго в декабре 2013 года") qualifies it up to
+# this many characters after its end (before it, up to BACKDROP_REACH).
+DATED_REACH_AFTER = 50
+_YEAR = re.compile(r"(?:19|20)\d\d")
 # Between a cue and its trigger, any of these ends the cue's clause: "after the invasion,
 # the EU imposed sanctions" is a new measure (a full stop too: the sentence splitter may
 # have left two sentences as one).
@@ -181,6 +188,44 @@ class LocalCues:
 
 
 @dataclass(frozen=True, slots=True)
+class DatedCues:
+    """A date given by its year alone in the trigger's clause, before or after it ("adoptée
+    en 2007", "в 2018 году США ввели", "ввел эмбарго в декабре 2013 года"): a measure of an
+    earlier year than the article's is a past one, weighed as ``backdrop``. A new measure is
+    dated by its day ("lundi", "23 октября"), and a year of the article's own or a later one
+    says nothing. Per language, as the other local cues; an article without a publication
+    date is taken to be of the latest year it names (none named: its triggers are left
+    alone)."""
+
+    by_language: Mapping[str, re.Pattern[str]]
+    examples: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+
+    def qualify(
+        self, sentence: str, start: int, end: int, language: str | None, year: int | None
+    ) -> bool:
+        """Whether a year-only date of ``language`` earlier than ``year`` stands in the
+        clause of the trigger ``sentence[start:end]``: ending at most BACKDROP_REACH
+        characters before it, or starting at most DATED_REACH_AFTER after it, with no clause
+        break between."""
+        if language is None or year is None:
+            return False
+        pattern = self.by_language.get(language)
+        if pattern is None:
+            return False
+        reach = (max(0, start - BACKDROP_REACH), end + DATED_REACH_AFTER)
+        for cue in pattern.finditer(sentence, *reach):
+            found = _YEAR.search(cue.group(0))
+            if found is None or int(found.group(0)) >= year:
+                continue
+            if cue.end() <= start:
+                if not _CLAUSE_BREAK.search(sentence, cue.end(), start):
+                    return True
+            elif cue.start() >= end and not _CLAUSE_BREAK.search(sentence, end, cue.start()):
+                return True
+        return False
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     name: str
     relief: bool
@@ -196,6 +241,14 @@ class Rule:
     # `yields_to`: event codes whose hit in the same sentence takes this rule's hit's place
     # (a measure the Security Council takes is its action, not a designation)
     yields_to: frozenset[str] = frozenset()
+    # `window = "near"` on the rule: its requirement may be met up to two sentences before
+    # or after it (a trigger that names the sanctions it evades, "уклонение от санкций",
+    # two sentences after its party), whatever its event's window
+    near: bool = False
+    # `not_alone`: countries that do not meet its requirement alone (a Russian article's
+    # Russia, named at home): the trigger's sentence, or the one before or after, must also
+    # name a listed party, a sanctions authority or another country
+    not_alone: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +262,8 @@ class EventRule:
     # the kind of action it reports (the rules file's `family`, else the code itself):
     # alert routing treats events of one family as one action
     family: str = ""
+    # whether one of its rules has the "near" window
+    near: bool = False
 
 
 def _anchor_automaton(events: list[EventRule]) -> Any:
@@ -276,6 +331,7 @@ class RuleSet:
     quantity: re.Pattern[str]
     negated: LocalCues  # a negation just before a trigger ("n'a pas imposé")
     backdrop: LocalCues  # a past or background mention ("already", "in response to")
+    dated: DatedCues  # a year-only date earlier than the article's ("en 2007", "в 2018 году")
     events: tuple[EventRule, ...]
     event_types: tuple[str, ...]  # the event codes, in the order the rules file gives them
     families: Mapping[str, str]  # event code -> the kind of action it reports
@@ -298,6 +354,14 @@ def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
         return re.compile(r"(?=\w)\b(?:" + body + r")\b", re.I)
     except re.error as exc:
         raise FatalError(f"bad pattern in {where}: {exc}") from exc
+
+
+def _dated_cues(table: Mapping[str, Any]) -> DatedCues:
+    """``[context.dated.<language>]`` tables, compiled per language."""
+    cues = _local_cues(table, "dated", BACKDROP_REACH, inside=False)
+    if cues.phrases:
+        raise FatalError("context.dated: phrases are not read (patterns only)")
+    return DatedCues(cues.by_language, cues.examples)
 
 
 def _local_cues(table: Mapping[str, Any], kind: str, reach: int, *, inside: bool) -> LocalCues:
@@ -411,8 +475,10 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     frozenset(str(lang) for lang in r.get("languages", ())),
                     tuple(str(x) for x in r.get("examples", ())),
                     tuple(str(x) for x in r.get("counterexamples", ())),
-                    _window(r, f"{code}/{r['name']}") == "sentence",
+                    _window(r, f"{code}/{r['name']}", rule=True) == "sentence",
                     frozenset(str(c) for c in r.get("yields_to", ())),
+                    _window(r, f"{code}/{r['name']}", rule=True) == "near",
+                    frozenset(str(c).upper() for c in r.get("not_alone", ())),
                 )
                 for r in ev["rule"]
             )
@@ -429,6 +495,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     window == "sentence",
                     anchor_re,
                     str(ev.get("family", code)),
+                    any(r.near for r in compiled),
                 )
             )
         codes = {e.code for e in events}
@@ -438,6 +505,8 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     raise FatalError(f"{e.code}/{r.name}: yields_to names no event: {unknown}")
         ctx = rules["context"]
         sev = rules["severity"]
+        if ctx.get("dated") and "backdrop" not in rules["modifiers"]:
+            raise FatalError("[context.dated] needs the backdrop factor in [modifiers]")
         for kind in ("negated", "backdrop"):
             if ctx.get(kind) and kind not in rules["modifiers"]:
                 raise FatalError(f"[context.{kind}] needs its factor in [modifiers] ({kind} = ...)")
@@ -462,6 +531,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
             quantity=_alternation(ctx["quantity"], "context.quantity"),
             negated=_local_cues(ctx.get("negated", {}), "negated", NEGATION_REACH, inside=True),
             backdrop=_local_cues(ctx.get("backdrop", {}), "backdrop", BACKDROP_REACH, inside=False),
+            dated=_dated_cues(ctx.get("dated", {})),
             events=tuple(events),
             event_types=tuple(dict.fromkeys(e.code for e in events)),
             families={e.code: e.family for e in events},
@@ -589,9 +659,17 @@ def _facts(
 _AUTHORITY_IDS = frozenset({"un-security-council", "un-panel-of-experts", "msmt", "fatf", "iaea"})
 
 
-def _requirement_met(facts: list[_SentenceFacts], i: int, event: EventRule) -> bool:
+def _requirement_met(
+    facts: list[_SentenceFacts], i: int, event: EventRule, *, near: bool = False
+) -> bool:
+    """Whether the event's requirement holds for sentence ``i``: in its window, or, with
+    ``near``, in the two sentences before and after it."""
     requires = event.requires
-    if event.same_sentence:
+    if near:
+        window = facts[max(0, i - 2) : i + 3]
+        if any(f.sanctioned for f in window):
+            return True
+    elif event.same_sentence:
         window = facts[i : i + 1]
         if window[0].sanctioned_actor:
             return True
@@ -600,6 +678,47 @@ def _requirement_met(facts: list[_SentenceFacts], i: int, event: EventRule) -> b
         if any(f.sanctioned for f in window):
             return True
     return requires == "authority" and any(f.authority for f in window)
+
+
+def _kept(
+    hits: list[tuple[EventRule, Rule, re.Match[str]]], facts: list[_SentenceFacts], i: int
+) -> list[tuple[EventRule, Rule, re.Match[str]]]:
+    """The hits of sentence ``i`` that stand: a rule's hit yields to a hit of its
+    ``yields_to`` events in the sentence, and a rule with ``not_alone`` countries needs more
+    than them near by."""
+    if len(hits) > 1 and any(rule.yields_to for _, rule, _ in hits):
+        here = {event.code for event, _, _ in hits}
+        hits = [h for h in hits if not h[1].yields_to & here]
+    if any(rule.not_alone for _, rule, _ in hits):
+        hits = [h for h in hits if _beyond(facts, i, h[1].not_alone)]
+    return hits
+
+
+def _beyond(facts: list[_SentenceFacts], i: int, alone: frozenset[str]) -> bool:
+    """Whether sentence ``i`` or a neighbour names more than the ``alone`` countries: a
+    listed party, a sanctions authority or another country (always, without ``alone``)."""
+    if not alone:
+        return True
+    return any(
+        f.watchlist or f.authority or bool(f.countries - alone)
+        for f in facts[max(0, i - 1) : i + 2]
+    )
+
+
+def _live_events(
+    facts: list[_SentenceFacts], i: int, candidates: Iterable[int], rules: RuleSet
+) -> tuple[list[int], set[int]]:
+    """The candidate events of sentence ``i`` whose requirement holds, and among them those
+    whose requirement holds only two sentences away (only their "near" rules may match)."""
+    live, near_only = [], set()
+    for c in candidates:
+        event = rules.events[c]
+        if _requirement_met(facts, i, event):
+            live.append(c)
+        elif event.near and _requirement_met(facts, i, event, near=True):
+            live.append(c)
+            near_only.add(c)
+    return sorted(live), near_only
 
 
 def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> Alert | None:
@@ -626,12 +745,18 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     )
     language = article.language if article.language and confident else None
     paragraph_language = _ParagraphLanguages(text, language)
+    # the year a year-only date is compared with (only read in a language with dated cues)
+    year = (
+        _year_of(article.published_at) or _latest_year(text)
+        if language in rules.dated.by_language
+        else None
+    )
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
     for i, candidates in per_sentence.items():
         # The requirement (a sanctioned party or authority near by) is known from the
         # entities alone: checked before any pattern runs on the sentence.
-        live = sorted(c for c in candidates if _requirement_met(facts, i, rules.events[c]))
+        live, near_only = _live_events(facts, i, candidates, rules)
         if not live:
             continue
         start, end = spans[i]
@@ -640,19 +765,24 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         actor_here = facts[i].sanctioned_actor
         hits = [
             (event, rule, m)
-            for event in map(rules.events.__getitem__, live)
-            for rule, m in _first_match(event, sentence, sentence_language, actor_here)
+            for c in live
+            for event in (rules.events[c],)
+            for rule, m in _first_match(
+                event, sentence, sentence_language, actor_here, near_only=c in near_only
+            )
         ]
         # A sentence in another sense of "sanction" counts for nothing; asked only of a
         # sentence with a hit (most sentences with an anchor have none).
         if not hits or rules.negative.search(sentence):
             continue
-        if len(hits) > 1 and any(rule.yields_to for _, rule, _ in hits):
-            here = {event.code for event, _, _ in hits}
-            hits = [h for h in hits if not h[1].yields_to & here]
-        for event, rule, m in hits:
+        for event, rule, m in _kept(hits, facts, i):
             modifier = _modifier(
-                sentence, m, rules, headline=has_title and i == 0, language=sentence_language
+                sentence,
+                m,
+                rules,
+                headline=has_title and i == 0,
+                language=sentence_language,
+                year=year,
             )
             w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
             weights.setdefault(event.code, []).append(min(w, 0.95))
@@ -693,6 +823,7 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         flows,
         policy=rules.country_policy,
         title=has_title,
+        language=language,
     )
     return Alert(
         alert_id=alert_id(article.id, rules.version),
@@ -781,16 +912,25 @@ def _disagrees(paragraph: str, language: str) -> bool:
 
 
 def _first_match(
-    event: EventRule, sentence: str, language: str | None, actor_here: bool = True
+    event: EventRule,
+    sentence: str,
+    language: str | None,
+    actor_here: bool = True,
+    *,
+    near_only: bool = False,
 ) -> tuple[tuple[Rule, re.Match[str]], ...]:
     """The event's first rule that matches ``sentence``, with its match (one hit per event
     type and sentence), or nothing. A rule for other languages than the article's is
     skipped (an article of no known language runs them all), and so is a rule of the
-    sentence window in a sentence that names no sanctioned party (``actor_here``)."""
+    sentence window in a sentence that names no sanctioned party (``actor_here``); with
+    ``near_only`` (the requirement holds only two sentences away) only rules of the "near"
+    window run."""
     for rule in event.rules:
         if rule.languages and language is not None and language not in rule.languages:
             continue
         if rule.same_sentence and not actor_here:
+            continue
+        if near_only and not rule.near:
             continue
         m = rule.pattern.search(sentence)
         if m is not None:
@@ -865,21 +1005,47 @@ def _sentence(article: Any, i: int) -> str:
     return str(article.text[start:end])
 
 
+def _year_of(published_at: str | None) -> int | None:
+    """The year of an ISO 8601 publication time, if it has one."""
+    if published_at and len(published_at) >= 4 and published_at[:4].isdigit():
+        return int(published_at[:4])
+    return None
+
+
+_YEAR_IN_TEXT = re.compile(r"(?<!\d)(?:19[5-9]\d|20\d\d)(?!\d)")
+
+
+def _latest_year(text: str) -> int | None:
+    """The latest year the text names, for an article without a publication date: it was
+    written that year or later (a year-only date before it is a past one)."""
+    years = [int(y) for y in _YEAR_IN_TEXT.findall(text)]
+    return max(years) if years else None
+
+
 def _modifier(
-    sentence: str, m: re.Match[str], rules: RuleSet, *, headline: bool, language: str | None
+    sentence: str,
+    m: re.Match[str],
+    rules: RuleSet,
+    *,
+    headline: bool,
+    language: str | None,
+    year: int | None = None,
 ) -> float:
     """Headline, denial, backdrop, prospect and hedge weights for one hit. A prospect
     ("would", "calls for") counts only just before the trigger: it qualifies that verb, not
     the whole sentence ("it would stop buying after the US imposed sanctions"); so do the
     local cues of the sentence's language, a negation ("n'a pas imposé") and a backdrop
-    ("bereits verhängte", "в ответ на")."""
+    ("bereits verhängte", "в ответ на"), and a year-only date earlier than the article's
+    ("adoptée en 2007")."""
     trigger_at = m.start()
     factor = rules.modifiers["headline"] if headline else 1.0
     if rules.denied.search(sentence):
         factor *= rules.modifiers["denied"]
     elif rules.negated.qualify(sentence, trigger_at, m.end(), language):
         factor *= rules.modifiers["negated"]
-    elif rules.backdrop.qualify(sentence, trigger_at, m.end(), language):
+    elif rules.backdrop.qualify(sentence, trigger_at, m.end(), language) or rules.dated.qualify(
+        sentence, trigger_at, m.end(), language, year
+    ):
         factor *= rules.modifiers["backdrop"]
     elif rules.prospective.search(sentence, max(0, trigger_at - 40), trigger_at + 1):
         factor *= rules.modifiers["prospective"]

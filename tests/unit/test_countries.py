@@ -87,3 +87,80 @@ def test_a_country_named_in_passing_gets_no_role(stages: Stages) -> None:
         "minister flew to Norway for a conference.",
     )
     assert "NO" not in {c for c, _ in roles}
+
+
+# French and Russian phrasings of the roles (2026.12.01-35): a list with its preposition
+# repeated, firms "из" a country, a demonym after its noun, the government's noun before
+# its country, a target after "в отношении" with the party's noun between.
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        (
+            "Минторг США расширил санкционный список",
+            "Министерство торговли США внесло в санкционный список ряд компаний из Китая, "
+            "Индии и Турции за поставки электроники в Россию.",
+            {("CN", "location"), ("IN", "location"), ("TR", "location"), ("US", "designator")},
+        ),
+        (
+            "Евросоюз ввел санкции против банков",
+            "Евросоюз ввел санкции в отношении банков Казахстана, Кыргызстана и Таджикистана "
+            "за помощь России в обходе ограничений.",
+            {("KZ", "target"), ("KG", "target"), ("TJ", "target")},
+        ),
+        (
+            "Власти Италии арестовали виллу",
+            "Власти Италии наложили арест на виллу российского бизнесмена, попавшего под санкции.",
+            {("IT", "designator"), ("RU", "target")},
+        ),
+        (
+            "Washington gèle les avoirs de sociétés",
+            "Le Trésor américain a gelé les avoirs de sociétés basées en Iran, aux Emirats "
+            "arabes unis, à Hong Kong et au Vietnam qui ont aidé l'Iran à vendre son pétrole.",
+            {("AE", "location"), ("HK", "location"), ("VN", "location"), ("US", "designator")},
+        ),
+        (
+            "Tokyo sanctionne des entités",
+            "Le Japon a imposé des sanctions à des sociétés chinoises et à des banques russes "
+            "qui aident la Russie.",
+            {("CN", "location"), ("RU", "target"), ("JP", "designator")},
+        ),
+        (
+            "Страны G7 запретят импорт алмазов",
+            "Страны G7 (Великобритания, Германия, Италия и Франция) запретят импорт алмазов "
+            "из России.",
+            {
+                ("GB", "designator"),
+                ("DE", "designator"),
+                ("IT", "designator"),
+                ("FR", "designator"),
+            },
+        ),
+    ],
+)
+def test_french_and_russian_phrasings_give_the_roles(
+    stages: Stages, title: str, body: str, expected: set[tuple[str, str]]
+) -> None:
+    assert expected <= _roles(stages, title, body)
+
+
+def test_an_english_list_keeps_its_own_roles(stages: Stages) -> None:
+    """Only French and Russian lists go on with any role: an English one as before."""
+    roles = _roles(
+        stages,
+        "Diamond ban",
+        "Britain, Germany and Italy banned imports of diamonds from Russia on Monday.",
+    )
+    assert ("GB", "designator") in roles
+    assert ("DE", "designator") not in roles
+
+
+def test_french_customs_acting_against_evasion_are_its_designator(stages: Stages) -> None:
+    """In French and Russian, the state whose agency acts against evasion is named by its
+    noun before the trigger ("les douanes françaises"), though evasion is no measure."""
+    roles = _roles(
+        stages,
+        "Réseau d'exportations illégales démantelé",
+        "Les douanes françaises ont découvert un réseau de contrebande de composants "
+        "électroniques vers la Russie.",
+    )
+    assert ("FR", "designator") in roles

@@ -540,3 +540,50 @@ def test_arms_received_by_a_sanctioned_state_are_a_transfer(stages: Stages) -> N
     )
     assert alert is not None
     assert "arms_transfer" in alert.event_types
+
+
+def test_evading_the_sanctions_counts_two_sentences_from_its_party(stages: Stages) -> None:
+    """A trigger that names the sanctions it evades (rule window "near") counts with its
+    sanctioned party two sentences away, not three (2026.12.01-35)."""
+    party = "Яхта принадлежит российскому бизнесмену, попавшему под санкции."
+    filler = "Об этом говорится в пресс-релизе ведомства."
+    evasion = "Иск подан на основании уклонения от санкций и отмывания денег."
+    seized = "Власти США потребовали конфискации яхты."
+    near = flag_one(stages, "", f"{seized} {party} {filler} {evasion}")
+    assert near is not None
+    assert "sanctions_evasion" in near.event_types
+    far = flag_one(stages, "", f"{seized} {party} {filler} {filler} {evasion}")
+    assert far is not None
+    assert "sanctions_evasion" not in far.event_types
+
+
+def test_a_seizure_at_home_in_russia_is_no_sanctions_event(stages: Stages) -> None:
+    """A Russian seizure needs more than Russia named near it (rule key not_alone): a
+    Moscow court's seizure is domestic news, Italy's seizure of a listed party's villa is
+    enforcement (2026.12.01-35)."""
+    home = flag_one(
+        stages,
+        "Суд арестовал имущество экс-губернатора",
+        "Суд в Москве наложил арест на имущество бывшего губернатора области. Российские "
+        "правоохранительные органы продолжают проверку.",
+    )
+    assert home is None
+    abroad = flag_one(
+        stages,
+        "Власти Италии наложили арест на виллу",
+        "Власти Италии наложили арест на виллу российского миллиардера, попавшего под санкции. "
+        "Власти Италии наложили арест на его яхту.",
+    )
+    assert abroad is not None
+    assert "asset_freeze" in abroad.event_types
+
+
+def test_prices_moving_after_new_sanctions_raise_nothing_in_french(stages: Stages) -> None:
+    """Sanctions as market background: 'après l'annonce de', 'sur fond de' (2026.12.01-35)."""
+    alert = flag_one(
+        stages,
+        "Les marchés russes reculent",
+        "La Bourse de Moscou a reculé après l'annonce de nouvelles sanctions contre la Russie. "
+        "Le rouble a prolongé sa chute sur fond de nouvelles sanctions contre la Russie.",
+    )
+    assert alert is None

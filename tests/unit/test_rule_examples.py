@@ -104,6 +104,49 @@ def test_every_local_cue_weighs_down_its_examples_and_not_its_counterexamples(
     assert wrong == []
 
 
+def test_every_dated_cue_weighs_down_its_examples_and_not_its_counterexamples(
+    stages: Stages,
+) -> None:
+    """A year-only date earlier than the article's (the examples are read as of 2026) in
+    the trigger's clause weighs it down; a date in another clause, or of the article's own
+    year, does not."""
+    rules = stages.rules
+    assert set(rules.dated.by_language) == {"fr", "ru"}
+    wrong = []
+    for language, (examples, counterexamples) in rules.dated.examples.items():
+        assert examples, f"dated.{language} has no example"
+        assert counterexamples, f"dated.{language} has no counterexample"
+        for x in examples:
+            if not any(_dated_verdicts(rules, language, x)):
+                wrong.append(f"dated.{language} misses: {x}")
+        for x in counterexamples:
+            verdicts = _dated_verdicts(rules, language, x)
+            if not verdicts or any(verdicts):
+                wrong.append(f"dated.{language} wrongly weighs down (or no trigger): {x}")
+    assert wrong == []
+
+
+def _dated_verdicts(ruleset: RuleSet, language: str, sentence: str) -> list[bool]:
+    return [
+        ruleset.dated.qualify(sentence, m.start(), m.end(), language, 2026)
+        for event in ruleset.events
+        for rule in event.rules
+        if not rule.languages or language in rule.languages
+        for m in [rule.pattern.search(sentence)]
+        if m is not None
+    ]
+
+
+def test_a_dated_cue_needs_the_articles_year(stages: Stages) -> None:
+    sentence = "В 2018 году США ввели санкции против компании."
+    at = sentence.index("ввели")
+    end = at + len("ввели санкции")
+    assert stages.rules.dated.qualify(sentence, at, end, "ru", 2026)
+    assert not stages.rules.dated.qualify(sentence, at, end, "ru", 2018)
+    assert not stages.rules.dated.qualify(sentence, at, end, "ru", None)
+    assert not stages.rules.dated.qualify(sentence, at, end, "en", 2026)
+
+
 def test_local_cues_without_their_modifier_stop_start_up(settings: Settings) -> None:
     with settings.rules.open("rb") as fh:
         doc = tomllib.load(fh)
@@ -112,3 +155,10 @@ def test_local_cues_without_their_modifier_stop_start_up(settings: Settings) -> 
     del doc["modifiers"]["backdrop"]
     with pytest.raises(FatalError, match="backdrop"):
         build_ruleset(doc, regimes)
+
+
+def test_an_undated_article_is_as_recent_as_the_latest_year_it_names() -> None:
+    from pipeline.stages.sanctions import _latest_year
+
+    assert _latest_year("В 2014 году ЕС ввел санкции; в 2023 году их продлили.") == 2023
+    assert _latest_year("Без дат, 12345 долларов.") is None
