@@ -1,0 +1,120 @@
+"""German and Spanish sanctions news: arms deals named by their aircraft or as a purchase,
+fighters sent to a sanctioned state's forces, a drone base set up, freezes and bans named as
+nouns, goods procured for a weapons programme, and the deals that stay quiet because no
+sanctioned state is a party. Invented sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.resources import Stages
+from tests.single import flag_one
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "event_type"),
+    [
+        (
+            "Junta kauft Kampfhubschrauber",
+            "Myanmar hat nach Angaben der Junta Kampfhubschrauber aus Russland gekauft.",
+            "arms_transfer",
+        ),
+        (
+            "Birmania recibe aviones de combate",
+            "Rusia vendió aviones de combate a Birmania, según el ministerio.",
+            "arms_transfer",
+        ),
+        (
+            "Drones para Rusia",
+            "Corea del Norte ha proporcionado drones a Rusia en los últimos meses.",
+            "arms_transfer",
+        ),
+        (
+            "Corea del Norte envía efectivos a Rusia",
+            "Cientos de reclutas norcoreanos han servido en batallones rusos desde 2024.",
+            "troop_deployment",
+        ),
+        (
+            "Kämpfer für Russland",
+            "Nordkorea schickt Kämpfer nach Russland, die in der russischen Armee dienen.",
+            "troop_deployment",
+        ),
+        (
+            "Rusia construyó una fábrica de drones en Bielorrusia",
+            "Rusia abrió en Bielorrusia una base de drones con técnicos propios.",
+            "military_cooperation",
+        ),
+        (
+            "Sanktionen gegen Syrien",
+            "Norwegen hat die Sanktionen gegen Syrien verschärft. Sie sehen das Einfrieren "
+            "von Geldern syrischer Banken vor.",
+            "asset_freeze",
+        ),
+        (
+            "Sensoren für das nordkoreanische Atomprogramm geliefert",
+            "Die Händler haben Sensoren für das nordkoreanische Atomprogramm beschafft.",
+            "proliferation",
+        ),
+        (
+            "Tornos para fabricar misiles iban a Siria",
+            "La empresa exportaba a Siria tornos para fabricar misiles, según la fiscalía.",
+            "proliferation",
+        ),
+        (
+            "Material de doble uso",
+            "La aduana retuvo tornos catalogados como material de doble uso destinados a Rusia.",
+            "export_control",
+        ),
+        (
+            "Ausfuhrkontrollen umgangen",
+            "Die Firma wollte die Ausfuhrkontrollen über Armenien umgehen und lieferte "
+            "nach Russland.",
+            "sanctions_evasion",
+        ),
+        (
+            "Strafmassnahmen gegen Russland",
+            "Der Bundesrat hat weitere Strafmassnahmen gegen Russland beschlossen.",
+            "sanctions_designation",
+        ),
+    ],
+)
+def test_each_new_kind_of_trigger_is_flagged(
+    stages: Stages, title: str, body: str, event_type: str
+) -> None:
+    alert = flag_one(stages, title, body)
+    assert alert is not None, body
+    assert event_type in alert.event_types
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        # arms deals of states no sanctions regime names
+        ("Schweiz kauft Kampfjets", "Die Schweiz kauft 36 Kampfjets aus den USA."),
+        ("Colombia compra cazas", "Colombia firmó la compra de 17 cazas a Suecia."),
+        (
+            "Bundeswehr bekommt Hubschrauber",
+            "Die Bundeswehr hat schwere Transporthubschrauber aus den USA gekauft.",
+        ),
+        # a company's trade named as its business, a ban on sales
+        (
+            "Un yate de lujo",
+            "El yate pertenece al director de una empresa de venta de armas de Rusia.",
+        ),
+        (
+            "Verbot",
+            "Die EU verbietet den Kauf von Waffen aus Russland seit Jahren nicht.",
+        ),
+        # the fight against laundering, not laundering for a party
+        (
+            "Leyes",
+            "El Gobierno de Venezuela invocó la ley contra el lavado de activos para cerrar "
+            "dos ONG.",
+        ),
+    ],
+)
+def test_deals_and_laws_without_a_sanctioned_party_stay_quiet(
+    stages: Stages, title: str, body: str
+) -> None:
+    alert = flag_one(stages, title, body)
+    assert alert is None, alert.evidence if alert else None
