@@ -33,7 +33,10 @@ _LOCATED = re.compile(
     r"\b(?:based|located|registered|headquartered|incorporated|domiciled|operating|"
     r"residents?|nationals?|basée?s?|situées?|établies?|ansässig(?:e|en)?|mit\s+Sitz|"
     r"con\s+sede|radicad[oa]s?|ubicad[oa]s?|зарегистрированн\w*|базирующ\w*)\s+"
-    r"(?:in|at|out\s+of|of|en|au|aux|à|dans|в|на)\s+(?:the\s+|l[ae]\s+|les\s+|el\s+|der\s+)?$",
+    r"(?:in|at|out\s+of|of|en|au|aux|à|dans|в|на)\s+"
+    # "radicadas en varios países europeos como Chipre", "ansässig in Ländern wie Zypern"
+    r"(?:(?:\w+\s+){0,2}?(?:países|Ländern)\s+(?:\w+\s+)?(?:como|wie)\s+)?"
+    r"(?:the\s+|l[ae]\s+|les\s+|el\s+|der\s+)?$",
     re.IGNORECASE,
 )
 _BASED_AFTER = re.compile(r"^-?(?:based|registered|headquartered)\b", re.IGNORECASE)

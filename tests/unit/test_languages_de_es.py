@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.models import InputArticle
 from pipeline.resources import Stages
+from pipeline.stages.entities import tag_article
+from pipeline.stages.normalize import normalize
 from tests.single import flag_one
 
 
@@ -118,3 +121,33 @@ def test_deals_and_laws_without_a_sanctioned_party_stay_quiet(
 ) -> None:
     alert = flag_one(stages, title, body)
     assert alert is None, alert.evidence if alert else None
+
+
+def test_places_listed_after_countries_such_as_are_where_the_parties_are_based(
+    stages: Stages,
+) -> None:
+    alert = flag_one(
+        stages,
+        "Canadá sanciona a nueve empresas vinculadas con Irán",
+        "El Gobierno de Canadá sancionó a nueve empresas vinculadas con Irán. Las empresas "
+        "estaban radicadas en varios países europeos como Chipre, Grecia y Malta.",
+    )
+    assert alert is not None
+    assert {"IR", "CA", "CY", "GR", "MT"} <= set(alert.countries)
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ("Las empresas tenían sede en Holanda.", "NL"),
+        ("Teherán negó cualquier implicación.", "IR"),
+        ("La Habana rechazó las acusaciones del Departamento de Estado.", "CU"),
+        ("Havanna wies die Vorwürfe zurück.", "CU"),
+    ],
+)
+def test_everyday_names_and_capitals_in_spanish_and_german_are_countries(
+    stages: Stages, body: str, code: str
+) -> None:
+    article = normalize(InputArticle(title="", body=body))
+    found = {e.id for e in tag_article(stages.tagger, article).entities if e.label == "COUNTRY"}
+    assert code in found
