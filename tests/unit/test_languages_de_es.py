@@ -75,6 +75,41 @@ from tests.single import flag_one
             "sanctions_evasion",
         ),
         (
+            "Liechtenstein übernimmt EU-Sanktionen",
+            "Liechtenstein hat die neuen EU-Sanktionen gegen Belarus übernommen.",
+            "sanctions_designation",
+        ),
+        (
+            "Reedereien auf der schwarzen Liste",
+            "Japan setzte zwei Reedereien aus Syrien auf die schwarze Liste.",
+            "sanctions_designation",
+        ),
+        (
+            "UN-Sicherheitsrat beschliesst Sanktionen",
+            "Der UN-Sicherheitsrat hat neue Sanktionen gegen Nordkorea beschlossen.",
+            "un_sanctions_action",
+        ),
+        (
+            "Haft wegen Sanktionsbruchs",
+            "Ein Händler wurde wegen Sanktionsbruchs im Handel mit Russland verurteilt.",
+            "sanctions_evasion",
+        ),
+        (
+            "Londres sanciona a dos navieras",
+            "Dos navieras de Irán fueron sancionadas por el Reino Unido.",
+            "sanctions_designation",
+        ),
+        (
+            "La empresa eludió las sanciones",
+            "La empresa eludió las sanciones contra Rusia mediante intermediarios.",
+            "sanctions_evasion",
+        ),
+        (
+            "Rusia ayuda a Corea del Norte a desarrollar misiles",
+            "Rusia ayuda a Corea del Norte a desarrollar misiles y satélites.",
+            "military_cooperation",
+        ),
+        (
             "Strafmassnahmen gegen Russland",
             "Der Bundesrat hat weitere Strafmassnahmen gegen Russland beschlossen.",
             "sanctions_designation",
@@ -107,6 +142,15 @@ def test_each_new_kind_of_trigger_is_flagged(
         (
             "Verbot",
             "Die EU verbietet den Kauf von Waffen aus Russland seit Jahren nicht.",
+        ),
+        # a sanctioned status named in passing, a player's ban
+        (
+            "Petrolero en Cuba",
+            "El petrolero, que fue sancionado por el Tesoro de Estados Unidos, llegó a Cuba.",
+        ),
+        (
+            "Fútbol",
+            "El portero de Venezuela fue sancionado con tres fechas.",
         ),
         # the fight against laundering, not laundering for a party
         (
