@@ -87,6 +87,19 @@ _AGAINST = re.compile(
 )
 
 
+# German and Spanish: a designating state named as the war's theatre or victim, not as an
+# actor ("wegen des Angriffskriegs in der Ukraine", "des Ukraine-Kriegs", "por la guerra
+# en Ucrania", "tras la invasión de Ucrania"). Asked only of German and Spanish articles.
+_WAR_BEFORE_DE_ES = re.compile(
+    r"\b(?:Krieg\w*|Angriffskrieg\w*|Invasion|Überfall\w*|Einmarsch\w*|Aggression|Angriff\w*"
+    r"|guerra|invasión|agresión|ofensiva|conflicto|ataques?)"
+    r"\s+(?:in|gegen|auf|en|contra|de|a)\s+(?:die\s+|der\s+|den\s+|la\s+|el\s+)?$",
+    re.IGNORECASE,
+)
+_WAR_AFTER_DE_ES = re.compile(r"^-(?:Krieg|Kriegs|Kriege|Konflikt|Invasion)\w*", re.IGNORECASE)
+_WAR_LANGUAGES = frozenset({"de", "es"})
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """What the roles need from the rules: the sanctioned jurisdictions, the designating
@@ -104,6 +117,7 @@ class _Sentence:
     end: int
     measure: bool  # its evidence is a measure or an enforcement action
     triggers: tuple[int, ...]  # where its rules matched (offsets in text)
+    language: str | None = None  # the article's, where known
 
 
 def country_roles(
@@ -115,9 +129,11 @@ def country_roles(
     *,
     policy: Policy,
     title: bool = True,
+    language: str | None = None,
 ) -> tuple[CountryRole, ...]:
     """Every (country, role) the evidence sentences (and the title, when ``title``) give,
-    first sentence first."""
+    first sentence first. ``language``: the article's, where known (German and Spanish
+    read a designating state named as the war's theatre as no designator)."""
     by_sentence: dict[int, list[Evidence]] = {}
     for ev in evidence:
         by_sentence.setdefault(ev.sentence, []).append(ev)
@@ -143,6 +159,7 @@ def country_roles(
             # the title of an alert about a measure names who acts in it
             any(ev.event_type in policy.measures for ev in (evs or evidence if i == 0 else evs)),
             tuple(t for ev in evs if (t := text.find(ev.trigger, start, end)) >= 0),
+            language,
         )
         located_from: int | None = None  # the end of the mention a list of places goes on from
         for e in sorted(mentions[i], key=lambda e: e.start):
@@ -204,6 +221,10 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
     if not where.measure:
         return None
     if e.country in policy.designators and (is_country(e) or e.label == "ORGANIZATION"):
+        if where.language in _WAR_LANGUAGES and (
+            _WAR_BEFORE_DE_ES.search(before) or _WAR_AFTER_DE_ES.match(after)
+        ):
+            return None  # the war's theatre: "Angriffskrieg in der Ukraine"
         return "designator"  # a designating state in a measure's evidence
     first_trigger = min(where.triggers, default=where.end)
     after_trigger = any(t < e.start for t in where.triggers)

@@ -693,6 +693,7 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
         flows,
         policy=rules.country_policy,
         title=has_title,
+        language=language,
     )
     return Alert(
         alert_id=alert_id(article.id, rules.version),

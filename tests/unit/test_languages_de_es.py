@@ -195,3 +195,40 @@ def test_everyday_names_and_capitals_in_spanish_and_german_are_countries(
     article = normalize(InputArticle(title="", body=body))
     found = {e.id for e in tag_article(stages.tagger, article).entities if e.label == "COUNTRY"}
     assert code in found
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "Neue Sanktionen gegen Russland",
+            "Die EU hat wegen des Angriffskriegs in der Ukraine neue Sanktionen gegen "
+            "russische Banken verhängt.",
+        ),
+        (
+            "Neue Sanktionen gegen Russland",
+            "Die EU hat wegen des Ukraine-Kriegs neue Sanktionen gegen russische Banken verhängt.",
+        ),
+        (
+            "Nuevas sanciones contra Rusia",
+            "La UE impuso nuevas sanciones a bancos rusos por la guerra en Ucrania.",
+        ),
+    ],
+)
+def test_a_designating_state_named_as_the_wars_theatre_is_no_country_of_the_alert(
+    stages: Stages, title: str, body: str
+) -> None:
+    alert = flag_one(stages, title, body)
+    assert alert is not None
+    assert "RU" in alert.countries
+    assert "UA" not in alert.countries
+
+
+def test_a_designating_state_that_acts_keeps_its_role(stages: Stages) -> None:
+    alert = flag_one(
+        stages,
+        "Ukraine verhängt Sanktionen",
+        "Die Ukraine hat neue Sanktionen gegen russische Banken verhängt.",
+    )
+    assert alert is not None
+    assert {"UA", "RU"} <= set(alert.countries)
