@@ -98,6 +98,12 @@ _WAR_BEFORE_DE_ES = re.compile(
 )
 _WAR_AFTER_DE_ES = re.compile(r"^-(?:Krieg|Kriegs|Kriege|Konflikt|Invasion)\w*", re.IGNORECASE)
 _WAR_LANGUAGES = frozenset({"de", "es"})
+# German and Spanish enforcement stories name where the seizure, the arrest or the trial
+# happens by its city ("un yate retenido en Palma", "vor dem Landgericht in Kiel") or
+# its country after "in/en/aus" ("almacenados en España"): that state
+# enforces, and the story is about it (asked only of those languages' enforcement evidence).
+_ENFORCEMENT_EVENTS = frozenset({"asset_freeze", "sanctions_evasion", "export_control"})
+_IN_DE_ES = re.compile(r"\b(?:in|en|aus)\s+(?:der\s+|dem\s+|den\s+|la\s+|el\s+)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +124,7 @@ class _Sentence:
     measure: bool  # its evidence is a measure or an enforcement action
     triggers: tuple[int, ...]  # where its rules matched (offsets in text)
     language: str | None = None  # the article's, where known
+    enforcement: bool = False  # its evidence is an enforcement action (seizure, evasion)
 
 
 def country_roles(
@@ -160,6 +167,7 @@ def country_roles(
             any(ev.event_type in policy.measures for ev in (evs or evidence if i == 0 else evs)),
             tuple(t for ev in evs if (t := text.find(ev.trigger, start, end)) >= 0),
             language,
+            any(ev.event_type in _ENFORCEMENT_EVENTS for ev in evs),
         )
         located_from: int | None = None  # the end of the mention a list of places goes on from
         for e in sorted(mentions[i], key=lambda e: e.start):
@@ -218,13 +226,23 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
         return "supplier"
     if e.label == "NORP" and _PARTY_NOUN.match(after):
         return "location"
+    # German and Spanish: the war's theatre ("Angriffskrieg in der Ukraine") acts in nothing
+    theatre = where.language in _WAR_LANGUAGES and bool(
+        _WAR_BEFORE_DE_ES.search(before) or _WAR_AFTER_DE_ES.match(after)
+    )
+    if (
+        where.enforcement
+        and where.language in _WAR_LANGUAGES
+        and not theatre
+        and e.country not in policy.sanctioned
+        and (e.label == "LOCATION" or (is_country(e) and _IN_DE_ES.search(before)))
+    ):
+        return "location"  # where the enforcement happens: "retenido en Palma"
     if not where.measure:
         return None
     if e.country in policy.designators and (is_country(e) or e.label == "ORGANIZATION"):
-        if where.language in _WAR_LANGUAGES and (
-            _WAR_BEFORE_DE_ES.search(before) or _WAR_AFTER_DE_ES.match(after)
-        ):
-            return None  # the war's theatre: "Angriffskrieg in der Ukraine"
+        if theatre:
+            return None
         return "designator"  # a designating state in a measure's evidence
     first_trigger = min(where.triggers, default=where.end)
     after_trigger = any(t < e.start for t in where.triggers)

@@ -232,3 +232,33 @@ def test_a_designating_state_that_acts_keeps_its_role(stages: Stages) -> None:
     )
     assert alert is not None
     assert {"UA", "RU"} <= set(alert.countries)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "code"),
+    [
+        (
+            "Yate retenido",
+            "Las autoridades retuvieron en Barcelona el yate de un oligarca ruso sancionado "
+            "por la UE.",
+            "ES",
+        ),
+        (
+            "Jacht beschlagnahmt",
+            "Der Zoll hat in Hamburg die Jacht eines russischen Oligarchen beschlagnahmt.",
+            "DE",
+        ),
+        (
+            "Tornos para Siria",
+            "Los tornos se almacenaron en España antes de salir hacia Siria, vulnerando "
+            "las sanciones.",
+            "ES",
+        ),
+    ],
+)
+def test_where_an_enforcement_happens_is_a_country_of_the_alert(
+    stages: Stages, title: str, body: str, code: str
+) -> None:
+    alert = flag_one(stages, title, body)
+    assert alert is not None
+    assert code in alert.countries
