@@ -16,6 +16,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,7 @@ _KEYS = {
         "languages",
         "window",
         "yields_to",
+        "yields_reach",
         "examples",
         "counterexamples",
     },
@@ -94,6 +96,15 @@ def _window(table: Mapping[str, Any], where: str) -> str:
     if window not in ("adjacent", "sentence"):
         raise FatalError(f"{where}: window must be 'adjacent' or 'sentence'")
     return window
+
+
+def _yields_reach(table: Mapping[str, Any], where: str) -> int:
+    reach = table.get("yields_reach", 0)
+    if not isinstance(reach, int) or isinstance(reach, bool) or not 0 <= reach <= 2:
+        raise FatalError(f"{where}: yields_reach must be 0, 1 or 2")
+    if reach and not table.get("yields_to"):
+        raise FatalError(f"{where}: yields_reach needs yields_to")
+    return reach
 
 
 def _check_keys(table: Mapping[str, Any], kind: str, where: str) -> None:
@@ -196,6 +207,9 @@ class Rule:
     # `yields_to`: event codes whose hit in the same sentence takes this rule's hit's place
     # (a measure the Security Council takes is its action, not a designation)
     yields_to: frozenset[str] = frozenset()
+    # `yields_reach`: how many sentences on either side a `yields_to` hit reaches too
+    # (0: only its own sentence)
+    yields_reach: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +427,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     tuple(str(x) for x in r.get("counterexamples", ())),
                     _window(r, f"{code}/{r['name']}") == "sentence",
                     frozenset(str(c) for c in r.get("yields_to", ())),
+                    _yields_reach(r, f"{code}/{r['name']}"),
                 )
                 for r in ev["rule"]
             )
@@ -628,37 +643,29 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     paragraph_language = _ParagraphLanguages(text, language)
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
-    for i, candidates in per_sentence.items():
-        # The requirement (a sanctioned party or authority near by) is known from the
-        # entities alone: checked before any pattern runs on the sentence.
-        live = sorted(c for c in candidates if _requirement_met(facts, i, rules.events[c]))
-        if not live:
-            continue
-        start, end = spans[i]
-        sentence = text[start:end]
-        sentence_language = paragraph_language(start)
-        actor_here = facts[i].sanctioned_actor
-        hits = [
-            (event, rule, m)
-            for event in map(rules.events.__getitem__, live)
-            for rule, m in _first_match(event, sentence, sentence_language, actor_here)
-        ]
-        # A sentence in another sense of "sanction" counts for nothing; asked only of a
-        # sentence with a hit (most sentences with an anchor have none).
-        if not hits or rules.negative.search(sentence):
-            continue
-        if len(hits) > 1 and any(rule.yields_to for _, rule, _ in hits):
-            here = {event.code for event, _, _ in hits}
-            hits = [h for h in hits if not h[1].yields_to & here]
+    found = _sentence_hits(
+        text, spans, per_sentence, facts=facts, rules=rules, paragraph_language=paragraph_language
+    )
+    codes_at = {f.index: {event.code for event, _, _ in f.hits} for f in found}
+    for f in found:
+        hits = list(f.hits)
+        if any(rule.yields_to for _, rule, _ in hits):
+            hits = [h for h in hits if not h[1].yields_to & _codes_near(codes_at, f.index, h[1])]
         for event, rule, m in hits:
             modifier = _modifier(
-                sentence, m, rules, headline=has_title and i == 0, language=sentence_language
+                f.sentence, m, rules, headline=has_title and f.index == 0, language=f.language
             )
             w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
             weights.setdefault(event.code, []).append(min(w, 0.95))
             evidence.append(
                 Evidence(
-                    event.code, f"{event.code}/{rule.name}", sentence, start, end, i, m.group(0)
+                    event.code,
+                    f"{event.code}/{rule.name}",
+                    f.sentence,
+                    f.start,
+                    f.end,
+                    f.index,
+                    m.group(0),
                 )
             )
     if not evidence:
@@ -779,6 +786,62 @@ def _disagrees(paragraph: str, language: str) -> bool:
     if language in ("fr", "de", "es"):
         return _LATIN_ACCENTED.search(paragraph) is None or has_cyrillic(paragraph)
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class _SentenceHits:
+    index: int
+    start: int
+    end: int
+    sentence: str
+    language: str | None  # the language that selects its rules
+    hits: tuple[tuple[EventRule, Rule, re.Match[str]], ...]  # (event, its first rule, match)
+
+
+def _sentence_hits(
+    text: str,
+    spans: tuple[tuple[int, int], ...],
+    per_sentence: Mapping[int, AbstractSet[int]],
+    *,
+    facts: list[_SentenceFacts],
+    rules: RuleSet,
+    paragraph_language: _ParagraphLanguages,
+) -> list[_SentenceHits]:
+    """Every sentence's rule hits, before any yields to another's: sentences whose
+    candidates meet their requirement, with a hit, not in another sense of "sanction"."""
+    found = []
+    for i, candidates in per_sentence.items():
+        # The requirement (a sanctioned party or authority near by) is known from the
+        # entities alone: checked before any pattern runs on the sentence.
+        live = sorted(c for c in candidates if _requirement_met(facts, i, rules.events[c]))
+        if not live:
+            continue
+        start, end = spans[i]
+        sentence = text[start:end]
+        sentence_language = paragraph_language(start)
+        actor_here = facts[i].sanctioned_actor
+        hits = tuple(
+            (event, rule, m)
+            for event in map(rules.events.__getitem__, live)
+            for rule, m in _first_match(event, sentence, sentence_language, actor_here)
+        )
+        # A sentence in another sense of "sanction" counts for nothing; asked only of a
+        # sentence with a hit (most sentences with an anchor have none).
+        if not hits or rules.negative.search(sentence):
+            continue
+        found.append(_SentenceHits(i, start, end, sentence, sentence_language, hits))
+    return found
+
+
+def _codes_near(codes_at: Mapping[int, set[str]], i: int, rule: Rule) -> set[str]:
+    """The event codes hit in sentence ``i`` and, for a rule with ``yields_reach``, in the
+    sentences that near it."""
+    if not rule.yields_reach:
+        return codes_at.get(i, set())
+    near: set[str] = set()
+    for j in range(i - rule.yields_reach, i + rule.yields_reach + 1):
+        near |= codes_at.get(j, set())
+    return near
 
 
 def _first_match(

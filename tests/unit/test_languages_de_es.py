@@ -5,12 +5,17 @@ sanctioned state is a party. Invented sentences."""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
+from pipeline.errors import FatalError
 from pipeline.models import InputArticle
 from pipeline.resources import Stages
+from pipeline.settings import Settings
 from pipeline.stages.entities import tag_article
 from pipeline.stages.normalize import normalize
+from pipeline.stages.sanctions import build_ruleset
 from tests.single import flag_one
 
 
@@ -262,3 +267,42 @@ def test_where_an_enforcement_happens_is_a_country_of_the_alert(
     alert = flag_one(stages, title, body)
     assert alert is not None
     assert code in alert.countries
+
+
+def test_a_designation_next_to_a_security_council_action_is_that_action(
+    stages: Stages,
+) -> None:
+    """`yields_reach = 1`: the regime's content named beside the Council's vote."""
+    renewal = flag_one(
+        stages,
+        "La ONU renueva las sanciones contra Libia",
+        "El Consejo de Seguridad de la ONU renovó hasta 2027 el embargo de armas a Libia. "
+        "El régimen contempla además la prohibición de viajar para doce dirigentes.",
+    )
+    assert renewal is not None
+    assert "un_sanctions_action" in renewal.event_types
+    assert "sanctions_designation" not in renewal.event_types
+    farther = flag_one(
+        stages,
+        "La ONU renueva las sanciones contra Libia",
+        "El Consejo de Seguridad de la ONU renovó hasta 2027 el embargo de armas a Libia. "
+        "La votación fue unánime en Nueva York. Los diplomáticos celebraron el acuerdo. "
+        "Estados Unidos impuso además sanciones a tres empresas de Libia.",
+    )
+    assert farther is not None
+    assert "sanctions_designation" in farther.event_types
+
+
+@pytest.mark.parametrize(("reach", "yields_to"), [(3, ["un_sanctions_action"]), (1, [])])
+def test_a_bad_yields_reach_stops_start_up(
+    settings: Settings, reach: int, yields_to: list[str]
+) -> None:
+    with settings.rules.open("rb") as fh:
+        doc = tomllib.load(fh)
+    with settings.regimes.open("rb") as fh:
+        regimes = tomllib.load(fh)
+    rule = doc["event"][0]["rule"][0]
+    rule["yields_reach"] = reach
+    rule["yields_to"] = yields_to
+    with pytest.raises(FatalError, match="yields_reach"):
+        build_ruleset(doc, regimes)
