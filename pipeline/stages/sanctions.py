@@ -549,6 +549,12 @@ _BACKDROP_BEFORE_I18N = re.compile(
     # defending against it, not "sanctions against Iran for its drone deliveries"
     r"|(?:défendre|défense|protéger|combattre|sich|Verteidigung|defenderse|defensa|protegerse"
     r"|luchar) (?:contre|gegen|contra|de) (?:la |le |l'|les |el |los |die |das |den |dem )?$"
+    # deterring or guarding against it ("zum Schutz vor Russland", "disuadir a Rusia")
+    r"|(?:Schutz|Abschreckung|Abwehr) (?:vor|gegenüber|gegen) (?:dem |der |den |die |das )?$"
+    r"|(?:disuadir|disuasión|protección|protegerse) (?:a|de|frente a|contra|ante)"
+    r" (?:la |el |los )?$"
+    # the adversary of a deployment or a deal: "die Ostflanke gegen Russland stärken"
+    r"|(?:gegen|contra) (?:die |den |der |dem |das |la |el |los )?$"
     r"|(?:угроз\w*|агресси\w*|вторжени\w*|войн\w*|нападени\w*) (?:со стороны )?$"  # noqa: RUF001
     r"|(?:защит\w*|оборон\w*) (?:от|против) $|на фоне (?:\w+ ){0,2}?(?:с )?$"  # noqa: RUF001
 )

@@ -139,6 +139,24 @@ def test_each_new_kind_of_trigger_is_flagged(
             "Bundeswehr bekommt Hubschrauber",
             "Die Bundeswehr hat schwere Transporthubschrauber aus den USA gekauft.",
         ),
+        # the sanctioned state as the threat deterred or the front faced, not a party
+        (
+            "Polen kauft Kampfflugzeuge",
+            "Polen kauft Kampfflugzeuge aus Südkorea, zum Schutz vor Russland.",
+        ),
+        (
+            "Abschreckung",
+            "Der Kauf der Kampfjets aus den USA soll die Abschreckung gegenüber Russland stärken.",
+        ),
+        (
+            "Soldaten nach Litauen",
+            "Deutschland schickt Soldaten nach Litauen, um die Ostflanke gegen Russland "
+            "zu stärken.",
+        ),
+        (
+            "Cazas para Argentina",
+            "La compra de cazas F-16 por Argentina busca disuadir a Rusia en el Atlántico Sur.",
+        ),
         # a company's trade named as its business, a ban on sales
         (
             "Un yate de lujo",
