@@ -553,8 +553,10 @@ _BACKDROP_BEFORE_I18N = re.compile(
     r"|(?:Schutz|Abschreckung|Abwehr) (?:vor|gegenüber|gegen) (?:dem |der |den |die |das )?$"
     r"|(?:disuadir|disuasión|protección|protegerse) (?:a|de|frente a|contra|ante)"
     r" (?:la |el |los )?$"
-    # the adversary of a deployment or a deal: "die Ostflanke gegen Russland stärken"
-    r"|(?:gegen|contra) (?:die |den |der |dem |das |la |el |los )?$"
+    # the front a deployment holds: "die Ostflanke gegen Russland stärken" (not a bare
+    # "gegen": "Sanktionen gegen Iran wegen Drohnenlieferungen" names the supplier)
+    r"|(?:Ostflanke|Flanke|Front|flanco(?: oriental)?|frente oriental) (?:gegen|contra|ante)"
+    r" (?:die |den |der |dem |das |la |el |los )?$"
     r"|(?:угроз\w*|агресси\w*|вторжени\w*|войн\w*|нападени\w*) (?:со стороны )?$"  # noqa: RUF001
     r"|(?:защит\w*|оборон\w*) (?:от|против) $|на фоне (?:\w+ ){0,2}?(?:с )?$"  # noqa: RUF001
 )

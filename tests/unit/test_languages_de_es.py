@@ -324,3 +324,24 @@ def test_a_bad_yields_reach_stops_start_up(
     rule["yields_to"] = yields_to
     with pytest.raises(FatalError, match="yields_reach"):
         build_ruleset(doc, regimes)
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "Sanktionen gegen Syrien",
+            "Die EU verhängt Sanktionen gegen Syrien wegen der Lieferung von Drohnen und Raketen.",
+        ),
+        (
+            "Sanciones contra Irán",
+            "La UE impone sanciones contra Irán por el suministro de drones a los rebeldes.",
+        ),
+    ],
+)
+def test_the_state_sanctioned_for_its_deliveries_is_their_supplier(
+    stages: Stages, title: str, body: str
+) -> None:
+    alert = flag_one(stages, title, body)
+    assert alert is not None
+    assert "arms_transfer" in alert.event_types
