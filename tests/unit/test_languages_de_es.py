@@ -15,7 +15,7 @@ from pipeline.resources import Stages
 from pipeline.settings import Settings
 from pipeline.stages.entities import tag_article
 from pipeline.stages.normalize import normalize
-from pipeline.stages.sanctions import build_ruleset
+from pipeline.stages.sanctions import _candidates, build_ruleset
 from tests.single import flag_one
 
 
@@ -345,3 +345,17 @@ def test_the_state_sanctioned_for_its_deliveries_is_their_supplier(
     alert = flag_one(stages, title, body)
     assert alert is not None
     assert "arms_transfer" in alert.event_types
+
+
+def test_every_rule_example_passes_the_anchor_prefilter(stages: Stages) -> None:
+    """An example whose event has no anchor stem in it would never reach its pattern in
+    the pipeline ("Preisobergrenze", "Beschaffungsverbot" once had none)."""
+    rules = stages.rules
+    missing = [
+        f"{event.code}/{rule.name}: {example}"
+        for index, event in enumerate(rules.events)
+        for rule in event.rules
+        for example in rule.examples
+        if rule.pattern.search(example) and index not in _candidates(example, rules)
+    ]
+    assert missing == []
