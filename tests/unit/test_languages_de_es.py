@@ -330,8 +330,8 @@ def test_a_bad_yields_reach_stops_start_up(
     ("title", "body"),
     [
         (
-            "Sanktionen gegen Syrien",
-            "Die EU verhängt Sanktionen gegen Syrien wegen der Lieferung von Drohnen und Raketen.",
+            "Sanktionen gegen Iran",
+            "Die EU verhängt Sanktionen gegen Iran wegen der Lieferung von Drohnen und Raketen.",
         ),
         (
             "Sanciones contra Irán",
