@@ -557,6 +557,8 @@ _BACKDROP_BEFORE_I18N = re.compile(
     # "gegen": "Sanktionen gegen Iran wegen Drohnenlieferungen" names the supplier)
     r"|(?:Ostflanke|Flanke|Front|flanco(?: oriental)?|frente oriental) (?:gegen|contra|ante)"
     r" (?:die |den |der |dem |das |la |el |los )?$"
+    # the army fought: "combaten contra el ejército ruso", "luchan contra las tropas rusas"
+    r"|contra (?:el |la |los |las )?(?:ejército|fuerzas|tropas|soldados|militares) $"
     r"|(?:угроз\w*|агресси\w*|вторжени\w*|войн\w*|нападени\w*) (?:со стороны )?$"  # noqa: RUF001
     r"|(?:защит\w*|оборон\w*) (?:от|против) $|на фоне (?:\w+ ){0,2}?(?:с )?$"  # noqa: RUF001
 )

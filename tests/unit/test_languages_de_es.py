@@ -157,6 +157,15 @@ def test_each_new_kind_of_trigger_is_flagged(
             "Cazas para Argentina",
             "La compra de cazas F-16 por Argentina busca disuadir a Rusia en el Atlántico Sur.",
         ),
+        # the army fought against, the arms trade of criminal gangs
+        (
+            "Combates en Kursk",
+            "Los soldados ucranianos combaten en la región de Kursk contra el ejército ruso.",
+        ),
+        (
+            "Armas en la frontera",
+            "El comercio de armas ilegales en Venezuela aumentó, según la ONG.",
+        ),
         # a company's trade named as its business, a ban on sales
         (
             "Un yate de lujo",
