@@ -48,6 +48,7 @@ SHORT_FORMS = {
     "HK": {"ru": ["Гонконг"]},
     "BY": {"ru": ["Белоруссия"]},
     "MD": {"ru": ["Молдавия"]},
+    "NL": {"es": ["Holanda"]},
 }
 # Capitals and seats of power named for their state, as the English table has them
 # (Moscow, the Kremlin, Pyongyang, Tehran), where the language writes them otherwise
@@ -60,7 +61,8 @@ CAPITALS = {
         "ru": ["Москва", "Кремль"],
     },
     "KP": {"de": ["Pjöngjang"], "es": ["Pionyang", "Piongyang"], "ru": ["Пхеньян"]},
-    "IR": {"ru": ["Тегеран"]},
+    "IR": {"es": ["Teherán"], "ru": ["Тегеран"]},
+    "CU": {"de": ["Havanna"], "es": ["La Habana"]},
     "SY": {"fr": ["Damas"], "de": ["Damaskus"], "es": ["Damasco"], "ru": ["Дамаск"]},
     "BY": {"ru": ["Минск"]},
 }

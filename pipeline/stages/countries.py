@@ -33,7 +33,10 @@ _LOCATED = re.compile(
     r"\b(?:based|located|registered|headquartered|incorporated|domiciled|operating|"
     r"residents?|nationals?|basée?s?|situées?|établies?|ansässig(?:e|en)?|mit\s+Sitz|"
     r"con\s+sede|radicad[oa]s?|ubicad[oa]s?|зарегистрированн\w*|базирующ\w*)\s+"
-    r"(?:in|at|out\s+of|of|en|au|aux|à|dans|в|на)\s+(?:the\s+|l[ae]\s+|les\s+|el\s+|der\s+)?$",
+    r"(?:in|at|out\s+of|of|en|au|aux|à|dans|в|на)\s+"
+    # "radicadas en varios países europeos como Chipre", "ansässig in Ländern wie Zypern"
+    r"(?:(?:\w+\s+){0,2}?(?:países|Ländern)\s+(?:\w+\s+)?(?:como|wie)\s+)?"
+    r"(?:the\s+|l[ae]\s+|les\s+|el\s+|der\s+)?$",
     re.IGNORECASE,
 )
 # The phrasings below are French and Russian (2026.12.01-35), asked only of an article in one
@@ -146,6 +149,25 @@ _PURSUED = frozenset({"sanctions_evasion", "export_control", "cyber_theft"})
 _FR_RU = frozenset({"fr", "ru"})
 
 
+# German and Spanish: a designating state named as the war's theatre or victim, not as an
+# actor ("wegen des Angriffskriegs in der Ukraine", "des Ukraine-Kriegs", "por la guerra
+# en Ucrania", "tras la invasión de Ucrania"). Asked only of German and Spanish articles.
+_WAR_BEFORE_DE_ES = re.compile(
+    r"\b(?:Krieg\w*|Angriffskrieg\w*|Invasion|Überfall\w*|Einmarsch\w*|Aggression|Angriff\w*"
+    r"|guerra|invasión|agresión|ofensiva|conflicto|ataques?)"
+    r"\s+(?:in|gegen|auf|en|contra|de|a)\s+(?:die\s+|der\s+|den\s+|la\s+|el\s+)?$",
+    re.IGNORECASE,
+)
+_WAR_AFTER_DE_ES = re.compile(r"^-(?:Krieg|Kriegs|Kriege|Konflikt|Invasion)\w*", re.IGNORECASE)
+_WAR_LANGUAGES = frozenset({"de", "es"})
+# German and Spanish enforcement stories name where the seizure, the arrest or the trial
+# happens by its city ("un yate retenido en Palma", "vor dem Landgericht in Kiel") or
+# its country after "in/en/aus" ("almacenados en España"): that state
+# enforces, and the story is about it (asked only of those languages' enforcement evidence).
+_ENFORCEMENT_EVENTS = frozenset({"asset_freeze", "sanctions_evasion", "export_control"})
+_IN_DE_ES = re.compile(r"\b(?:in|en|aus)\s+(?:der\s+|dem\s+|den\s+|la\s+|el\s+)?$", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """What the roles need from the rules: the sanctioned jurisdictions, the designating
@@ -165,6 +187,8 @@ class _Sentence:
     triggers: tuple[int, ...]  # where its rules matched (offsets in text)
     fr_ru: bool = False  # the article is French or Russian: the _FR_RU phrasings count
     pursued: bool = False  # its evidence is evasion or theft that authorities pursue
+    language: str | None = None  # the article's, where known
+    enforcement: bool = False  # its evidence is an enforcement action (seizure, evasion)
 
 
 def country_roles(
@@ -179,9 +203,10 @@ def country_roles(
     language: str | None = None,
 ) -> tuple[CountryRole, ...]:
     """Every (country, role) the evidence sentences (and the title, when ``title``) give,
-    first sentence first. In a French or Russian article (``language``) a list goes on
-    with any role its first country has ("Страны G7 (Великобритания, Германия, Италия ...)
-    запретят", "la France, l'Allemagne et l'Italie ont gelé")."""
+    first sentence first. ``language``: the article's, where known. In a French or Russian
+    article a list goes on with any role its first country has ("Страны G7 (Великобритания,
+    Германия, Италия ...) запретят", "la France, l'Allemagne et l'Italie ont gelé"); German
+    and Spanish read a designating state named as the war's theatre as no designator."""
     fr_ru = language in _FR_RU
     by_sentence: dict[int, list[Evidence]] = {}
     for ev in evidence:
@@ -210,6 +235,8 @@ def country_roles(
             tuple(t for ev in evs if (t := text.find(ev.trigger, start, end)) >= 0),
             fr_ru,
             any(ev.event_type in _PURSUED for ev in evs),
+            language,
+            any(ev.event_type in _ENFORCEMENT_EVENTS for ev in evs),
         )
         located_from: int | None = None  # the end of the mention a list of places goes on from
         chain_role: CountryRoleName | None = None  # the role a list goes on with
@@ -278,26 +305,21 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
         return "location"
     if _THROUGH.search(before):
         return "intermediary"
-    if e.label == "NORP" and _SUPPLIER_NOUN.match(after):
-        return "supplier"
-    if e.label == "NORP" and (
-        _PARTY_NOUN.match(after)
-        or (where.fr_ru and (_PARTY_NOUN_RU.match(after) or _PARTY_NOUN_BEFORE.search(before)))
-    ):
-        return "location"
+    if e.label == "NORP":
+        norp = _norp_role(where, before, after)
+        if norp is not None:
+            return norp
+    # German and Spanish: the war's theatre ("Angriffskrieg in der Ukraine") acts in nothing
+    theatre = where.language in _WAR_LANGUAGES and bool(
+        _WAR_BEFORE_DE_ES.search(before) or _WAR_AFTER_DE_ES.match(after)
+    )
+    if not theatre and _enforced_in(e, where, policy, before):
+        return "location"  # where the enforcement happens: "retenido en Palma"
     if not where.measure:
-        # in French and Russian, the state whose authorities act against evasion or theft:
-        # "Les douanes françaises ont découvert", "Le FBI impute", "Минюст США сообщил"
-        # (its government's noun or agency before the trigger)
-        if where.fr_ru and where.pursued and e.end <= min(where.triggers, default=where.end):
-            if e.label == "ORGANIZATION" and e.country in policy.designators:
-                return "designator"
-            if is_country(e) and _ACTOR_BEFORE.search(
-                where.text[max(where.start, e.start - 60) : e.start]
-            ):
-                return "designator"
-        return None
+        return "designator" if _pursuer(e, where, policy) else None
     if e.country in policy.designators and (is_country(e) or e.label == "ORGANIZATION"):
+        if theatre:
+            return None
         return "designator"  # a designating state in a measure's evidence
     first_trigger = min(where.triggers, default=where.end)
     after_trigger = any(t < e.start for t in where.triggers)
@@ -308,6 +330,41 @@ def _role(e: Entity, where: _Sentence, policy: Policy) -> CountryRoleName | None
     if after_trigger and (_AGAINST.search(before) or _against_i18n(e, where)):
         return "target"
     return None
+
+
+def _norp_role(where: _Sentence, before: str, after: str) -> CountryRoleName | None:
+    """A nationality word's role from the noun it qualifies: suppliers, or parties."""
+    if _SUPPLIER_NOUN.match(after):
+        return "supplier"
+    if _PARTY_NOUN.match(after) or (
+        where.fr_ru and (_PARTY_NOUN_RU.match(after) or _PARTY_NOUN_BEFORE.search(before))
+    ):
+        return "location"
+    return None
+
+
+def _enforced_in(e: Entity, where: _Sentence, policy: Policy, before: str) -> bool:
+    """German and Spanish enforcement evidence: is ``e`` where it happens (a city, or a
+    state after "in/en/aus") and not a sanctioned state?"""
+    return (
+        where.enforcement
+        and where.language in _WAR_LANGUAGES
+        and e.country not in policy.sanctioned
+        and (e.label == "LOCATION" or (is_country(e) and bool(_IN_DE_ES.search(before))))
+    )
+
+
+def _pursuer(e: Entity, where: _Sentence, policy: Policy) -> bool:
+    """In French and Russian, the state whose authorities act against evasion or theft:
+    "Les douanes françaises ont découvert", "Le FBI impute", "Минюст США сообщил" (its
+    government's noun or agency before the trigger)."""
+    if not (where.fr_ru and where.pursued and e.end <= min(where.triggers, default=where.end)):
+        return False
+    if e.label == "ORGANIZATION" and e.country in policy.designators:
+        return True
+    return is_country(e) and bool(
+        _ACTOR_BEFORE.search(where.text[max(where.start, e.start - 60) : e.start])
+    )
 
 
 def _against_i18n(e: Entity, where: _Sentence) -> bool:

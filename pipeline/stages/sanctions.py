@@ -16,6 +16,7 @@ import itertools
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,7 @@ _KEYS = {
         "window",
         "yields_to",
         "not_alone",
+        "yields_reach",
         "examples",
         "counterexamples",
     },
@@ -97,6 +99,15 @@ def _window(table: Mapping[str, Any], where: str, *, rule: bool = False) -> str:
     if window not in allowed:
         raise FatalError(f"{where}: window must be one of {', '.join(allowed)}")
     return window
+
+
+def _yields_reach(table: Mapping[str, Any], where: str) -> int:
+    reach = table.get("yields_reach", 0)
+    if not isinstance(reach, int) or isinstance(reach, bool) or not 0 <= reach <= 2:
+        raise FatalError(f"{where}: yields_reach must be 0, 1 or 2")
+    if reach and not table.get("yields_to"):
+        raise FatalError(f"{where}: yields_reach needs yields_to")
+    return reach
 
 
 def _check_keys(table: Mapping[str, Any], kind: str, where: str) -> None:
@@ -249,6 +260,9 @@ class Rule:
     # Russia, named at home): the trigger's sentence, or the one before or after, must also
     # name a listed party, a sanctions authority or another country
     not_alone: frozenset[str] = frozenset()
+    # `yields_reach`: how many sentences on either side a `yields_to` hit reaches too
+    # (0: only its own sentence)
+    yields_reach: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,6 +493,7 @@ def build_ruleset(rules: Mapping[str, Any], regimes: Mapping[str, Any]) -> RuleS
                     frozenset(str(c) for c in r.get("yields_to", ())),
                     _window(r, f"{code}/{r['name']}", rule=True) == "near",
                     frozenset(str(c).upper() for c in r.get("not_alone", ())),
+                    _yields_reach(r, f"{code}/{r['name']}"),
                 )
                 for r in ev["rule"]
             )
@@ -604,6 +619,16 @@ _BACKDROP_BEFORE_I18N = re.compile(
     # defending against it, not "sanctions against Iran for its drone deliveries"
     r"|(?:défendre|défense|protéger|combattre|sich|Verteidigung|defenderse|defensa|protegerse"
     r"|luchar) (?:contre|gegen|contra|de) (?:la |le |l'|les |el |los |die |das |den |dem )?$"
+    # deterring or guarding against it ("zum Schutz vor Russland", "disuadir a Rusia")
+    r"|(?:Schutz|Abschreckung|Abwehr) (?:vor|gegenüber|gegen) (?:dem |der |den |die |das )?$"
+    r"|(?:disuadir|disuasión|protección|protegerse) (?:a|de|frente a|contra|ante)"
+    r" (?:la |el |los )?$"
+    # the front a deployment holds: "die Ostflanke gegen Russland stärken" (not a bare
+    # "gegen": "Sanktionen gegen Iran wegen Drohnenlieferungen" names the supplier)
+    r"|(?:Ostflanke|Flanke|Front|flanco(?: oriental)?|frente oriental) (?:gegen|contra|ante)"
+    r" (?:die |den |der |dem |das |la |el |los )?$"
+    # the army fought: "combaten contra el ejército ruso", "luchan contra las tropas rusas"
+    r"|contra (?:el |la |los |las )?(?:ejército|fuerzas|tropas|soldados|militares) $"
     r"|(?:угроз\w*|агресси\w*|вторжени\w*|войн\w*|нападени\w*) (?:со стороны )?$"  # noqa: RUF001
     r"|(?:защит\w*|оборон\w*) (?:от|против) $|на фоне (?:\w+ ){0,2}?(?:с )?$"  # noqa: RUF001
 )
@@ -681,16 +706,16 @@ def _requirement_met(
 
 
 def _kept(
-    hits: list[tuple[EventRule, Rule, re.Match[str]]], facts: list[_SentenceFacts], i: int
+    found: _SentenceHits, facts: list[_SentenceFacts], codes_at: Mapping[int, set[str]]
 ) -> list[tuple[EventRule, Rule, re.Match[str]]]:
-    """The hits of sentence ``i`` that stand: a rule's hit yields to a hit of its
-    ``yields_to`` events in the sentence, and a rule with ``not_alone`` countries needs more
-    than them near by."""
-    if len(hits) > 1 and any(rule.yields_to for _, rule, _ in hits):
-        here = {event.code for event, _, _ in hits}
-        hits = [h for h in hits if not h[1].yields_to & here]
+    """The hits of a sentence that stand: a rule's hit yields to a hit of its
+    ``yields_to`` events in the sentence (or within its ``yields_reach``), and a rule with
+    ``not_alone`` countries needs more than them near by."""
+    hits = list(found.hits)
+    if any(rule.yields_to for _, rule, _ in hits):
+        hits = [h for h in hits if not h[1].yields_to & _codes_near(codes_at, found.index, h[1])]
     if any(rule.not_alone for _, rule, _ in hits):
-        hits = [h for h in hits if _beyond(facts, i, h[1].not_alone)]
+        hits = [h for h in hits if _beyond(facts, found.index, h[1].not_alone)]
     return hits
 
 
@@ -753,42 +778,31 @@ def flag(tagged: TaggedArticle, rules: RuleSet, *, use_anchors: bool = True) -> 
     )
     evidence: list[Evidence] = []
     weights: dict[str, list[float]] = {}
-    for i, candidates in per_sentence.items():
-        # The requirement (a sanctioned party or authority near by) is known from the
-        # entities alone: checked before any pattern runs on the sentence.
-        live, near_only = _live_events(facts, i, candidates, rules)
-        if not live:
-            continue
-        start, end = spans[i]
-        sentence = text[start:end]
-        sentence_language = paragraph_language(start)
-        actor_here = facts[i].sanctioned_actor
-        hits = [
-            (event, rule, m)
-            for c in live
-            for event in (rules.events[c],)
-            for rule, m in _first_match(
-                event, sentence, sentence_language, actor_here, near_only=c in near_only
-            )
-        ]
-        # A sentence in another sense of "sanction" counts for nothing; asked only of a
-        # sentence with a hit (most sentences with an anchor have none).
-        if not hits or rules.negative.search(sentence):
-            continue
-        for event, rule, m in _kept(hits, facts, i):
+    found = _sentence_hits(
+        text, spans, per_sentence, facts=facts, rules=rules, paragraph_language=paragraph_language
+    )
+    codes_at = {f.index: {event.code for event, _, _ in f.hits} for f in found}
+    for f in found:
+        for event, rule, m in _kept(f, facts, codes_at):
             modifier = _modifier(
-                sentence,
+                f.sentence,
                 m,
                 rules,
-                headline=has_title and i == 0,
-                language=sentence_language,
+                headline=has_title and f.index == 0,
+                language=f.language,
                 year=year,
             )
             w = event.weight * modifier * (rules.modifiers["relief"] if rule.relief else 1.0)
             weights.setdefault(event.code, []).append(min(w, 0.95))
             evidence.append(
                 Evidence(
-                    event.code, f"{event.code}/{rule.name}", sentence, start, end, i, m.group(0)
+                    event.code,
+                    f"{event.code}/{rule.name}",
+                    f.sentence,
+                    f.start,
+                    f.end,
+                    f.index,
+                    m.group(0),
                 )
             )
     if not evidence:
@@ -909,6 +923,65 @@ def _disagrees(paragraph: str, language: str) -> bool:
     if language in ("fr", "de", "es"):
         return _LATIN_ACCENTED.search(paragraph) is None or has_cyrillic(paragraph)
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class _SentenceHits:
+    index: int
+    start: int
+    end: int
+    sentence: str
+    language: str | None  # the language that selects its rules
+    hits: tuple[tuple[EventRule, Rule, re.Match[str]], ...]  # (event, its first rule, match)
+
+
+def _sentence_hits(
+    text: str,
+    spans: tuple[tuple[int, int], ...],
+    per_sentence: Mapping[int, AbstractSet[int]],
+    *,
+    facts: list[_SentenceFacts],
+    rules: RuleSet,
+    paragraph_language: _ParagraphLanguages,
+) -> list[_SentenceHits]:
+    """Every sentence's rule hits, before any yields to another's: sentences whose
+    candidates meet their requirement, with a hit, not in another sense of "sanction"."""
+    found = []
+    for i, candidates in per_sentence.items():
+        # The requirement (a sanctioned party or authority near by) is known from the
+        # entities alone: checked before any pattern runs on the sentence.
+        live, near_only = _live_events(facts, i, candidates, rules)
+        if not live:
+            continue
+        start, end = spans[i]
+        sentence = text[start:end]
+        sentence_language = paragraph_language(start)
+        actor_here = facts[i].sanctioned_actor
+        hits = tuple(
+            (event, rule, m)
+            for c in live
+            for event in (rules.events[c],)
+            for rule, m in _first_match(
+                event, sentence, sentence_language, actor_here, near_only=c in near_only
+            )
+        )
+        # A sentence in another sense of "sanction" counts for nothing; asked only of a
+        # sentence with a hit (most sentences with an anchor have none).
+        if not hits or rules.negative.search(sentence):
+            continue
+        found.append(_SentenceHits(i, start, end, sentence, sentence_language, hits))
+    return found
+
+
+def _codes_near(codes_at: Mapping[int, set[str]], i: int, rule: Rule) -> set[str]:
+    """The event codes hit in sentence ``i`` and, for a rule with ``yields_reach``, in the
+    sentences that near it."""
+    if not rule.yields_reach:
+        return codes_at.get(i, set())
+    near: set[str] = set()
+    for j in range(i - rule.yields_reach, i + rule.yields_reach + 1):
+        near |= codes_at.get(j, set())
+    return near
 
 
 def _first_match(
