@@ -90,9 +90,9 @@ ARTICLES = {
     ),
     "us-copy": (
         "Washington sanctions 20 Russian military suppliers",
-        "The United States on Tuesday imposed sanctions on 20 Russian companies that supply "
-        "the military. Any assets the companies hold in the United States are frozen, the "
-        "Treasury said.",
+        "On Tuesday Washington imposed sanctions on 20 Russian firms that supply the armed "
+        "forces. Any assets those firms hold in the United States are frozen, the Treasury "
+        "said.",
     ),
     "reaction": (
         "Moscow condemns new sanctions",

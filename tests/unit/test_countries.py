@@ -97,14 +97,14 @@ def test_a_country_named_in_passing_gets_no_role(stages: Stages) -> None:
     [
         (
             "Минторг США расширил санкционный список",
-            "Министерство торговли США внесло в санкционный список ряд компаний из Китая, "
-            "Индии и Турции за поставки электроники в Россию.",
+            "Минторг США добавил в санкционный список несколько фирм из Турции, Индии и "
+            "Китая за поставки микросхем в Россию.",
             {("CN", "location"), ("IN", "location"), ("TR", "location"), ("US", "designator")},
         ),
         (
             "Евросоюз ввел санкции против банков",
-            "Евросоюз ввел санкции в отношении банков Казахстана, Кыргызстана и Таджикистана "
-            "за помощь России в обходе ограничений.",
+            "Евросоюз ввел санкции в отношении банков Таджикистана, Казахстана и Кыргызстана "
+            "за содействие России в обходе ограничений.",
             {("KZ", "target"), ("KG", "target"), ("TJ", "target")},
         ),
         (
@@ -114,8 +114,8 @@ def test_a_country_named_in_passing_gets_no_role(stages: Stages) -> None:
         ),
         (
             "Washington gèle les avoirs de sociétés",
-            "Le Trésor américain a gelé les avoirs de sociétés basées en Iran, aux Emirats "
-            "arabes unis, à Hong Kong et au Vietnam qui ont aidé l'Iran à vendre son pétrole.",
+            "Le Trésor américain a gelé les avoirs d'entreprises basées au Vietnam, à Hong Kong "
+            "et aux Emirats arabes unis, accusées d'aider l'Iran à écouler son brut.",
             {("AE", "location"), ("HK", "location"), ("VN", "location"), ("US", "designator")},
         ),
         (
@@ -160,7 +160,7 @@ def test_french_customs_acting_against_evasion_are_its_designator(stages: Stages
     roles = _roles(
         stages,
         "Réseau d'exportations illégales démantelé",
-        "Les douanes françaises ont découvert un réseau de contrebande de composants "
+        "Les douanes françaises ont mis au jour un réseau de contrebande de puces "
         "électroniques vers la Russie.",
     )
     assert ("FR", "designator") in roles

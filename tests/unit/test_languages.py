@@ -132,8 +132,8 @@ def test_country_names_in_four_languages_and_their_inflected_forms(
             "export_control",
         ),
         (  # one sentence of a weaker event type: a headline carries it over the line
-            "La Corée du Nord tire un missile balistique intercontinental",
-            "La Corée du Nord a tiré un missile balistique intercontinental en mer.",
+            "La Corée du Nord lance un nouveau missile balistique intercontinental",
+            "La Corée du Nord a tiré mardi un missile balistique intercontinental.",
             "proliferation",
         ),
         (
@@ -430,8 +430,8 @@ def test_a_rule_of_the_sentence_window_needs_the_sanctioned_state_in_its_sentenc
             "Zuvor hatte die EU bereits Sanktionen gegen Russland verhängt.",
         ),
         (
-            "Bruselas impuso un embargo de armas a Venezuela.",
-            "Bruselas ya impuso un embargo de armas a Venezuela.",
+            "La Unión Europea impuso a Venezuela un embargo de armas.",
+            "La Unión Europea ya impuso a Venezuela un embargo de armas.",
         ),
         (
             "Запад ввел санкции против России.",
@@ -528,8 +528,8 @@ def test_arms_bought_against_a_sanctioned_adversary_are_no_transfer_to_it(
 def test_arms_received_by_a_sanctioned_state_are_a_transfer(stages: Stages) -> None:
     sanctioned_for_it = flag_one(
         stages,
-        "Санкции против Ирана из-за поставок дронов России",
-        "ЕС ввел санкции против Ирана из-за поставок дронов России.",
+        "Санкции против Тегерана из-за поставок беспилотников Москве",
+        "Лондон ввел санкции против Ирана из-за поставок ударных беспилотников России.",
     )
     assert sanctioned_for_it is not None
     assert "arms_transfer" in sanctioned_for_it.event_types
@@ -547,7 +547,7 @@ def test_evading_the_sanctions_counts_two_sentences_from_its_party(stages: Stage
     sanctioned party two sentences away, not three (2026.12.01-35)."""
     party = "Яхта принадлежит российскому бизнесмену, попавшему под санкции."
     filler = "Об этом говорится в пресс-релизе ведомства."
-    evasion = "Иск подан на основании уклонения от санкций и отмывания денег."
+    evasion = "Обвинение строится на уклонении от санкций и отмывании средств."
     seized = "Власти США потребовали конфискации яхты."
     near = flag_one(stages, "", f"{seized} {party} {filler} {evasion}")
     assert near is not None

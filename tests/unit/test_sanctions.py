@@ -341,9 +341,9 @@ def test_a_measure_the_security_council_takes_is_its_action_not_a_designation(
 ) -> None:
     title = "Le Conseil de sécurité de l'ONU adopte de nouvelles sanctions contre la Corée du Nord"
     body = (
-        "Le Conseil de sécurité de l'ONU a adopté jeudi à l'unanimité de nouvelles sanctions "
-        "contre la Corée du Nord après son dernier essai nucléaire. Washington a par ailleurs "
-        "imposé des sanctions à trois banques nord-coréennes."
+        "Les quinze membres du Conseil de sécurité ont voté vendredi, sans opposition, un "
+        "nouveau train de sanctions contre la Corée du Nord après son plus récent essai "
+        "nucléaire. Washington a en outre sanctionné deux banques nord-coréennes."
     )
     alert = flag_one(stages, title, body)
     assert alert is not None
