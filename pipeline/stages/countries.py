@@ -60,8 +60,8 @@ _THROUGH = re.compile(
 )
 # A list of countries goes on: "in Armenia, China, Malta and the UAE".
 _LIST_GAP = re.compile(r"^\s*(?:,|,?\s+(?:and|or|et|und|y|и))\s+(?:the\s+)?$", re.IGNORECASE)
-# ... with the preposition repeated at each item in French and Russian: "en Iran, aux Emirats
-# arabes unis, à Hong Kong et au Vietnam", "из Китая и две из Намибии"
+# ... with the preposition repeated at each item in French and Russian: "en Turquie, aux
+# Emirats arabes unis et au Japon", "из Индии и три из Малайзии"
 _LIST_GAP_FR_RU = re.compile(
     r"^\s*(?:,|,?\s+(?:et|и))\s+(?:(?:aux?|à|en|du|des|de\s+la|de\s+l'|la|le|les|l')\s*"
     r"|(?:\w+\s+)?(?:из|в|во)\s+)$"
@@ -132,7 +132,7 @@ _AGAINST = re.compile(
 
 
 # The same after a trigger in Russian and French, with the party's noun between (2026.12.01-35):
-# "санкции в отношении банков Казахстана, Кыргызстана и Таджикистана", "против компаний из",
+# "санкции в отношении фирм Армении, Грузии и Казахстана", "против компаний из",
 # "à l'encontre de la Russie"; a list goes on from it.
 _AGAINST_I18N = re.compile(
     r"\b(?:против|в\s+отношении)\s+(?:\w+\s+){0,3}?$"
