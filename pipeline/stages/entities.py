@@ -373,8 +373,12 @@ def _person_variants(
     if 2 <= len(tokens) <= 3:  # "Jong Un Kim" is rare; "Lavrov Sergei" occurs in lists
         out.append(variant(" ".join([tokens[-1], *tokens[:-1]]), SCORE_REORDERED, "reordered"))
     if country in _KOREAN_COUNTRIES:
-        korean = {t[len(KOREAN) :]: v for t, v in transliterations.items() if t.startswith(KOREAN)}
-        for spelled in korean_in_cyrillic(korean_syllables(surface), korean):
+        syllables = korean_syllables(surface)
+        # the Cyrillic spellings of this name's syllables only (not the whole table's)
+        korean = {
+            s: transliterations[KOREAN + s] for s in syllables if KOREAN + s in transliterations
+        }
+        for spelled in korean_in_cyrillic(syllables, korean):
             out.append(variant(spelled, SCORE_TRANSLITERATED, KOREAN_IN_CYRILLIC))
     return out
 

@@ -42,7 +42,7 @@ from pipeline.topology import (
 )
 from pipeline.worker import transactions
 from pipeline.worker.delivery import Delivery
-from pipeline.worker.tasks import CaughtUp, follow_watchlist, measure_lag
+from pipeline.worker.tasks import CaughtUp, follow_watchlist
 from pipeline.worker.transport import App, new_app, raw_topic
 
 log = logs.get("newsflow.worker.app")
@@ -115,13 +115,6 @@ def create_app(
     @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
     async def watchlist() -> None:
         await follow_watchlist(settings, live, caught, send_dead_letter)
-
-    @app.task  # type: ignore[untyped-decorator]  # faust's task decorator is untyped
-    async def consumer_lag() -> None:
-        def assignment() -> list[tuple[str, int]]:
-            return [(tp.topic, tp.partition) for tp in app.consumer.assignment()]
-
-        await measure_lag(settings, assignment, topology.sources)
 
     metrics.initialise({stage for node in topology.nodes for stage in node.stages})
     metrics.WATCHLIST_SIZE.set(stages.watchlist_size)

@@ -169,22 +169,20 @@ def run(settings: Settings, stages: Stages, bind_steps: BindSteps | None = None)
     # the worker: out of the collector's sight, full collections stay short (p99 publish
     # -> alert at 105 articles/s: 139-162 ms without, 65-84 ms with).
     gc.freeze()
-    watchdog = None
-    if settings.stall_timeout > 0:
-        watchdog = Watchdog(
-            settings,
-            topology.sources,
-            WorkerState(
-                assignment=lambda: [(tp.topic, tp.partition) for tp in app.consumer.assignment()],
-                settling=lambda: bool(app.rebalancing or getattr(app, "in_recovery", False)),
-            ),
-            on_stall=worker.fail_from_thread,
-        )
-        watchdog.start()
+    # The lag gauges and, unless NEWSFLOW_STALL_TIMEOUT=0, the stall watchdog
+    watchdog = Watchdog(
+        settings,
+        topology.sources,
+        WorkerState(
+            assignment=lambda: [(tp.topic, tp.partition) for tp in app.consumer.assignment()],
+            settling=lambda: bool(app.rebalancing or getattr(app, "in_recovery", False)),
+        ),
+        on_stall=worker.fail_from_thread,
+    )
+    watchdog.start()
     try:
         worker.execute_from_commandline()
     finally:
-        if watchdog is not None:
-            watchdog.stop()
+        watchdog.stop()
         if pool is not None:
             pool.close()

@@ -1,4 +1,5 @@
-"""The worker's background tasks: the live watchlist and the consumer-lag gauges.
+"""The worker's background tasks: the live watchlist, and the consumer-lag gauges
+(set by the offset reader of pipeline/worker/watchdog.py).
 
 The watchlist topic (compacted; key = entity id, empty value = delete) is read from its
 beginning by every worker, to its end, before the worker's faust app starts
@@ -19,11 +20,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiokafka.errors import KafkaError
-
 from pipeline import logs, metrics
 from pipeline.deadletters import build_dead_letter
-from pipeline.kafka import Batch, LagProbe, follow_from_start
+from pipeline.kafka import Batch, PartitionLag, follow_from_start
 from pipeline.models import DeadLetter
 from pipeline.records import Record
 from pipeline.resources import LiveWatchlist
@@ -128,36 +127,21 @@ async def _dead_letter_invalid(record: Record, dead_letter: SendDeadLetter) -> N
     await dead_letter(record.key, letter)
 
 
-async def measure_lag(
-    settings: Settings,
-    assignment: Callable[[], Iterable[tuple[str, int]]],
-    sources: Iterable[str],
-) -> None:
-    """Every ``lag_interval`` seconds: committed and end offsets of the assigned
-    partitions of ``sources``, as gauges (removed when a partition goes elsewhere)."""
-    wanted = set(sources)
-    probe = LagProbe(settings, settings.app_id)
-    await probe.start()
-    reported: set[tuple[str, int]] = set()
+def report_lag(
+    lags: Iterable[PartitionLag], reported: set[tuple[str, int]]
+) -> set[tuple[str, int]]:
+    """Set the lag, committed and end-offset gauges of ``lags``'s partitions, and remove
+    those of ``reported`` partitions no longer among them; the partitions reported now."""
+    lags = list(lags)
+    now = {(lag.topic, lag.partition) for lag in lags}
     gauges = (metrics.CONSUMER_LAG, metrics.COMMITTED_OFFSET, metrics.END_OFFSET)
-    try:
-        while True:
-            await asyncio.sleep(settings.lag_interval)
-            assigned = {(t, p) for t, p in assignment() if t in wanted}
-            try:
-                lags = await probe.read(sorted(assigned))
-            except KafkaError as exc:
-                log.warning("could not read consumer lag", error=repr(exc))
-                continue
-            for topic, partition in reported - assigned:
-                for gauge in gauges:
-                    with contextlib.suppress(KeyError):
-                        gauge.remove(topic, str(partition))
-            for lag in lags:
-                labels = (lag.topic, str(lag.partition))
-                metrics.CONSUMER_LAG.labels(*labels).set(lag.lag)
-                metrics.END_OFFSET.labels(*labels).set(lag.end)
-                metrics.COMMITTED_OFFSET.labels(*labels).set(lag.committed or 0)
-            reported = assigned
-    finally:
-        await probe.stop()
+    for topic, partition in reported - now:
+        for gauge in gauges:
+            with contextlib.suppress(KeyError):
+                gauge.remove(topic, str(partition))
+    for lag in lags:
+        labels = (lag.topic, str(lag.partition))
+        metrics.CONSUMER_LAG.labels(*labels).set(lag.lag)
+        metrics.END_OFFSET.labels(*labels).set(lag.end)
+        metrics.COMMITTED_OFFSET.labels(*labels).set(lag.committed or 0)
+    return now

@@ -9,7 +9,8 @@ one replays the uncommitted input.
 
 So a thread of its own (its own event loop and Kafka clients, so a blocked worker loop or
 a stuck consumer cannot hold it up) reads, every ``lag_interval`` seconds, the committed
-and end offsets of the input partitions assigned to this worker. A partition that has had
+and end offsets of the input partitions assigned to this worker (the same reads set the
+consumer-lag gauges). A partition that has had
 input waiting for ``stall_timeout`` seconds without its committed offset moving is a
 stall: the watchdog logs it and calls ``on_stall``, which stops the worker
 (pipeline/worker/run.py: a clean stop when it can, and the process ends with status 3
@@ -31,6 +32,7 @@ from aiokafka.errors import KafkaError
 from pipeline import logs
 from pipeline.kafka import LagProbe, PartitionLag
 from pipeline.settings import Settings
+from pipeline.worker.tasks import report_lag
 
 log = logs.get("newsflow.worker.watchdog")
 
@@ -108,7 +110,9 @@ class WorkerState:
 
 
 class Watchdog:
-    """The watchdog thread; :meth:`start` it once the worker is built."""
+    """The watchdog thread; :meth:`start` it once the worker is built. Its offset reads
+    also set the consumer-lag gauges (:func:`pipeline.worker.tasks.report_lag`): one
+    reader for both, running whether or not stalls are judged."""
 
     def __init__(
         self,
@@ -123,6 +127,7 @@ class Watchdog:
         self.on_stall = on_stall
         exactly_once = settings.processing_guarantee == "exactly_once"
         self.watch = StallWatch(settings.stall_timeout, slack=1 if exactly_once else 0)
+        self.judging = settings.stall_timeout > 0  # else it only reports the lag gauges
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="newsflow-watchdog", daemon=True)
 
@@ -147,17 +152,19 @@ class Watchdog:
     async def _watch(self) -> None:
         probe = LagProbe(self.settings, self.settings.app_id)
         loop = asyncio.get_running_loop()
+        reported: set[Partition] = set()
         try:
             await probe.start()
             while not self._stop.is_set():
                 await asyncio.sleep(self.settings.lag_interval)
-                if self.state.settling():
-                    self.watch.reset()
-                    continue
                 try:
                     lags = await probe.read(self._assigned())
                 except (KafkaError, OSError, TimeoutError) as exc:
-                    log.info("watchdog could not read offsets; clocks restarted", error=repr(exc))
+                    log.warning("could not read consumer lag", error=repr(exc))
+                    self.watch.reset()  # nothing known: the stall clocks start again
+                    continue
+                reported = report_lag(lags, reported)
+                if not self.judging or self.state.settling():
                     self.watch.reset()
                     continue
                 stalls = self.watch.observe(loop.time(), lags)
